@@ -1,0 +1,193 @@
+"""Starts the console: site, demo site, core services, window; and stops them all in order."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from console.cli import build_parser
+from console.demo_site import DemoSite, DemoSiteError
+from console.logging_setup import setup_logging
+from console.resources import resource_path
+from drones.site import Site, SiteFileError, load_site, parse_broker_url
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "qd-console"
+ORG_NAME = "qdcb"
+EXIT_UNHEALTHY = 1
+EXIT_BAD_INPUT = 2
+DEMO_SITE_FILE = ("sites", "demo.toml")
+
+
+def load_requested_site(site_arg: str | None, broker_arg: str | None) -> tuple[Site, bool]:
+    """Returns the site to run and whether it is the demo site; raises SiteFileError/ValueError."""
+    demo = site_arg is None
+    site = load_site(resource_path(*DEMO_SITE_FILE) if demo else Path(site_arg))
+    if broker_arg:
+        site = site.with_broker(parse_broker_url(broker_arg))
+    if not demo and site.broker is None:
+        raise SiteFileError(site.path or "<site>", "no [broker] table and no --broker given", field_name="broker.url")
+    return site, demo
+
+
+def app_main(argv: list[str]) -> int:
+    """main.py without a sub-command: parse, check the site, then run the GUI."""
+    args = build_parser().parse_args(argv)
+    smoke: tuple[float, Path] | None = None
+    if args.smoke:
+        try:
+            smoke = (float(args.smoke[0]), Path(args.smoke[1]))
+        except ValueError:
+            build_parser().error(f"--smoke SECONDS must be a number, got {args.smoke[0]!r}")
+    try:
+        site, demo = load_requested_site(args.site, args.broker)
+    except SiteFileError as exc:
+        sys.stderr.write(f"error: site file {exc}\n")
+        return EXIT_BAD_INPUT
+    except ValueError as exc:
+        sys.stderr.write(f"error: --broker: {exc}\n")
+        return EXIT_BAD_INPUT
+    log_file, errors = setup_logging(verbose=args.verbose)
+    log.info("starting console on site %r (%s), log file %s", site.name, "demo" if demo else site.path, log_file)
+    return run_gui(args, site, demo, errors, smoke)
+
+
+def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | None) -> int:  # type: ignore[no-untyped-def]
+    # Qt is imported only here, so `--help` and site-file errors stay fast and need no display.
+    from PySide6.QtCore import QCoreApplication, QSettings, QSocketNotifier, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from console.bridge import CoreBridge
+    from console.core_loop import CoreLoop
+    from console.i18n import DEFAULT_LANGUAGE, LANGUAGES, LanguageSwitch
+    from console.main_window import MainWindow
+    from console.services import CoreServices
+    from console.theme import apply_theme
+
+    started = time.monotonic()
+    QApplication.setOrganizationName(ORG_NAME)
+    QApplication.setApplicationName(APP_NAME)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    apply_theme(app)
+    settings = QSettings()
+    if args.reset_layout:
+        settings.remove("window")
+    saved_lang = settings.value("ui/language", DEFAULT_LANGUAGE)
+    lang = args.lang or (saved_lang if saved_lang in LANGUAGES else DEFAULT_LANGUAGE)
+    languages = LanguageSwitch(app)
+    languages.set_language(lang)
+
+    demo_site: DemoSite | None = None
+    if demo:
+        demo_site = DemoSite(broker_url=args.broker, time_scale=args.time_scale, verbose=args.verbose)
+        try:
+            site = site.with_broker(parse_broker_url(demo_site.start()))
+        except DemoSiteError as exc:
+            log.error("%s", exc)
+            if smoke:
+                _print_health({"healthy": False, "problems": [str(exc)]})
+            else:
+                QMessageBox.critical(None, QCoreApplication.translate("Console", "Demo site"),
+                                     QCoreApplication.translate("Console", "The demo site could not start:")
+                                     + "\n" + str(exc))
+            return EXIT_UNHEALTHY
+
+    core = CoreLoop()
+    core.start()
+    services = CoreServices(site, core, errors=errors)
+    bridge = CoreBridge(services.bus)
+    window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
+    bridge.broker_state.connect(window.set_broker_state)
+    bridge.fleet_links.connect(window.set_fleet_links)
+
+    def change_language(new: str) -> None:
+        if languages.set_language(new):
+            settings.setValue("ui/language", new)
+        window.set_language(languages.language)
+
+    window.language_requested.connect(change_language)
+    services.start()
+    window.restore_layout()
+    window.show()
+
+    stopped = False
+
+    def shutdown() -> None:
+        # aboutToQuit: the window is closed; stop the core first (it talks to the child's broker).
+        nonlocal stopped
+        if stopped:
+            return
+        stopped = True
+        t0 = time.monotonic()
+        bridge.detach()
+        if not core.stop():
+            log.error("core services did not stop cleanly")
+        if demo_site is not None:
+            demo_site.stop()
+        log.info("console stopped in %.2f s", time.monotonic() - t0)
+
+    app.aboutToQuit.connect(shutdown)
+    _install_signal_handlers(app, window, QSocketNotifier)
+
+    exit_code = {"code": 0}
+    if smoke:
+        seconds, png = smoke
+
+        def finish() -> None:
+            png.parent.mkdir(parents=True, exist_ok=True)
+            saved = window.grab().save(str(png))
+            snap = services.health.snapshot()
+            snap["screenshot"] = str(png) if saved else None
+            if not saved:
+                snap["problems"].append(f"could not write screenshot {png}")
+                snap["healthy"] = False
+            snap.update(site=site.name, demo=demo, language=languages.language,
+                        uptime_s=round(time.monotonic() - started, 2))
+            _print_health(snap)
+            exit_code["code"] = 0 if snap["healthy"] else EXIT_UNHEALTHY
+            if not snap["healthy"]:
+                sys.stderr.write("console unhealthy: " + "; ".join(snap["problems"]) + "\n")
+            window.close()
+
+        QTimer.singleShot(int(seconds * 1000), finish)
+
+    code = app.exec()
+    shutdown()
+    return exit_code["code"] or code
+
+
+def _print_health(snap: dict) -> None:  # type: ignore[type-arg]
+    sys.stdout.write(json.dumps(snap, ensure_ascii=False, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def _install_signal_handlers(app, window, notifier_cls) -> None:  # type: ignore[no-untyped-def]
+    """SIGINT/SIGTERM close the window like the operator would (orderly shutdown, layout saved).
+
+    Python runs signal handlers only between bytecodes, so the C signal handler writes to a
+    socket that the Qt event loop watches.
+    """
+    rsock, wsock = socket.socketpair()
+    rsock.setblocking(False)
+    wsock.setblocking(False)
+    signal.set_wakeup_fd(wsock.fileno())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    notifier = notifier_cls(rsock.fileno(), notifier_cls.Type.Read, app)
+
+    def on_signal() -> None:
+        try:
+            rsock.recv(64)
+        except OSError:
+            pass
+        log.info("signal received; closing")
+        window.close()
+
+    notifier.activated.connect(on_signal)
+    app._signal_sockets = (rsock, wsock, notifier)  # keep them alive with the app

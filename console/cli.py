@@ -1,0 +1,67 @@
+"""Command-line interface of main.py (kept apart so tests can read the help text)."""
+
+from __future__ import annotations
+
+import argparse
+
+DESCRIPTION = """\
+Qingdao low-altitude command console (青岛低空指挥台).
+
+With no --site, runs the embedded demo site: an embedded MQTT broker and the site
+simulator (docks, drones, alerts, camera streams) as a child process, with the console
+connected to both. A site file (TOML) points the same console at a real broker, MAVLink
+network and camera registry.
+"""
+
+EPILOG = """\
+sub-commands:
+  sim      run the site simulator alone (see: main.py sim --help)
+
+examples:
+  main.py                                  demo site, Chinese UI
+  main.py --lang en --time-scale 10        demo site, English UI, simulator physics x10
+  main.py --site /etc/qd-console/site.toml a real site
+  main.py --smoke 10 /tmp/console.png      IT check: run 10 s, screenshot, JSON health line
+"""
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="main.py", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--site", metavar="FILE", help="TOML site file of a real site (default: the embedded demo site)")
+    p.add_argument("--broker", metavar="URL",
+                   help="MQTT broker URL (mqtt://host:port or mqtts://user:pass@host:port); "
+                        "overrides the site file's, or replaces the demo site's embedded broker")
+    p.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the last one chosen, else zh_CN)")
+    p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X",
+                   help="physics time scale passed to the demo site's simulator (default 1)")
+    p.add_argument("--smoke", nargs=2, metavar=("SECONDS", "PNG"),
+                   help="start, run SECONDS, save a screenshot of the main window to PNG, print one JSON "
+                        "health line on stdout; exit 0 if healthy, 1 with the problems otherwise")
+    p.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    p.add_argument("--reset-layout", action="store_true", help="forget the saved window layout")
+    return p
+
+
+def build_sim_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="main.py sim", description="Run the site simulator alone, e.g. for "
+                                "several consoles on one demo (they connect with --broker).")
+    p.add_argument("--broker", metavar="URL", help="external broker (default: start an embedded one)")
+    p.add_argument("--embedded-port", type=int, default=1883, metavar="PORT",
+                   help="port of the embedded broker (default 1883)")
+    p.add_argument("--embedded-host", default="127.0.0.1", metavar="HOST",
+                   help="address the embedded broker listens on (default 127.0.0.1; 0.0.0.0 for other machines)")
+    p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X", help="physics time scale")
+    p.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return p

@@ -1,0 +1,122 @@
+"""The one-machine demo site: the simulator (with its embedded broker) as a child process.
+
+`python main.py` with no site file uses this (DESIGN.md section 5). The child is started
+with the same executable (source or frozen bundle), reports its broker URL on stdout, and
+is always stopped with the console: terminate, then kill; Linux also kills it if the
+console dies (PR_SET_PDEATHSIG in the child).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: How long the child may take to report ready (Python start + broker bind).
+READY_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 1.5
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DemoSiteError(RuntimeError):
+    """The demo site could not be started; the message is for the operator."""
+
+
+def free_tcp_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now (the child binds it a moment later)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def self_command() -> list[str]:
+    """How to start this program again: the frozen bundle's executable, or python main.py."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, str(PROJECT_ROOT / "main.py")]
+
+
+class DemoSite:
+    """Starts and stops the simulator child process; `broker_url` is valid after `start()`."""
+
+    def __init__(self, *, broker_url: str | None = None, time_scale: float = 1.0, verbose: bool = False) -> None:
+        self._external_broker = broker_url
+        self.time_scale = time_scale
+        self.verbose = verbose
+        self.broker_url: str | None = broker_url
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> str:
+        """Starts the child and waits until it is ready; returns the broker URL to use."""
+        args = self_command() + ["sim", "--child", "--time-scale", str(self.time_scale)]
+        if self._external_broker:
+            args += ["--broker", self._external_broker]
+        else:
+            args += ["--embedded-port", str(free_tcp_port())]
+        if self.verbose:
+            args.append("--verbose")
+        log.info("starting demo site: %s", " ".join(args))
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ.copy())
+        ready = self._read_ready()
+        self.broker_url = ready["broker"]
+        return self.broker_url
+
+    def _read_ready(self) -> dict[str, str]:
+        assert self.proc is not None and self.proc.stdout is not None
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        fd = self.proc.stdout.fileno()
+        buf = b""
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not readable:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                if msg.get("event") == "ready":
+                    return msg
+                if msg.get("event") == "error":
+                    self.stop()
+                    raise DemoSiteError(f"demo site simulator failed: {msg.get('reason')}")
+        code = self.proc.poll()
+        self.stop()
+        if code is not None:
+            raise DemoSiteError(f"demo site simulator exited with code {code} before it was ready (see the log)")
+        raise DemoSiteError(f"demo site simulator not ready after {READY_TIMEOUT_S:.0f} s")
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        """Stops the child: close its stdin, SIGTERM, then SIGKILL if it lingers."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                log.warning("demo site simulator did not stop in %.1f s; killing it", STOP_TIMEOUT_S)
+                proc.kill()
+                proc.wait(STOP_TIMEOUT_S)
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+        log.info("demo site simulator stopped (exit code %s)", proc.returncode)

@@ -1,0 +1,162 @@
+"""The console's one MQTT connection (aiomqtt), kept alive with reconnect and backoff.
+
+Runs on the core loop. Other core services register topic handlers with `subscribe()`; the
+link (re)subscribes on every connection, so a broker restart is invisible to them except
+for the gap. Presence is announced retained on `{root}/console/v1/consoles/{console_id}`
+with a last will that marks the console offline if it vanishes (DESIGN.md section 4.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiomqtt
+
+from console.events import BrokerStateChanged, EventBus
+from drones.site import BrokerConfig
+
+log = logging.getLogger(__name__)
+
+#: Reconnect backoff: first retry after BACKOFF_MIN_S, doubling up to BACKOFF_MAX_S.
+BACKOFF_MIN_S = 1.0
+BACKOFF_MAX_S = 30.0
+KEEPALIVE_S = 10
+CONNECT_TIMEOUT_S = 5.0
+#: Bound on messages waiting for the core to read them; the broker holds the rest (QoS 1).
+MAX_QUEUED_INCOMING = 10_000
+
+Handler = Callable[[aiomqtt.Message], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    topic_filter: str
+    qos: int
+    handler: Handler
+
+
+class MqttLink:
+    """Connects, announces presence, routes incoming messages to handlers, reconnects forever."""
+
+    def __init__(self, broker: BrokerConfig, *, console_id: str, topic_root: str, bus: EventBus) -> None:
+        self.broker = broker
+        self.console_id = console_id
+        self.topic_root = topic_root
+        self._bus = bus
+        self._subs: list[_Subscription] = []
+        self._client: aiomqtt.Client | None = None
+        self._state: str | None = None
+        self._closing = False
+        self._connected = asyncio.Event()
+
+    @property
+    def presence_topic(self) -> str:
+        return f"{self.topic_root}/console/v1/consoles/{self.console_id}"
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        """Routes messages matching `topic_filter` to `handler` (called on the core loop)."""
+        self._subs.append(_Subscription(topic_filter, qos, handler))
+        if self._client is not None and self.connected:
+            asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos=qos))
+
+    async def wait_connected(self, timeout_s: float) -> bool:
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    async def publish(self, topic: str, payload: dict | str | bytes, *, qos: int = 1, retain: bool = False) -> None:
+        """Publishes now; raises aiomqtt.MqttError when the broker is not reachable."""
+        if self._client is None or not self.connected:
+            raise aiomqtt.MqttError(f"not connected to {self.broker.url}")
+        data = json.dumps(payload, ensure_ascii=False) if isinstance(payload, dict) else payload
+        await self._client.publish(topic, data, qos=qos, retain=retain)
+
+    def _presence(self, online: bool) -> str:
+        return json.dumps({"console_id": self.console_id, "online": online, "ts": time.time()})
+
+    def _set_state(self, state: str, reason: str | None = None, retry_in_s: float | None = None) -> None:
+        if state == self._state and state != "disconnected":
+            return
+        self._state = state
+        self._bus.publish(BrokerStateChanged(state, self.broker.url, reason, retry_in_s))  # type: ignore[arg-type]
+
+    async def run(self) -> None:
+        """Keeps the connection up until cancelled or `close()` is called."""
+        backoff = BACKOFF_MIN_S
+        while not self._closing:
+            self._set_state("connecting")
+            try:
+                async with self._make_client() as client:
+                    self._client = client
+                    await client.publish(self.presence_topic, self._presence(True), qos=1, retain=True)
+                    for sub in self._subs:
+                        await client.subscribe(sub.topic_filter, qos=sub.qos)
+                    self._connected.set()
+                    backoff = BACKOFF_MIN_S
+                    log.info("MQTT connected to %s as %s", self.broker.url, self.console_id)
+                    self._set_state("connected")
+                    async for message in client.messages:
+                        await self._dispatch(message)
+            except aiomqtt.MqttError as exc:
+                if self._closing:
+                    break
+                reason = str(exc) or type(exc).__name__
+                log.warning("MQTT %s: %s; retrying in %.0f s", self.broker.url, reason, backoff)
+                self._set_state("disconnected", reason, backoff)
+            finally:
+                self._client = None
+                self._connected.clear()
+            if self._closing:
+                break
+            await asyncio.sleep(backoff)  # reconnect backoff, not synchronisation
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+        self._set_state("disconnected", "closed")
+
+    async def _dispatch(self, message: aiomqtt.Message) -> None:
+        for sub in self._subs:
+            if message.topic.matches(sub.topic_filter):
+                try:
+                    result = sub.handler(message)
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:  # noqa: BLE001 - one bad handler must not drop the connection
+                    log.exception("handler for %s failed on %s", sub.topic_filter, message.topic)
+
+    def _make_client(self) -> aiomqtt.Client:
+        tls = ssl.create_default_context() if self.broker.tls else None
+        return aiomqtt.Client(
+            self.broker.host,
+            self.broker.port,
+            username=self.broker.username,
+            password=self.broker.password,
+            identifier=f"console-{self.console_id}",
+            protocol=aiomqtt.ProtocolVersion.V311,  # the embedded demo broker speaks 3.1.1 only
+            clean_session=False,  # persistent session: QoS 1 messages wait while we are away
+            will=aiomqtt.Will(self.presence_topic, self._presence(False), qos=1, retain=True),
+            keepalive=KEEPALIVE_S,
+            timeout=CONNECT_TIMEOUT_S,
+            tls_context=tls,
+            max_queued_incoming_messages=MAX_QUEUED_INCOMING,
+        )
+
+    async def close(self) -> None:
+        """Marks the console offline (retained) and disconnects cleanly."""
+        self._closing = True
+        client = self._client
+        if client is not None and self.connected:
+            try:
+                await asyncio.wait_for(client.publish(self.presence_topic, self._presence(False), qos=1, retain=True), 1.0)
+            except (aiomqtt.MqttError, TimeoutError) as exc:
+                log.info("could not publish offline presence: %s", exc)

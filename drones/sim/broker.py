@@ -1,0 +1,39 @@
+"""The embedded MQTT broker of the one-machine demo site (amqtt, pure Python, MQTT 3.1.1).
+
+Good enough for one demo hall (STACK.md: about 1,900 QoS-1 messages/s); a real site uses
+Mosquitto or EMQX.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from amqtt.broker import Broker
+
+log = logging.getLogger(__name__)
+
+
+async def start_embedded_broker(host: str, port: int) -> Broker:
+    """Starts a broker listening on host:port and returns it (stop it with `await broker.shutdown()`)."""
+    broker = Broker({
+        "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+        "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+    })
+    await broker.start()
+    log.info("embedded MQTT broker listening on %s:%d", host, port)
+    return broker
+
+
+#: amqtt's shutdown can wait a long time on persistent sessions; the demo must stop promptly.
+SHUTDOWN_TIMEOUT_S = 1.0
+
+
+async def stop_embedded_broker(broker: Broker, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+    """Shuts the broker down, giving up (and closing its listeners) after `timeout_s`."""
+    try:
+        await asyncio.wait_for(broker.shutdown(), timeout_s)
+    except TimeoutError:
+        log.info("embedded broker shutdown took over %.1f s; closing listeners", timeout_s)
+        for server in broker._servers.values():  # noqa: SLF001 - amqtt has no public forced stop
+            server.instance.close()

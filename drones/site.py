@@ -1,0 +1,290 @@
+"""The site file: which broker, which docks and drones, which limits a command hall works with.
+
+A site file is TOML. It is read once at start; every problem in it is reported as one
+`SiteFileError` naming the file, the line, the field and what is wrong, so that IT staff
+can fix it without reading a traceback.
+
+Example::
+
+    [site]
+    name = "青岛市演示站点"
+    topic_root = "qdcb"          # optional, default "qdcb"
+    max_altitude_agl_m = 120     # optional, default 120
+
+    [broker]
+    url = "mqtt://127.0.0.1:1883"   # or mqtts://; optional when the demo site supplies one
+    username = ""                   # optional
+    password = ""                   # optional
+
+    [[docks]]
+    id = "SN01"
+    name = "五四广场"
+    district = "shinan"            # shinan | shibei | licang | laoshan
+    lat = 36.0617
+    lon = 120.3844
+    ground_alt_m = 8.0
+    dock_sn = "QDDOCK0001"
+    sysid = 1                      # MAVLink system id of the dock's drone, unique
+    port = 14540                   # optional, default 14539 + sysid (PX4 SITL numbering)
+    video_url = "http://..."       # optional
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+#: Districts the console knows; their display names live in the UI's translations.
+DISTRICTS: tuple[str, ...] = ("shinan", "shibei", "licang", "laoshan")
+#: PX4 SITL numbering: the drone with system id N talks to UDP port MAVLINK_PORT_BASE + N.
+MAVLINK_PORT_BASE = 14539
+DEFAULT_TOPIC_ROOT = "qdcb"
+DEFAULT_MAX_ALTITUDE_AGL_M = 120.0
+
+
+class SiteFileError(Exception):
+    """A site file that cannot be used; `str()` is the one-line message shown to the user."""
+
+    def __init__(self, path: Path | str, problem: str, *, line: int | None = None, field_name: str | None = None):
+        self.path = Path(path)
+        self.line = line
+        self.field_name = field_name
+        self.problem = problem
+        where = f"{self.path}:{line}" if line else str(self.path)
+        what = f"{field_name}: {problem}" if field_name else problem
+        super().__init__(f"{where}: {what}")
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerConfig:
+    """How to reach the site's MQTT broker."""
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.url).scheme == "mqtts"
+
+
+@dataclass(frozen=True, slots=True)
+class Dock:
+    """One automatic drone dock and the MAVLink identity of the drone that lives in it."""
+
+    id: str
+    name: str
+    district: str
+    lat: float
+    lon: float
+    ground_alt_m: float
+    dock_sn: str
+    sysid: int
+    port: int
+    video_url: str | None = None
+
+    @property
+    def mavlink_url(self) -> str:
+        """Where the console listens for this drone (one UDP port per drone, STACK.md)."""
+        return f"udpin://0.0.0.0:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the console needs to know about one command hall's equipment."""
+
+    name: str
+    path: Path | None
+    broker: BrokerConfig | None
+    docks: tuple[Dock, ...] = field(default_factory=tuple)
+    topic_root: str = DEFAULT_TOPIC_ROOT
+    max_altitude_agl_m: float = DEFAULT_MAX_ALTITUDE_AGL_M
+
+    def with_broker(self, broker: BrokerConfig) -> Site:
+        """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
+        return Site(self.name, self.path, broker, self.docks, self.topic_root, self.max_altitude_agl_m)
+
+
+def parse_broker_url(url: str) -> BrokerConfig:
+    """Checks an `mqtt://` / `mqtts://` URL and returns it as a config; ValueError when unusable."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts"):
+        raise ValueError(f"broker URL must start with mqtt:// or mqtts://, got {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"broker URL has no host: {url!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"broker URL has a bad port: {url!r}") from None
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"broker URL has a bad port: {url!r}")
+    clean = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+    return BrokerConfig(clean, parts.username, parts.password)
+
+
+class _Locator:
+    """Finds the line of a field in TOML text; tomllib gives positions only for syntax errors."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def table_line(self, table: str, index: int | None = None) -> int | None:
+        header = re.compile(r"^\s*\[\[\s*%s\s*\]\]" % re.escape(table) if index is not None
+                            else r"^\s*\[\s*%s\s*\]" % re.escape(table))
+        seen = -1
+        for no, line in enumerate(self.lines, 1):
+            if header.match(line):
+                seen += 1
+                if index is None or seen == index:
+                    return no
+        return None
+
+    def key_line(self, table: str, key: str, index: int | None = None) -> int | None:
+        start = self.table_line(table, index)
+        if start is None:
+            return None
+        key_re = re.compile(r"^\s*%s\s*=" % re.escape(key))
+        for no in range(start + 1, len(self.lines) + 1):
+            line = self.lines[no - 1]
+            if re.match(r"^\s*\[", line):
+                break
+            if key_re.match(line):
+                return no
+        return start
+
+
+_SYNTAX_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def load_site(path: Path | str) -> Site:
+    """Reads and checks a site file; raises SiteFileError with file, line and field on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SiteFileError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiteFileError(path, f"cannot read the file ({exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        pos = _SYNTAX_POS.search(msg)
+        line = int(pos.group(1)) if pos else None
+        raise SiteFileError(path, f"TOML syntax error: {_SYNTAX_POS.sub('', msg).strip()}", line=line) from None
+    return site_from_dict(data, path=path, locator=_Locator(text))
+
+
+def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator: _Locator | None = None) -> Site:
+    """Builds a Site from parsed TOML data, checking every field."""
+    path = Path(path)
+    loc = locator or _Locator("")
+
+    def fail(problem: str, field_name: str, table: str, key: str | None = None, index: int | None = None) -> SiteFileError:
+        line = loc.key_line(table, key, index) if key else loc.table_line(table, index)
+        return SiteFileError(path, problem, line=line, field_name=field_name)
+
+    site_tab = data.get("site")
+    if not isinstance(site_tab, dict):
+        raise SiteFileError(path, "missing [site] table", field_name="site")
+    name = _require(site_tab, "name", str, lambda p, k: fail(p, f"site.{k}", "site", k))
+    topic_root = site_tab.get("topic_root", DEFAULT_TOPIC_ROOT)
+    if not isinstance(topic_root, str) or not re.fullmatch(r"[A-Za-z0-9_\-/]+", topic_root):
+        raise fail("must be a plain MQTT topic prefix (letters, digits, _ - /)", "site.topic_root", "site", "topic_root")
+    max_alt = site_tab.get("max_altitude_agl_m", DEFAULT_MAX_ALTITUDE_AGL_M)
+    if isinstance(max_alt, bool) or not isinstance(max_alt, (int, float)) or not 0 < max_alt <= 500:
+        raise fail("must be a number of metres between 0 and 500", "site.max_altitude_agl_m", "site", "max_altitude_agl_m")
+
+    broker: BrokerConfig | None = None
+    broker_tab = data.get("broker")
+    if broker_tab is not None:
+        if not isinstance(broker_tab, dict):
+            raise SiteFileError(path, "must be a table", field_name="broker")
+        url = _require(broker_tab, "url", str, lambda p, k: fail(p, f"broker.{k}", "broker", k))
+        try:
+            parsed = parse_broker_url(url)
+        except ValueError as exc:
+            raise fail(str(exc), "broker.url", "broker", "url") from None
+        user = broker_tab.get("username") or parsed.username
+        password = broker_tab.get("password") or parsed.password
+        broker = BrokerConfig(parsed.url, user or None, password or None)
+
+    raw_docks = data.get("docks", [])
+    if not isinstance(raw_docks, list):
+        raise SiteFileError(path, "must be an array of tables ([[docks]])", field_name="docks")
+    docks: list[Dock] = []
+    by_sysid: dict[int, int] = {}
+    by_id: dict[str, int] = {}
+    by_port: dict[int, int] = {}
+    for i, raw in enumerate(raw_docks):
+        def dfail(problem: str, key: str | None = None, _i: int = i) -> SiteFileError:
+            return fail(problem, f"docks[{_i}]" + (f".{key}" if key else ""), "docks", key, _i)
+
+        def req(key: str, kind: type | tuple[type, ...], _raw: dict = raw) -> Any:
+            return _require(_raw, key, kind, lambda p, k: dfail(p, k))
+
+        dock_id = req("id", str)
+        lat = req("lat", (int, float))
+        lon = req("lon", (int, float))
+        if not -90.0 <= lat <= 90.0:
+            raise dfail(f"latitude {lat} is outside -90..90", "lat")
+        if not -180.0 <= lon <= 180.0:
+            raise dfail(f"longitude {lon} is outside -180..180", "lon")
+        district = req("district", str)
+        if district not in DISTRICTS:
+            raise dfail(f"unknown district {district!r} (one of {', '.join(DISTRICTS)})", "district")
+        sysid = req("sysid", int)
+        if not 1 <= sysid <= 254:
+            raise dfail(f"MAVLink system id {sysid} is outside 1..254", "sysid")
+        port = raw.get("port", MAVLINK_PORT_BASE + sysid)
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise dfail("must be a UDP port number 1..65535", "port")
+        if sysid in by_sysid:
+            other = raw_docks[by_sysid[sysid]].get("id")
+            raise dfail(f"duplicate MAVLink system id {sysid} (also used by docks[{by_sysid[sysid]}] {other!r}); "
+                        "drones with the same id would merge into one", "sysid")
+        if dock_id in by_id:
+            raise dfail(f"duplicate dock id {dock_id!r} (also docks[{by_id[dock_id]}])", "id")
+        if port in by_port:
+            raise dfail(f"UDP port {port} already used by docks[{by_port[port]}]", "port")
+        by_sysid[sysid], by_id[dock_id], by_port[port] = i, i, i
+        ground = raw.get("ground_alt_m", 0.0)
+        if isinstance(ground, bool) or not isinstance(ground, (int, float)):
+            raise dfail("must be a number of metres", "ground_alt_m")
+        video = raw.get("video_url")
+        if video is not None and not isinstance(video, str):
+            raise dfail("must be a URL string", "video_url")
+        docks.append(Dock(
+            id=dock_id, name=req("name", str), district=district, lat=float(lat), lon=float(lon),
+            ground_alt_m=float(ground), dock_sn=req("dock_sn", str), sysid=sysid, port=port,
+            video_url=video,
+        ))
+    return Site(name=name, path=path, broker=broker, docks=tuple(docks), topic_root=topic_root.strip("/"),
+                max_altitude_agl_m=float(max_alt))
+
+
+def _require(table: dict[str, Any], key: str, kind: type | tuple[type, ...], fail: Any) -> Any:
+    """Returns table[key] if present and of the right type; raises what `fail(problem, key)` builds otherwise."""
+    if key not in table:
+        raise fail("missing required field", key)
+    value = table[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        names = " or ".join({int: "integer", float: "number", str: "text"}.get(k, k.__name__) for k in kinds)
+        raise fail(f"must be {names}, got {value!r}", key)
+    if isinstance(value, str) and not value.strip():
+        raise fail("must not be empty", key)
+    return value

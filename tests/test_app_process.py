@@ -1,0 +1,157 @@
+"""The program as IT staff and operators start it: help, bad site files, smoke runs, shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import ROOT, MosquittoBroker, free_port, run_main, wait_until
+
+SITE_WITH_DOCKS = """\
+[site]
+name = "两机场站点"
+[broker]
+url = "{url}"
+[[docks]]
+id = "A"
+name = "甲"
+district = "shibei"
+lat = 36.08
+lon = 120.37
+dock_sn = "SN-A"
+sysid = 1
+port = {p1}
+[[docks]]
+id = "B"
+name = "乙"
+district = "licang"
+lat = 36.16
+lon = 120.42
+dock_sn = "SN-B"
+sysid = 2
+port = {p2}
+"""
+
+
+def health_of(result: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[type-arg]
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    assert len(lines) == 1, result.stdout + result.stderr
+    return json.loads(lines[0])
+
+
+def test_help_documents_every_option() -> None:
+    result = run_main("--help")
+    assert result.returncode == 0
+    for text in ("--site FILE", "--broker URL", "--lang {zh_CN,en}", "--time-scale X", "--smoke SECONDS PNG",
+                 "demo site", "sim", "--verbose"):
+        assert text in result.stdout, text
+    sim = run_main("sim", "--help")
+    assert sim.returncode == 0 and "--broker" in sim.stdout
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("[site\nname='x'\n", "site.toml:1: TOML syntax error"),
+    ("[site]\nname='x'\n[broker]\nurl='mqtt://h'\n[[docks]]\nid='A'\n", "site.toml:5: docks[0].lat: missing required field"),
+    (SITE_WITH_DOCKS.format(url="mqtt://h", p1=15001, p2=15002).replace("sysid = 2", "sysid = 1"),
+     "docks[1].sysid: duplicate MAVLink system id 1"),
+    (SITE_WITH_DOCKS.format(url="mqtt://h", p1=15001, p2=15002).replace("lat = 36.08", "lat = 96.08"),
+     "site.toml:9: docks[0].lat: latitude 96.08 is outside -90..90"),
+])
+def test_a_broken_site_file_gives_one_clear_line_and_exit_2(tmp_path: Path, text: str, expect: str) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(text, encoding="utf-8")
+    result = run_main("--site", str(site))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert expect in result.stderr
+
+
+def test_smoke_on_the_demo_site_is_healthy_and_writes_a_screenshot(tmp_path: Path) -> None:
+    png = tmp_path / "smoke.png"
+    result = run_main("--smoke", "2", str(png), timeout_s=90)
+    health = health_of(result)
+    assert result.returncode == 0, result.stderr
+    assert health["healthy"] is True
+    assert health["demo"] is True
+    assert health["broker_connected"] is True
+    assert health["broker_url"].startswith("mqtt://127.0.0.1:")
+    assert health["language"] == "zh_CN"
+    for key in ("drones_connected", "docks_online", "alerts_received", "alerts_quarantined", "tasks_by_state",
+                "errors_logged"):
+        assert key in health
+    assert png.stat().st_size > 10_000
+
+
+def test_smoke_tells_the_truth_about_missing_drones(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(SITE_WITH_DOCKS.format(url=mosquitto.url, p1=free_port(), p2=free_port()), encoding="utf-8")
+    result = run_main("--site", str(site), "--lang", "en", "--smoke", "2", str(tmp_path / "s.png"), timeout_s=90)
+    health = health_of(result)
+    assert result.returncode == 1
+    assert health["broker_connected"] is True
+    assert (health["drones_connected"], health["drones_total"]) == (0, 2)
+    assert health["problems"] == ["2 of 2 drones have no MAVLink link"]
+    assert "2 of 2 drones have no MAVLink link" in result.stderr
+
+
+def test_smoke_with_an_unreachable_broker_is_unhealthy_with_the_reason(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(f"[site]\nname='x'\n[broker]\nurl='mqtt://127.0.0.1:{free_port()}'\n", encoding="utf-8")
+    result = run_main("--site", str(site), "--smoke", "2", str(tmp_path / "s.png"), timeout_s=60)
+    health = health_of(result)
+    assert result.returncode == 1
+    assert health["broker_connected"] is False
+    assert "MQTT broker mqtt://127.0.0.1:" in health["problems"][0]
+
+
+def test_closing_the_console_stops_everything_within_3_s(tmp_path: Path) -> None:
+    log_dir = tmp_path / "logs"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QD_CONSOLE_LOG_DIR": str(log_dir)}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        console = psutil.Process(proc.pid)
+        log_file = log_dir / "console.log"
+        wait_until(lambda: log_file.exists() and "MQTT connected" in log_file.read_text(encoding="utf-8"), 60,
+                   "the console to connect to the demo broker")
+        children = console.children(recursive=True)
+        assert children, "the demo site simulator should run as a child process"
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # handled like the operator closing the window
+        code = proc.wait(10)
+        elapsed = time.monotonic() - t0
+        assert code == 0, proc.stderr.read().decode() if proc.stderr else ""
+        assert elapsed < 3.0
+        gone, alive = psutil.wait_procs(children, timeout=0.5)
+        assert alive == []
+        text = log_file.read_text(encoding="utf-8")
+        assert "console stopped in" in text
+        assert "ERROR" not in text
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sim_alone_serves_an_embedded_broker_until_terminated() -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "sim", "--embedded-port", str(port)],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        first = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        assert first == {"event": "ready", "broker": f"mqtt://127.0.0.1:{port}"}
+        proc.terminate()
+        assert proc.wait(5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
