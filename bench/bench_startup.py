@@ -1,0 +1,91 @@
+"""Start-up and shut-down of the whole console on the demo site, and the core→GUI bridge rate.
+
+- start to healthy exit: `main.py --smoke 0.5` wall time, minus the 0.5 s it idles;
+- close to exit: SIGTERM to process gone (goal < 3 s), child simulator included;
+- bridge: core-thread events per second delivered as queued Qt signals to the GUI thread.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 3
+
+
+def _env(tmp: str) -> dict[str, str]:
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": tmp, "QD_CONSOLE_LOG_DIR": tmp}
+
+
+def smoke_seconds() -> list[float]:
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(RUNS):
+            t0 = time.monotonic()
+            subprocess.run([sys.executable, str(ROOT / "main.py"), "--smoke", "0.5", f"{tmp}/s.png"],
+                           env=_env(tmp), check=True, capture_output=True, timeout=120)
+            out.append(time.monotonic() - t0 - 0.5)
+    return out
+
+
+def close_seconds() -> list[float]:
+    import psutil
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(RUNS):
+            proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env=_env(tmp),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            log = Path(tmp) / "console.log"
+            deadline = time.monotonic() + 60
+            while not (log.exists() and log.read_text().count("MQTT connected") > len(out)):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("console did not connect")
+                time.sleep(0.05)
+            kids = psutil.Process(proc.pid).children(recursive=True)
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+            psutil.wait_procs(kids, timeout=5)
+            out.append(time.monotonic() - t0)
+    return out
+
+
+def bridge_rate(n: int = 200_000) -> float:
+    from PySide6.QtWidgets import QApplication
+
+    from console.bridge import CoreBridge
+    from console.events import EventBus, FleetLinksChanged
+
+    app = QApplication.instance() or QApplication([])
+    bus = EventBus()
+    bridge = CoreBridge(bus)
+    got = [0]
+    bridge.fleet_links.connect(lambda c, t: got.__setitem__(0, got[0] + 1))
+    ev = FleetLinksChanged(1, 2)
+    t0 = time.monotonic()
+    th = threading.Thread(target=lambda: [bus.publish(ev) for _ in range(n)])
+    th.start()
+    while got[0] < n:
+        app.processEvents()
+    th.join()
+    return n / (time.monotonic() - t0)
+
+
+def run() -> dict[str, object]:
+    smoke = smoke_seconds()
+    close = close_seconds()
+    return {
+        "start_to_exit_s": {"median": round(statistics.median(smoke), 2), "max": round(max(smoke), 2)},
+        "close_to_gone_s": {"median": round(statistics.median(close), 2), "max": round(max(close), 2),
+                            "goal": "< 3"},
+        "bridge_events_per_s": round(bridge_rate()),
+    }
