@@ -64,7 +64,10 @@ class DemoSite:
         if self.verbose:
             args.append("--verbose")
         log.info("starting demo site: %s", " ".join(args))
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ.copy())
+        # A session of its own: Ctrl+C in the terminal reaches the console, which then stops the
+        # child after closing its own MQTT session, instead of both dying at once.
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ.copy(),
+                                     start_new_session=True)
         ready = self._read_ready()
         self.broker_url = ready["broker"]
         return self.broker_url
