@@ -85,9 +85,12 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
 
     demo_site: DemoSite | None = None
     if demo:
-        demo_site = DemoSite(broker_url=args.broker, time_scale=args.time_scale, verbose=args.verbose)
+        demo_site = DemoSite(site_path=site.path, broker_url=args.broker, time_scale=args.time_scale,
+                             verbose=args.verbose)
         try:
             site = site.with_broker(parse_broker_url(demo_site.start()))
+            if demo_site.video_url:
+                site = site.with_video_base(demo_site.video_url)
         except DemoSiteError as exc:
             log.error("%s", exc)
             if smoke:

@@ -53,15 +53,38 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+FAULT_HELP = """fault to inject, repeatable: KIND:SYSID[:SECONDS][@AFTER_S] with KIND one of
+link (radio silent for SECONDS, default 30), gps (GPS lost), battery (battery fault),
+noack (never acknowledges commands), cover (dock cover motor fault), offline (dock offline);
+e.g. --fault link:3:20@60 drops drone 3's link for 20 s, one minute after start"""
+
+
 def build_sim_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="main.py sim", description="Run the site simulator alone, e.g. for "
-                                "several consoles on one demo (they connect with --broker).")
+    p = argparse.ArgumentParser(prog="main.py sim", description="Run the site simulator alone: PX4-like drones "
+                                "over MAVLink/UDP, docks and alerts over MQTT, camera and drone video over HTTP. "
+                                "Several consoles can share one simulator (they connect with --broker).")
+    p.add_argument("--site", metavar="FILE", help="site file whose docks to simulate (default: the demo site)")
     p.add_argument("--broker", metavar="URL", help="external broker (default: start an embedded one)")
     p.add_argument("--embedded-port", type=int, default=1883, metavar="PORT",
                    help="port of the embedded broker (default 1883)")
     p.add_argument("--embedded-host", default="127.0.0.1", metavar="HOST",
-                   help="address the embedded broker listens on (default 127.0.0.1; 0.0.0.0 for other machines)")
-    p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X", help="physics time scale")
+                   help="address the embedded broker and video server listen on (default 127.0.0.1; "
+                        "0.0.0.0 to serve other machines)")
+    p.add_argument("--console-host", default="127.0.0.1", metavar="HOST",
+                   help="where the console listens for MAVLink (default 127.0.0.1)")
+    p.add_argument("--video-port", type=int, default=18080, metavar="PORT",
+                   help="port of the simulated video server (default 18080, 0 = any free port)")
+    p.add_argument("--docks", type=int, metavar="N", help="simulate only the first N docks (more than the site "
+                   "has adds synthetic ones, up to 254)")
+    p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X",
+                   help="physics time scale: x10 flies a 10-minute task in one minute (protocol timing stays real)")
+    p.add_argument("--alerts-per-min", type=float, default=14.0, metavar="R",
+                   help="mean alert rate (default 14/min, Qingdao's 620,000 cases a month); 0 = none")
+    p.add_argument("--no-bursts", action="store_true", help="no alert bursts")
+    p.add_argument("--malformed", type=float, default=0.0, metavar="FRACTION",
+                   help="fraction of alert payloads that are deliberately broken (robustness demos)")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC", help=FAULT_HELP)
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return p

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +48,22 @@ def self_command() -> list[str]:
 class DemoSite:
     """Starts and stops the simulator child process; `broker_url` is valid after `start()`."""
 
-    def __init__(self, *, broker_url: str | None = None, time_scale: float = 1.0, verbose: bool = False) -> None:
+    def __init__(self, *, site_path: Path | None = None, broker_url: str | None = None, time_scale: float = 1.0,
+                 verbose: bool = False) -> None:
+        self.site_path = site_path
         self._external_broker = broker_url
         self.time_scale = time_scale
         self.verbose = verbose
         self.broker_url: str | None = broker_url
+        self.video_url: str | None = None
+        self.drones = 0
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
         """Starts the child and waits until it is ready; returns the broker URL to use."""
-        args = self_command() + ["sim", "--child", "--time-scale", str(self.time_scale)]
+        args = self_command() + ["sim", "--child", "--time-scale", str(self.time_scale), "--video-port", "0"]
+        if self.site_path is not None:
+            args += ["--site", str(self.site_path)]
         if self._external_broker:
             args += ["--broker", self._external_broker]
         else:
@@ -70,9 +77,11 @@ class DemoSite:
                                      start_new_session=True)
         ready = self._read_ready()
         self.broker_url = ready["broker"]
+        self.video_url = ready.get("video")
+        self.drones = int(ready.get("drones") or 0)
         return self.broker_url
 
-    def _read_ready(self) -> dict[str, str]:
+    def _read_ready(self) -> dict[str, Any]:
         assert self.proc is not None and self.proc.stdout is not None
         deadline = time.monotonic() + READY_TIMEOUT_S
         fd = self.proc.stdout.fileno()

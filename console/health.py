@@ -86,6 +86,9 @@ def problems(snap: dict[str, Any]) -> list[str]:
     total, connected = snap.get("drones_total", 0), snap.get("drones_connected", 0)
     if connected < total:
         out.append(f"{total - connected} of {total} drones have no MAVLink link")
+    docks_total, docks_online = snap.get("docks_total", 0), snap.get("docks_online", 0)
+    if docks_online < docks_total:
+        out.append(f"{docks_total - docks_online} of {docks_total} docks offline")
     if snap.get("errors_logged", 0):
         out.append(f"{snap['errors_logged']} errors logged (last: {snap.get('last_error')})")
     return out

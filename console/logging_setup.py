@@ -45,6 +45,9 @@ def setup_logging(*, verbose: bool = False, name: str = "console") -> tuple[Path
     errors = ErrorCounter()
     root.addHandler(errors)
     # Third-party chatter stays out of the operator's log unless --verbose.
-    for noisy in ("amqtt", "transitions", "asyncio"):
+    for noisy in ("asyncio", "mavsdk"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # The embedded demo broker warns about undelivered messages at every shutdown.
+    logging.getLogger("amqtt").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # amqtt's state machine: noise even in debug
     return path, errors

@@ -15,6 +15,7 @@ from console.core_loop import CoreLoop
 from console.events import EventBus, FleetLinksChanged
 from console.health import ErrorCounter, HealthModel
 from console.mqtt_link import MqttLink
+from drones.dock_status import STATUS_TOPIC_FILTER, DockStatusTracker
 from drones.fleet_link import FleetLink
 from drones.site import Site
 
@@ -43,6 +44,10 @@ class CoreServices:
         self.mqtt = MqttLink(site.broker, console_id=console_id or default_console_id(),
                              topic_root=site.topic_root, bus=self.bus)
         self.fleet = FleetLink(site.docks, lambda c, t: self.bus.publish(FleetLinksChanged(c, t)))
+        self.dock_status = DockStatusTracker((d.dock_sn for d in site.docks),
+                                             lambda online, _total: self.health.set(docks_online=online))
+        self.mqtt.subscribe(STATUS_TOPIC_FILTER,
+                            lambda m: self.dock_status.handle(str(m.topic), bytes(m.payload)))  # type: ignore[arg-type]
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:

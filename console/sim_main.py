@@ -3,23 +3,47 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 
 from console.cli import build_sim_parser
 from console.logging_setup import setup_logging
+from console.resources import resource_path
+from drones.sim.faults import parse_fault
 from drones.sim.runner import SimOptions, run_sim, set_parent_death_signal
-from drones.site import parse_broker_url
+from drones.sim.site_sim import SiteSimOptions
+from drones.site import SiteFileError, load_site, parse_broker_url
 
 
 def sim_main(argv: list[str]) -> int:
-    args = build_sim_parser().parse_args(argv)
+    parser = build_sim_parser()
+    args = parser.parse_args(argv)
     if args.broker:
         try:
             parse_broker_url(args.broker)
         except ValueError as exc:
-            build_sim_parser().error(str(exc))
+            parser.error(str(exc))
+    try:
+        faults = tuple(parse_fault(f) for f in args.fault)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.docks is not None and not 0 < args.docks <= 254:
+        parser.error(f"--docks must be 1..254, got {args.docks}")
+    if not 0.0 <= args.malformed <= 1.0:
+        parser.error(f"--malformed must be a fraction 0..1, got {args.malformed}")
+    site_path = Path(args.site) if args.site else resource_path("sites", "demo.toml")
+    try:
+        load_site(site_path)  # check it here: a broken file is one clear line, exit 2
+    except SiteFileError as exc:
+        sys.stderr.write(f"error: site file {exc}\n")
+        return 2
     setup_logging(verbose=args.verbose, name="sim")
     if args.child:
         set_parent_death_signal()
-    opts = SimOptions(broker_url=args.broker, embedded_host=args.embedded_host, embedded_port=args.embedded_port,
-                      time_scale=args.time_scale, watch_stdin=args.child)
+    opts = SimOptions(
+        site_path=site_path, broker_url=args.broker, embedded_host=args.embedded_host,
+        embedded_port=args.embedded_port, video_port=args.video_port, faults=faults, watch_stdin=args.child,
+        site=SiteSimOptions(console_host=args.console_host, time_scale=args.time_scale,
+                            alerts_per_min=args.alerts_per_min, bursts=not args.no_bursts,
+                            malformed_fraction=args.malformed, seed=args.seed, dock_count=args.docks))
     return asyncio.run(run_sim(opts))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from drones.site import Dock
 
 log = logging.getLogger(__name__)
+mavsdk_log = logging.getLogger("mavsdk")
 
 #: How often link counts are refreshed. MAVSDK drops a system after 3 s without heartbeat.
 LINK_POLL_S = 0.5
@@ -38,6 +39,7 @@ class FleetLink:
         # Imported here so that a console without drones never loads the native library.
         from mavsdk.asyncio import ComponentType, Configuration, Mavsdk
 
+        route_mavsdk_logs()
         self._mavsdk = Mavsdk(Configuration.create_with_component_type(ComponentType.GROUND_STATION))
         for dock in self.docks:
             try:
@@ -62,3 +64,20 @@ class FleetLink:
         if self._mavsdk is not None:
             mavsdk, self._mavsdk = self._mavsdk, None
             await asyncio.get_running_loop().run_in_executor(None, mavsdk.destroy)
+
+
+def route_mavsdk_logs() -> None:
+    """Sends MAVSDK's own log lines (normally printed to stderr) to the "mavsdk" Python logger.
+
+    The callback runs on MAVSDK's threads; logging is thread-safe.
+    """
+    from mavsdk.logging import LogLevel, log_subscribe
+
+    levels = {LogLevel.DEBUG: logging.DEBUG, LogLevel.INFO: logging.INFO, LogLevel.WARN: logging.WARNING,
+              LogLevel.ERROR: logging.ERROR}
+
+    def forward(level: LogLevel, message: str, file: str | None, line: int) -> bool:
+        mavsdk_log.log(levels.get(level, logging.INFO), "%s", message)
+        return True  # handled: MAVSDK prints nothing itself
+
+    log_subscribe(forward)

@@ -10,6 +10,10 @@ Example::
     name = "青岛市演示站点"
     topic_root = "qdcb"          # optional, default "qdcb"
     max_altitude_agl_m = 120     # optional, default 120
+    basemap = "map/qingdao.geojson"       # optional; paths are relative to the site file
+    cameras = "demo_cameras.npz"          # optional camera registry
+    nofly = "demo_nofly.geojson"          # optional no-fly zones
+    video_base_url = "http://127.0.0.1:18080"  # optional; relative stream URLs ("/camera/x.mjpg") join it
 
     [broker]
     url = "mqtt://127.0.0.1:1883"   # or mqtts://; optional when the demo site supplies one
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,10 +116,24 @@ class Site:
     docks: tuple[Dock, ...] = field(default_factory=tuple)
     topic_root: str = DEFAULT_TOPIC_ROOT
     max_altitude_agl_m: float = DEFAULT_MAX_ALTITUDE_AGL_M
+    basemap_path: Path | None = None
+    cameras_path: Path | None = None
+    nofly_path: Path | None = None
+    video_base_url: str | None = None
 
     def with_broker(self, broker: BrokerConfig) -> Site:
         """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
-        return Site(self.name, self.path, broker, self.docks, self.topic_root, self.max_altitude_agl_m)
+        return replace(self, broker=broker)
+
+    def with_video_base(self, url: str) -> Site:
+        """The same site, its relative stream URLs served from `url` (the demo simulator's video server)."""
+        return replace(self, video_base_url=url.rstrip("/"))
+
+    def stream_url(self, url: str | None) -> str | None:
+        """An absolute stream URL: relative ones ("/camera/x.mjpg") are joined to `video_base_url`."""
+        if not url or "://" in url or self.video_base_url is None:
+            return url
+        return self.video_base_url + ("" if url.startswith("/") else "/") + url
 
 
 def parse_broker_url(url: str) -> BrokerConfig:
@@ -208,6 +226,22 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
     if isinstance(max_alt, bool) or not isinstance(max_alt, (int, float)) or not 0 < max_alt <= 500:
         raise fail("must be a number of metres between 0 and 500", "site.max_altitude_agl_m", "site", "max_altitude_agl_m")
 
+    files: dict[str, Path | None] = {}
+    for key in ("basemap", "cameras", "nofly"):
+        value = site_tab.get(key)
+        if value is None:
+            files[key] = None
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise fail("must be a file path", f"site.{key}", "site", key)
+        file = (path.parent / value) if not Path(value).is_absolute() else Path(value)
+        if not file.exists():
+            raise fail(f"file not found: {file}", f"site.{key}", "site", key)
+        files[key] = file
+    video_base = site_tab.get("video_base_url")
+    if video_base is not None and (not isinstance(video_base, str) or "://" not in video_base):
+        raise fail("must be a URL such as http://host:port", "site.video_base_url", "site", "video_base_url")
+
     broker: BrokerConfig | None = None
     broker_tab = data.get("broker")
     if broker_tab is not None:
@@ -273,7 +307,8 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
             video_url=video,
         ))
     return Site(name=name, path=path, broker=broker, docks=tuple(docks), topic_root=topic_root.strip("/"),
-                max_altitude_agl_m=float(max_alt))
+                max_altitude_agl_m=float(max_alt), basemap_path=files["basemap"], cameras_path=files["cameras"],
+                nofly_path=files["nofly"], video_base_url=video_base.rstrip("/") if video_base else None)
 
 
 def _require(table: dict[str, Any], key: str, kind: type | tuple[type, ...], fail: Any) -> Any:

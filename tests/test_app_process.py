@@ -85,9 +85,11 @@ def test_smoke_on_the_demo_site_is_healthy_and_writes_a_screenshot(tmp_path: Pat
     assert health["broker_connected"] is True
     assert health["broker_url"].startswith("mqtt://127.0.0.1:")
     assert health["language"] == "zh_CN"
-    for key in ("drones_connected", "docks_online", "alerts_received", "alerts_quarantined", "tasks_by_state",
-                "errors_logged"):
+    for key in ("alerts_received", "alerts_quarantined", "tasks_by_state", "errors_logged"):
         assert key in health
+    # The demo site's simulator runs all 56 drones and docks, and the console sees every one.
+    assert (health["drones_connected"], health["drones_total"]) == (56, 56)
+    assert (health["docks_online"], health["docks_total"]) == (56, 56)
     assert png.stat().st_size > 10_000
 
 
@@ -99,7 +101,7 @@ def test_smoke_tells_the_truth_about_missing_drones(tmp_path: Path, mosquitto: M
     assert result.returncode == 1
     assert health["broker_connected"] is True
     assert (health["drones_connected"], health["drones_total"]) == (0, 2)
-    assert health["problems"] == ["2 of 2 drones have no MAVLink link"]
+    assert health["problems"] == ["2 of 2 drones have no MAVLink link", "2 of 2 docks offline"]
     assert "2 of 2 drones have no MAVLink link" in result.stderr
 
 
@@ -144,11 +146,13 @@ def test_closing_the_console_stops_everything_within_3_s(tmp_path: Path) -> None
 
 def test_sim_alone_serves_an_embedded_broker_until_terminated() -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "sim", "--embedded-port", str(port)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "sim", "--embedded-port", str(port),
+                             "--video-port", "0"],
                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         first = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
-        assert first == {"event": "ready", "broker": f"mqtt://127.0.0.1:{port}"}
+        assert first["event"] == "ready" and first["broker"] == f"mqtt://127.0.0.1:{port}"
+        assert first["drones"] == 56
         proc.terminate()
         assert proc.wait(5) == 0
     finally:

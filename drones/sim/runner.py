@@ -1,8 +1,9 @@
-"""`python main.py sim`: runs the site simulator (and, for the demo, its embedded broker).
+"""`python main.py sim`: runs the simulated site (and, for the demo, its embedded broker).
 
 The console's demo site starts this as a child process and reads one JSON line from its
-stdout: `{"event": "ready", "broker": "mqtt://127.0.0.1:PORT"}`. It stops on SIGTERM/SIGINT,
-when its stdin closes (the parent went away), or when the parent dies (PR_SET_PDEATHSIG).
+stdout: `{"event": "ready", "broker": "mqtt://127.0.0.1:PORT", "video": "http://...", "drones": N}`.
+It stops on SIGTERM/SIGINT, when its stdin closes (the parent went away), or when the parent
+dies (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ import json
 import logging
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drones.sim.faults import FaultSpec
+from drones.sim.site_sim import SiteSim, SiteSimOptions
+from drones.sim.video import VideoServer
+from drones.site import load_site, parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +28,13 @@ log = logging.getLogger(__name__)
 class SimOptions:
     """What `main.py sim` was asked to run."""
 
+    site_path: Path
     broker_url: str | None = None       # external broker; None starts the embedded one
     embedded_host: str = "127.0.0.1"
     embedded_port: int = 1883
-    time_scale: float = 1.0
+    video_port: int = 18080
+    site: SiteSimOptions = field(default_factory=SiteSimOptions)
+    faults: tuple[FaultSpec, ...] = ()
     watch_stdin: bool = False           # stop when stdin reaches EOF (child of the console)
 
 
@@ -37,10 +47,11 @@ async def run_sim(opts: SimOptions) -> int:
     if opts.watch_stdin:
         loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.buffer.read1(4096) else None)
 
+    site = load_site(opts.site_path)
     broker = None
     url = opts.broker_url
     if url is None:
-        from drones.sim.broker import start_embedded_broker, stop_embedded_broker
+        from drones.sim.broker import start_embedded_broker
 
         try:
             broker = await start_embedded_broker(opts.embedded_host, opts.embedded_port)
@@ -48,15 +59,43 @@ async def run_sim(opts: SimOptions) -> int:
             _announce({"event": "error", "reason": f"embedded broker on port {opts.embedded_port}: {exc}"})
             return 1
         url = f"mqtt://{opts.embedded_host}:{opts.embedded_port}"
-    log.info("simulator running against %s (time scale x%g)", url, opts.time_scale)
-    _announce({"event": "ready", "broker": url})
+    sim = SiteSim(site, parse_broker_url(url), opts.site)
+    video = None
+    try:
+        video = await _start_video(sim, opts)
+    except OSError as exc:
+        _announce({"event": "error", "reason": f"video server on port {opts.video_port}: {exc}"})
+        await _stop_broker(broker)
+        return 1
+    await sim.start(opts.faults)
+    video_url = f"http://{opts.embedded_host}:{video.port}"
+    log.info("simulating %d drones against %s (time scale x%g), video %s", len(sim.docks), url,
+             opts.site.time_scale, video_url)
+    _announce({"event": "ready", "broker": url, "video": video_url, "drones": len(sim.docks)})
     try:
         await stop.wait()
     finally:
-        if broker is not None:
-            await stop_embedded_broker(broker)
+        await sim.close()
+        if video is not None:
+            await video.close()
+        await _stop_broker(broker)
     log.info("simulator stopped")
     return 0
+
+
+async def _start_video(sim: SiteSim, opts: SimOptions) -> VideoServer:
+    """The camera and drone video server, fed by the camera registry and the simulated drones."""
+    video = VideoServer(opts.embedded_host, opts.video_port, opts.site.time_scale,
+                        camera_info=sim.camera_info, drone_state=sim.drone_view)
+    await video.start()
+    return video
+
+
+async def _stop_broker(broker: object | None) -> None:
+    if broker is not None:
+        from drones.sim.broker import stop_embedded_broker
+
+        await stop_embedded_broker(broker)  # type: ignore[arg-type]
 
 
 def _announce(message: dict[str, object]) -> None:

@@ -1,0 +1,61 @@
+"""Fixtures for simulator tests: the simulator on its own loop thread, MAVSDK on the test's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+import pytest
+
+from drones.sim.fleet_sim import SimFleet
+from drones.site import Dock
+from tests.conftest import free_port
+
+T = TypeVar("T")
+
+
+class SimThread:
+    """A SimFleet running on an asyncio loop in a background thread, as the simulator process runs it."""
+
+    def __init__(self, docks: list[Dock], time_scale: float) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="sim", daemon=True)
+        self.thread.start()
+        self.fleet = SimFleet(docks, time_scale=time_scale)
+        self.call(self.fleet.start())
+
+    def call(self, coro: Any, timeout_s: float = 10.0) -> Any:
+        fut: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return fut.result(timeout_s)
+
+    def do(self, fn: Any, *args: Any) -> Any:
+        """Runs a plain function on the sim's loop thread (fault injection, state reads)."""
+        async def run() -> Any:
+            return fn(*args)
+
+        return self.call(run())
+
+    def close(self) -> None:
+        self.call(self.fleet.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def make_docks(n: int, *, base_sysid: int = 1) -> list[Dock]:
+    docks = []
+    for i in range(n):
+        sysid = base_sysid + i
+        docks.append(Dock(id=f"T{sysid:02d}", name=f"测试机场{sysid}", district="shinan", lat=36.06 + 0.01 * (i % 8),
+                          lon=120.38 + 0.01 * (i // 8), ground_alt_m=10.0, dock_sn=f"TESTSN{sysid:04d}",
+                          sysid=sysid, port=free_port()))
+    return docks
+
+
+@pytest.fixture
+def sim_one() -> Iterator[SimThread]:
+    sim = SimThread(make_docks(1), time_scale=10.0)
+    yield sim
+    sim.close()
