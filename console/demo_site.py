@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,27 @@ def self_command() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable]
     return [sys.executable, str(PROJECT_ROOT / "main.py")]
+
+
+def json_lines(fd: int, timeout_s: float) -> Iterator[dict[str, Any]]:
+    """JSON objects read line by line from a child's stdout until EOF or `timeout_s`; other lines are skipped."""
+    deadline, buf = time.monotonic() + timeout_s, b""
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not readable:
+            return
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            return
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(msg, dict):
+                yield msg
 
 
 class DemoSite:
@@ -83,28 +105,12 @@ class DemoSite:
 
     def _read_ready(self) -> dict[str, Any]:
         assert self.proc is not None and self.proc.stdout is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        fd = self.proc.stdout.fileno()
-        buf = b""
-        while time.monotonic() < deadline:
-            readable, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not readable:
-                break
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                try:
-                    msg = json.loads(line)
-                except ValueError:
-                    continue
-                if msg.get("event") == "ready":
-                    return msg
-                if msg.get("event") == "error":
-                    self.stop()
-                    raise DemoSiteError(f"demo site simulator failed: {msg.get('reason')}")
+        for msg in json_lines(self.proc.stdout.fileno(), READY_TIMEOUT_S):
+            if msg.get("event") == "ready":
+                return msg
+            if msg.get("event") == "error":
+                self.stop()
+                raise DemoSiteError(f"demo site simulator failed: {msg.get('reason')}")
         code = self.proc.poll()
         self.stop()
         if code is not None:
