@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
+from drones.geo import distance_m
 from drones.sim.endpoint import VehicleEndpoint
 from drones.sim.flight_model import Battery, MultirotorModel, Wind
 from drones.sim.vehicle import SimVehicle
@@ -88,8 +89,6 @@ class SimFleet:
 
     def in_dock(self, sysid: int) -> bool:
         """True when the drone sits disarmed on its dock's landing pad."""
-        from drones.geo import distance_m
-
         v = self.vehicle(sysid)
         if v.armed or v.in_air:
             return False
