@@ -1,0 +1,143 @@
+"""The console's journal: every task transition and every command, in SQLite (WAL), before it counts.
+
+A command hall must be able to say who did what, when, and with what result, and a console
+killed at any moment must find its open tasks again on restart. Writes are synchronous
+(committed before the caller goes on); SQLite in WAL mode makes that a few hundred
+microseconds. One connection, used from the core loop's thread only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+    task_id TEXT PRIMARY KEY,
+    alert_id TEXT,
+    dock_id TEXT NOT NULL,
+    sysid INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    plan_json TEXT NOT NULL,
+    created_ts REAL NOT NULL,
+    updated_ts REAL NOT NULL,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS tasks_open ON tasks (state);
+CREATE TABLE IF NOT EXISTS transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL,
+    ts REAL NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    by TEXT NOT NULL,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS transitions_task ON transitions (task_id);
+CREATE TABLE IF NOT EXISTS commands (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts REAL NOT NULL,
+    target TEXT NOT NULL,
+    command TEXT NOT NULL,
+    by TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT
+);
+"""
+FINAL_STATES = ("completed", "aborted", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """A task as the journal last saw it."""
+
+    task_id: str
+    alert_id: str | None
+    dock_id: str
+    sysid: int
+    state: str
+    plan: dict[str, Any]
+    created_ts: float
+    updated_ts: float
+    reason: str | None
+
+
+class Journal:
+    """Append-only record of tasks, their transitions and operator commands."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
+        self._db.executescript(_SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def create_task(self, task_id: str, *, alert_id: str | None, dock_id: str, sysid: int, plan: dict[str, Any],
+                    by: str, state: str = "planned") -> None:
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                             (task_id, alert_id, dock_id, sysid, state, json.dumps(plan, ensure_ascii=False), now,
+                              now))
+            self._db.execute("INSERT INTO transitions (task_id, ts, from_state, to_state, by, reason) "
+                             "VALUES (?, ?, NULL, ?, ?, NULL)", (task_id, now, state, by))
+
+    def transition(self, task_id: str, from_state: str, to_state: str, *, by: str, reason: str | None = None) -> float:
+        """Records a state change; returns its timestamp (epoch seconds)."""
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("UPDATE tasks SET state = ?, updated_ts = ?, reason = COALESCE(?, reason) "
+                             "WHERE task_id = ?", (to_state, now, reason, task_id))
+            self._db.execute("INSERT INTO transitions (task_id, ts, from_state, to_state, by, reason) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (task_id, now, from_state, to_state, by, reason))
+        return now
+
+    def command(self, target: str, command: str, *, by: str, result: str, detail: str | None = None) -> None:
+        """Records an operator or automation command and its outcome (DESIGN.md section 6)."""
+        self._db.execute("INSERT INTO commands (ts, target, command, by, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                         (time.time(), target, command, by, result, detail))
+
+    def open_tasks(self) -> list[TaskRecord]:
+        """Tasks not yet completed, aborted or failed: what a restarted console must carry on with."""
+        rows = self._db.execute(f"SELECT * FROM tasks WHERE state NOT IN ({','.join('?' * len(FINAL_STATES))}) "
+                                "ORDER BY created_ts", FINAL_STATES).fetchall()
+        return [self._record(r) for r in rows]
+
+    def task(self, task_id: str) -> TaskRecord | None:
+        row = self._db.execute("SELECT * FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+        return self._record(row) if row else None
+
+    def transitions(self, task_id: str) -> list[tuple[float, str | None, str, str, str | None]]:
+        return self._db.execute("SELECT ts, from_state, to_state, by, reason FROM transitions WHERE task_id = ? "
+                                "ORDER BY id", (task_id,)).fetchall()
+
+    def commands(self, target: str | None = None) -> list[tuple[float, str, str, str, str, str | None]]:
+        if target is None:
+            return self._db.execute("SELECT ts, target, command, by, result, detail FROM commands ORDER BY id").fetchall()
+        return self._db.execute("SELECT ts, target, command, by, result, detail FROM commands WHERE target = ? "
+                                "ORDER BY id", (target,)).fetchall()
+
+    def counts_by_state(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state").fetchall())
+
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> TaskRecord:
+        task_id, alert_id, dock_id, sysid, state, plan_json, created, updated, reason = row
+        return TaskRecord(task_id, alert_id, dock_id, sysid, state, json.loads(plan_json), created, updated, reason)
