@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from drones.drone_control import DroneControl
 from drones.journal import Journal
-from drones.model import CommandRefused, Reason, TaskState
+from drones.model import CommandRefused, DockState, DroneState, Reason, TaskState
 from drones.site import Dock
 from drones.tasks import LAUNCH_TIMEOUT_S, MONITOR_PERIOD_S, FlightTask, TaskDeps, TaskPlan
 
@@ -53,8 +53,13 @@ class TaskManager:
 
     # ----- dispatch and recovery -----------------------------------------------------------------
 
-    async def dispatch(self, dock: Dock, plan: TaskPlan, *, by: str, alert_id: str | None = None) -> FlightTask:
-        """Creates a task for the dock's drone and starts it; refuses when it must not fly."""
+    async def dispatch(self, dock: Dock, plan: TaskPlan, *, by: str, alert_id: str | None = None,
+                       preflight: Callable[[DroneState, DockState], None] | None = None) -> FlightTask:
+        """Creates a task for the dock's drone and starts it; refuses when it must not fly.
+
+        `preflight` runs the safety checks on the states of the moment the task starts (it
+        raises DispatchRefused, and the task ends as failed with that reason).
+        """
         self._check(dock, "dispatch")
         if self.open_task_for(dock.sysid) is not None:
             raise CommandRefused(Reason(f"机场 {dock.name} 的无人机已有进行中的任务",
@@ -63,7 +68,7 @@ class TaskManager:
         self.journal.create_task(task_id, alert_id=alert_id, dock_id=dock.id, sysid=dock.sysid, plan=plan.to_dict(),
                                  by=by)
         self.journal.command(dock.id, "dispatch", by=by, result="accepted", detail=task_id)
-        task = FlightTask(task_id, dock, plan, self.deps, alert_id=alert_id, by=by)
+        task = FlightTask(task_id, dock, plan, self.deps, alert_id=alert_id, preflight=preflight, by=by)
         self._start(task)
         return task
 

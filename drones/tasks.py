@@ -114,7 +114,6 @@ class TaskDeps:
     docks: DockControl
     control_for: Callable[[int], DroneControl | None]
     publish: Callable[[str, dict[str, Any]], Awaitable[None]]
-    preflight: Callable[[TaskPlan, DroneState, DockState], None]
     on_event: Callable[[TaskStateChanged], None]
     topic_root: str = "qdcb"
 
@@ -128,6 +127,8 @@ class FlightTask:
     plan: TaskPlan
     deps: TaskDeps
     alert_id: str | None = None
+    # The safety checks of DESIGN.md section 6, run on fresh states at PREFLIGHT (raises DispatchRefused).
+    preflight: Callable[[DroneState, DockState], None] | None = None
     state: TaskState = TaskState.PLANNED
     reason: Reason | None = None
     by: str = "automation"
@@ -182,7 +183,8 @@ class FlightTask:
     async def _launch(self) -> bool:
         await self._to(TaskState.PREFLIGHT)
         try:
-            self.deps.preflight(self.plan, self.deps.drone_state(self.sysid), self.deps.dock_state(self.dock.id))
+            if self.preflight is not None:
+                self.preflight(self.deps.drone_state(self.sysid), self.deps.dock_state(self.dock.id))
         except DispatchRefused as exc:
             await self._to(TaskState.FAILED, exc.reason)
             return False
@@ -211,7 +213,6 @@ class FlightTask:
                                                         f"not airborne within {LAUNCH_TIMEOUT_S:.0f} s"))
                 return False
             await asyncio.sleep(MONITOR_PERIOD_S)  # telemetry polling period
-        self._was_airborne = True
         await self._to(TaskState.EN_ROUTE)
         return True
 
@@ -241,7 +242,9 @@ class FlightTask:
 
     async def _advance(self, s: DroneState, scene_first: int, scene_last: int) -> None:
         st = self.state
-        if self._airborne(s):
+        if s.landed in (LandedState.IN_AIR, LandedState.LANDING):
+            # Only the drone's own landed state counts here: altitude alone moves ahead of the slower
+            # EXTENDED_SYS_STATE/HEARTBEAT, and a stale "on ground, disarmed" must not end the task.
             self._was_airborne = True
         current = s.mission_current if s.mission_current is not None else -1
         if st == TaskState.EN_ROUTE and current > scene_first and self._near_target(s):
@@ -250,7 +253,8 @@ class FlightTask:
             await self._to(TaskState.RETURNING)
         elif st in (TaskState.EN_ROUTE, TaskState.ON_SCENE, TaskState.RETURNING) and s.landed == LandedState.LANDING:
             await self._to(TaskState.LANDING)
-        if self._was_airborne and s.landed == LandedState.ON_GROUND and s.armed is False:
+        if self._was_airborne and s.landed == LandedState.ON_GROUND and s.armed is False \
+                and (s.alt_rel_m is None or s.alt_rel_m < 1.0):
             await self._landed(s)
 
     def _near_target(self, s: DroneState) -> bool:

@@ -23,8 +23,9 @@ ACCEL_M_S2 = 3.0
 YAW_RATE_DEG_S = 60.0
 #: Battery: a 4S pack. Drain in %/s of flight: hover plus a term growing with airspeed squared.
 CELLS = 4
-HOVER_DRAIN_PCT_S = 100.0 / (32 * 60)      # about 32 min hover endurance
-DRAG_DRAIN_PCT_S_PER_M2_S2 = 0.0006        # at 15 m/s airspeed about +0.135 %/s
+# A dock drone of the DJI M30 / Autel EVO Max class: about 38 min hover, 25-30 min at cruise.
+HOVER_DRAIN_PCT_S = 100.0 / (38 * 60)      # about 38 min hover endurance
+DRAG_DRAIN_PCT_S_PER_M2_S2 = 0.00008       # at 15 m/s airspeed about +0.018 %/s (27 min)
 GROUND_IDLE_DRAIN_PCT_S = 0.002            # armed on the ground / avionics
 CHARGE_PCT_S = 100.0 / (40 * 60)           # 40 min from empty to full in the dock
 CAPACITY_AH = 5.0
