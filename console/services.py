@@ -10,14 +10,19 @@ import asyncio
 import logging
 import socket
 import uuid
+from pathlib import Path
 
 from console.core_loop import CoreLoop
 from console.events import EventBus, FleetLinksChanged
 from console.health import ErrorCounter, HealthModel
 from console.mqtt_link import MqttLink
-from drones.dock_status import STATUS_TOPIC_FILTER, DockStatusTracker
-from drones.fleet_link import FleetLink
+from console.task_service import TaskService
+from drones.dock_client import DockClient
+from drones.dock_events import DockEvent, DockOffline, DockOnline
+from drones.fleet import Fleet
+from drones.fleet_events import DroneAdded, DroneRemoved, FleetEvent, LinkStateChanged
 from drones.site import Site
+from drones.tasks import TaskStateChanged
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +34,10 @@ def default_console_id() -> str:
 
 
 class CoreServices:
-    """Starts MQTT and the fleet link on a CoreLoop and feeds the health model."""
+    """Starts MQTT and the fleet on a CoreLoop and feeds the health model."""
 
     def __init__(self, site: Site, core: CoreLoop, *, errors: ErrorCounter | None = None,
-                 console_id: str | None = None) -> None:
+                 console_id: str | None = None, journal_file: Path | None = None) -> None:
         if site.broker is None:
             raise ValueError("site has no broker")
         self.site = site
@@ -43,11 +48,13 @@ class CoreServices:
         self.health.set(broker_url=site.broker.url, docks_total=len(site.docks), drones_total=len(site.docks))
         self.mqtt = MqttLink(site.broker, console_id=console_id or default_console_id(),
                              topic_root=site.topic_root, bus=self.bus)
-        self.fleet = FleetLink(site.docks, lambda c, t: self.bus.publish(FleetLinksChanged(c, t)))
-        self.dock_status = DockStatusTracker((d.dock_sn for d in site.docks),
-                                             lambda online, _total: self.health.set(docks_online=online))
-        self.mqtt.subscribe(STATUS_TOPIC_FILTER,
-                            lambda m: self.dock_status.handle(str(m.topic), bytes(m.payload)))  # type: ignore[arg-type]
+        self.fleet = Fleet(site.docks)
+        self._fleet_links: tuple[int, int] | None = None
+        self.fleet.add_listener(self._on_fleet_event)
+        self.docks = DockClient(site.docks, self.mqtt, on_event=self._on_dock_event)
+        self.tasks = TaskService(site, self.mqtt, self.fleet, self.docks, console_id=self.mqtt.console_id,
+                                 on_task_event=self._on_task_event, journal_file=journal_file)
+        self.health.set_task_counts(self.tasks.counts_by_state())
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -55,11 +62,33 @@ class CoreServices:
         self.core.call(self._start())
         self.core.on_shutdown(self._stop)
 
+    def _on_fleet_event(self, event: FleetEvent) -> None:
+        if isinstance(event, (LinkStateChanged, DroneAdded, DroneRemoved)):
+            self._publish_fleet_links()
+
+    def _publish_fleet_links(self) -> None:
+        counts = self.fleet.link_counts()
+        if counts != self._fleet_links:
+            self._fleet_links = counts
+            self.bus.publish(FleetLinksChanged(*counts))
+
     async def _start(self) -> None:
+        self._publish_fleet_links()
         self._tasks = [
             asyncio.create_task(self.mqtt.run(), name="mqtt"),
             asyncio.create_task(self._guard(self.fleet.run(), "fleet"), name="fleet"),
+            asyncio.create_task(self._guard(self.docks.run(), "docks"), name="docks"),
+            asyncio.create_task(self._guard(self.tasks.start(), "task recovery"), name="task-recovery"),
         ]
+
+    def _on_task_event(self, event: TaskStateChanged) -> None:
+        """Task transitions (core loop): the health line counts tasks by state."""
+        self.health.set_task_counts(self.tasks.counts_by_state())
+
+    def _on_dock_event(self, event: DockEvent) -> None:
+        """Dock events (core loop): the health line counts online docks."""
+        if isinstance(event, (DockOnline, DockOffline)):
+            self.health.set(docks_online=self.docks.online_count)
 
     async def _guard(self, coro, what: str) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -74,4 +103,5 @@ class CoreServices:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.tasks.close()
         await self.fleet.close()

@@ -69,14 +69,16 @@ def refusal(exc: Exception, command: str, drone_said: str | None) -> CommandRefu
 
 
 class MavsdkDroneControl:
-    """DroneControl over a `mavsdk.asyncio.System`; calls run on the core loop."""
+    """DroneControl over MAVSDK's Action and MissionRaw plugins of one drone; calls run on the core loop.
 
-    def __init__(self, system: Any, *, last_status_text: Callable[[], str | None] = lambda: None) -> None:
-        from mavsdk.asyncio.plugins.action import ActionAsync
-        from mavsdk.asyncio.plugins.mission_raw import MissionRawAsync
+    Take the plugins from the Fleet (`fleet.action(sysid)`, `fleet.mission_raw(sysid)`): MAVSDK counts
+    mission progress per MissionRaw instance, so the fleet's telemetry sees the mission uploaded here.
+    """
 
-        self._action = ActionAsync(system)
-        self._mission = MissionRawAsync(system)
+    def __init__(self, action: Any, mission: Any, *, last_status_text: Callable[[], str | None] = lambda: None
+                 ) -> None:
+        self._action = action
+        self._mission = mission
         self._said = last_status_text
 
     async def _call(self, command: str, coro: Any) -> None:

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QT = ("PySide6", "shiboken6", "pyqtgraph")
 # The Qt-free core of console/: these modules must run in a headless gateway.
 QT_FREE_CONSOLE = ("events", "health", "core_loop", "mqtt_link", "services", "demo_site", "logging_setup",
-                   "cli", "sim_main", "resources")
+                   "cli", "sim_main", "resources", "task_service")
 
 
 def imports_of(path: Path) -> list[str]:

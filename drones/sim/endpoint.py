@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 import time
 from collections.abc import Callable
 
@@ -64,7 +65,11 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.mav = M.MAVLink(_Writer(self._send), srcSystem=vehicle.sysid, srcComponent=COMPONENT_ID)
         self.intervals_s = {mid: 1.0 / hz for mid, hz in DEFAULT_RATES_HZ.items()}
-        self._next_due: dict[int, float] = {}
+        # Each vehicle's streams start at their own phase: real autopilots do not send in lockstep, and
+        # 56 drones' messages arriving in one burst would overrun the ground station's callback queue.
+        phase = random.Random(vehicle.sysid)
+        start = time.monotonic()
+        self._next_due: dict[int, float] = {mid: start + phase.uniform(0, iv) for mid, iv in self.intervals_s.items()}
         self.missions = MissionTransfer(self)
         self._boot = time.monotonic()
         self.sent = 0

@@ -1,0 +1,96 @@
+"""Flight tasks inside the console: journal, command authority and the task manager, wired to the
+fleet, the docks and MQTT. Qt-free; runs on the core loop.
+
+Also the dispatch entry point the GUI (and automation) calls: plan a flight for a target from a
+dock, then hand it to the task manager with the safety checks of the moment it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from drones.authority import CommandAuthority
+from drones.dock_client import DockClient
+from drones.drone_control import MavsdkDroneControl
+from drones.fleet import Fleet
+from drones.journal import Journal
+from drones.mqtt_port import MqttPort
+from drones.nofly import NoFlyZone, load_nofly
+from drones.patterns import PatternBook, load_patterns
+from drones.planning import WindEstimate, plan_flight
+from drones.safety import Limits, preflight
+from drones.site import Dock, Site
+from drones.task_manager import TaskManager
+from drones.tasks import FlightTask, TaskDeps, TaskPlan, TaskStateChanged
+
+log = logging.getLogger(__name__)
+
+
+def journal_path() -> Path:
+    """Where the journal lives; QD_CONSOLE_DATA_DIR overrides (tests, several consoles on one machine)."""
+    base = os.environ.get("QD_CONSOLE_DATA_DIR") or user_data_dir("qd-console", appauthor=False)
+    return Path(base) / "journal.sqlite"
+
+
+class TaskService:
+    """Owns the journal, authority and task manager of one console."""
+
+    def __init__(self, site: Site, mqtt: MqttPort, fleet: Fleet, docks: DockClient, *, console_id: str,
+                 on_task_event: Callable[[TaskStateChanged], None], journal_file: Path | None = None) -> None:
+        self.site = site
+        self.fleet = fleet
+        self.docks = docks
+        self.mqtt = mqtt
+        self.journal = Journal(journal_file or journal_path())
+        self.authority = CommandAuthority(site.docks, mqtt, console_id, site.topic_root)
+        self.zones: tuple[NoFlyZone, ...] = load_nofly(site.nofly_path) if site.nofly_path else ()
+        self.patterns: PatternBook = load_patterns()
+        self.limits = Limits()
+        deps = TaskDeps(journal=self.journal, drone_state=fleet.snapshot, dock_state=docks.state, docks=docks,
+                        control_for=self._control_for, publish=self._publish, on_event=on_task_event,
+                        topic_root=site.topic_root)
+        self.manager = TaskManager(site.docks, deps, authority=self.authority)
+
+    def _control_for(self, sysid: int) -> MavsdkDroneControl | None:
+        action, mission = self.fleet.action(sysid), self.fleet.mission_raw(sysid)
+        if action is None or mission is None:
+            return None
+        return MavsdkDroneControl(action, mission, last_status_text=lambda: self.fleet.snapshot(sysid).status_text)
+
+    async def _publish(self, topic: str, payload: dict) -> None:  # type: ignore[type-arg]
+        await self.mqtt.publish(topic, payload, qos=1, retain=True)
+
+    async def start(self) -> None:
+        """Carries on with the tasks the last run left open."""
+        recovered = await self.manager.recover()
+        if recovered:
+            log.info("carrying on with %d open tasks from the journal", len(recovered))
+
+    async def dispatch(self, dock: Dock, target_lat: float, target_lon: float, category: str, *, by: str,
+                       alert_id: str | None = None) -> FlightTask:
+        """Plans and starts a verification flight; DispatchRefused/CommandRefused say why not."""
+        pattern = self.patterns.for_category(category)
+        wind = self.docks.state(dock.id).wind_speed_m_s
+        plan = plan_flight(dock, target_lat, target_lon, pattern, site=self.site, zones=self.zones,
+                           wind=WindEstimate(wind) if wind is not None else None, reserve_pct=self.limits.reserve_pct)
+        if not self.authority.holds(dock.id) and self.authority.holder(dock.id) is None:
+            await self.authority.take(dock.id, by)
+        task_plan = TaskPlan.from_items(plan.items, plan.scene_lat, plan.scene_lon, eta_s=plan.eta_s,
+                                        scene_radius_m=plan.pattern_radius_m)
+        return await self.manager.dispatch(dock, task_plan, by=by, alert_id=alert_id,
+                                           preflight=lambda d, k: preflight(plan, d, k, self.limits))
+
+    def counts_by_state(self) -> dict[str, int]:
+        return self.manager.counts_by_state()
+
+    async def close(self) -> None:
+        await self.manager.close()
+        self.journal.close()
+
+
+__all__ = ["TaskService", "TaskStateChanged", "journal_path"]
