@@ -11,7 +11,7 @@ from PyInstaller.utils.hooks import collect_dynamic_libs, collect_submodules, co
 binaries = collect_dynamic_libs("mavsdk", destdir="mavsdk/lib")
 datas = copy_metadata("mavsdk")
 
-# The console imports `mavsdk.asyncio` lazily (drones/fleet_link.py) and will import its
+# The console imports `mavsdk` lazily (drones/fleet.py) and will import its
 # plugins (action, telemetry, mission, ...) one by one; take the whole async API and the sync
 # plugin modules it wraps, so a new `from mavsdk.asyncio.plugins.X import ...` needs no spec change.
 

@@ -14,7 +14,7 @@ import aiomqtt
 import pytest
 
 from console.core_loop import CoreLoop
-from drones.fleet_link import FleetLink
+from drones.fleet import Fleet
 from drones.site import load_site, parse_broker_url
 from tests.conftest import ROOT, MosquittoBroker, wait_until
 
@@ -76,7 +76,8 @@ def test_sim_process_runs_docks_alerts_and_drones_and_takes_faults(mosquitto: Mo
         site = load_site(ROOT / "resources" / "sites" / "demo.toml")
         docks = site.docks[:DOCKS]
         # The console's own MAVLink link code sees every simulated drone.
-        fleet = FleetLink(docks, lambda c, t: links.append((c, t)))
+        fleet = Fleet(docks)
+        fleet.add_listener(lambda _e, f=fleet: links.append(f.link_counts()))
         core.on_shutdown(fleet.close)
 
         async def start() -> None:
