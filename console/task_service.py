@@ -23,7 +23,7 @@ from drones.mqtt_port import MqttPort
 from drones.nofly import NoFlyZone, load_nofly
 from drones.patterns import PatternBook, load_patterns
 from drones.planning import WindEstimate, plan_flight
-from drones.safety import Limits, preflight
+from drones.safety import Limits, en_route_refusal, preflight
 from drones.site import Dock, Site
 from drones.task_manager import TaskManager
 from drones.tasks import FlightTask, TaskDeps, TaskPlan, TaskStateChanged
@@ -53,7 +53,7 @@ class TaskService:
         self.limits = Limits()
         deps = TaskDeps(journal=self.journal, drone_state=fleet.snapshot, dock_state=docks.state, docks=docks,
                         control_for=self._control_for, publish=self._publish, on_event=on_task_event,
-                        topic_root=site.topic_root)
+                        topic_root=site.topic_root, must_return=en_route_refusal)
         self.manager = TaskManager(site.docks, deps, authority=self.authority)
 
     def _control_for(self, sysid: int) -> MavsdkDroneControl | None:

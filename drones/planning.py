@@ -221,7 +221,7 @@ def _legs(points: list[tuple[float, float]], speed_m_s: float) -> list[Phase]:
                   initial_bearing_deg(*a, *b)) for a, b in zip(points, points[1:])]
 
 
-def _takeoff_and_land(cruise_alt_m: float) -> tuple[Phase, Phase]:
+def takeoff_and_land_phases(cruise_alt_m: float) -> tuple[Phase, Phase]:
     slow = min(PLAN_LAND_SLOW_ALT_M, cruise_alt_m)
     land_s = (cruise_alt_m - slow) / PLAN_DESCENT_M_S + slow / PLAN_LAND_SPEED_M_S + PLAN_LANDED_SPIN_S
     return Phase("takeoff", cruise_alt_m / PLAN_CLIMB_M_S, climbing=True), Phase("land", land_s)
@@ -234,7 +234,7 @@ def direct_energy_model(pattern: Pattern, *, cruise_alt_m: float, pattern_alt_m:
 
     For a quick "out of range" test before routing (an orbit counts as its shortest form).
     """
-    takeoff, land = _takeoff_and_land(cruise_alt_m)
+    takeoff, land = takeoff_and_land_phases(cruise_alt_m)
     arrive, on_scene = _scene_phases(0.0, None, pattern.duration_s or 0.0, cruise_alt_m, pattern_alt_m,
                                      cruise_speed_m_s)
     fixed = [takeoff, *arrive, *on_scene, land, Phase("hover", 2 * PLAN_WAYPOINT_STOP_S)]
@@ -389,7 +389,7 @@ def _assemble(dock: Dock, target: tuple[float, float], scene: tuple[float, float
              PlannedItem(MAV_CMD_NAV_RETURN_TO_LAUNCH, MAV_FRAME_MISSION))
     waypoints = (*(Waypoint(*p, cruise) for p in route), Waypoint(*scene, pattern_alt),
                  *(Waypoint(*p, cruise) for p in back))
-    takeoff, land = _takeoff_and_land(cruise)
+    takeoff, land = takeoff_and_land_phases(cruise)
     arrive, at_scene = _scene_phases(radius, turns, duration_s, cruise, pattern_alt, speed)
     outbound = [takeoff, *_legs(route, speed), *arrive]
     phases = (*outbound, *at_scene, *_legs(back, speed), land)

@@ -23,7 +23,7 @@ from drones.model import CoverState, DispatchRefused, DockState, DroneState, Lan
 from drones.nofly import NoFlyZone
 from drones.patterns import Pattern
 from drones.planning import (DEFAULT_CRUISE_ALT_AGL_M, DEFAULT_CRUISE_SPEED_M_S, FlightPlan, WindEstimate,
-                             direct_energy_model, estimate_energy_pct, plan_flight)
+                             Phase, direct_energy_model, estimate_energy_pct, plan_flight, takeoff_and_land_phases)
 from drones.site import Dock, Site
 
 log = logging.getLogger(__name__)
@@ -214,3 +214,32 @@ def rank_docks(target: tuple[float, float], pattern: Pattern, docks: Iterable[Do
             options.append(DockOption(dock, dist, plan, limits.launch_prep_s + plan.eta_s))
     options.sort(key=lambda o: (not o.available, o.eta_s if o.eta_s is not None else o.distance_m))
     return options
+
+
+#: In flight, the drone is called home when its battery falls to what the way home needs plus this.
+EN_ROUTE_RESERVE_PCT = 15.0
+
+
+def return_home_pct(drone: DroneState, dock: Dock, dock_state: DockState | None,
+                    cruise_speed_m_s: float = DEFAULT_CRUISE_SPEED_M_S) -> float | None:
+    """Battery percent the straight way home from where the drone is takes (None: position unknown)."""
+    if drone.lat is None or drone.lon is None:
+        return None
+    distance = float(distances_m(drone.lat, drone.lon, np.array([dock.lat]), np.array([dock.lon]))[0])
+    _, land = takeoff_and_land_phases(max(drone.alt_rel_m or 0.0, 0.0))
+    wind = dock_state.wind_speed_m_s if dock_state is not None else None
+    phases = [Phase("cruise", distance / cruise_speed_m_s, cruise_speed_m_s), land]
+    return estimate_energy_pct(phases, WindEstimate(wind) if wind is not None else None)
+
+
+def en_route_refusal(drone: DroneState, dock: Dock, dock_state: DockState | None,
+                     reserve_pct: float = EN_ROUTE_RESERVE_PCT) -> Reason | None:
+    """Why a flying drone must come home now (battery only enough for the way back), or None."""
+    need = return_home_pct(drone, dock, dock_state)
+    if need is None or drone.battery_pct is None:
+        return None
+    if drone.battery_pct < need + reserve_pct:
+        return Reason(f"电量 {drone.battery_pct:.0f}% 仅够返航（需 {need:.0f}% + {reserve_pct:.0f}% 余量），自动返航",
+                      f"battery {drone.battery_pct:.0f}% is only enough to get home (needs {need:.0f}% + "
+                      f"{reserve_pct:.0f}% reserve): returning")
+    return None

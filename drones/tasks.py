@@ -116,6 +116,8 @@ class TaskDeps:
     publish: Callable[[str, dict[str, Any]], Awaitable[None]]
     on_event: Callable[[TaskStateChanged], None]
     topic_root: str = "qdcb"
+    # En-route safety (DESIGN.md section 6): why a flying drone must come home now, or None.
+    must_return: Callable[[DroneState, Dock, DockState], Reason | None] | None = None
 
 
 @dataclass(slots=True)
@@ -242,6 +244,11 @@ class FlightTask:
 
     async def _advance(self, s: DroneState, scene_first: int, scene_last: int) -> None:
         st = self.state
+        if st in (TaskState.EN_ROUTE, TaskState.ON_SCENE) and self.deps.must_return is not None:
+            why = self.deps.must_return(s, self.dock, self.deps.dock_state(self.dock.id))
+            if why is not None:
+                await self._auto_return(why)
+                return
         if s.landed in (LandedState.IN_AIR, LandedState.LANDING):
             # Only the drone's own landed state counts here: altitude alone moves ahead of the slower
             # EXTENDED_SYS_STATE/HEARTBEAT, and a stale "on ground, disarmed" must not end the task.
@@ -288,6 +295,19 @@ class FlightTask:
             log.warning("task %s: dock %s after landing: %s", self.task_id, self.dock.id, exc.reason.en)
             self.deps.journal.command(self.dock.id, exc.command, by="automation", result="refused",
                                       detail=exc.reason.en)
+
+    async def _auto_return(self, why: Reason) -> None:
+        """The console calls the drone home (the drone's own battery failsafe comes later, at 15 %)."""
+        try:
+            await self._control().return_home()
+            result = "accepted"
+        except CommandRefused as exc:
+            result = f"refused: {exc.reason.en}"
+        self.deps.journal.command(f"drone:{self.sysid}", "return_home", by="automation", result=result,
+                                  detail=why.en)
+        self.abort_requested = True
+        self._final_reason = why
+        await self._to(TaskState.RETURNING, why, by="automation")
 
     # ----- operator takeover (the TaskManager checks authority and lockout first) -----------------
 
