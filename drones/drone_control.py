@@ -7,6 +7,7 @@ Every failure comes out as `CommandRefused` with a Chinese and English reason: M
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from drones.model import CommandRefused, Reason
 log = logging.getLogger(__name__)
 
 MISSION_TYPE_MISSION = 0
+STATUS_TEXT_WAIT_S = 0.5     # how long after a refusal the drone's STATUSTEXT may still arrive
 
 _RESULT_TEXT: dict[str, tuple[str, str]] = {
     "COMMAND_DENIED": ("无人机拒绝执行", "the drone refused the command"),
@@ -82,12 +84,25 @@ class MavsdkDroneControl:
         self._said = last_status_text
 
     async def _call(self, command: str, coro: Any) -> None:
+        before = self._said()
         try:
             await coro
         except Exception as exc:  # noqa: BLE001 - every MAVSDK error becomes a readable refusal
-            refused = refusal(exc, command, self._said())
+            refused = refusal(exc, command, await self._new_status_text(before))
             log.info("%s refused: %s", command, refused.reason.en)
             raise refused from exc
+
+    async def _new_status_text(self, before: str | None) -> str | None:
+        """The drone's words about a refusal: PX4 may send its STATUSTEXT just after the COMMAND_ACK,
+        so wait a moment for a text that was not there before the command (never attach an old one)."""
+        deadline = asyncio.get_running_loop().time() + STATUS_TEXT_WAIT_S
+        while True:
+            said = self._said()
+            if said and said != before:
+                return said
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(0.02)  # polling the telemetry store for the drone's text
 
     async def upload_mission(self, items: Sequence[MissionItemLike]) -> None:
         from mavsdk.plugins.mission_raw import MissionItem
