@@ -71,11 +71,13 @@ def parse_service_request(payload: bytes) -> ServiceRequest:
 
     def ident(key: str) -> str | None:
         value = body.get(key)
-        return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            return None
+        return str(value).strip() or None  # an empty or blank id correlates nothing
 
     tid, bid, method = ident("tid"), ident("bid"), body.get("method")
     data = body.get("data", {})
-    if not isinstance(method, str) or not method:
+    if not isinstance(method, str) or not method.strip():
         return ServiceRequest(tid, bid, None, {}, "request has no method")
     if not isinstance(data, dict):
         return ServiceRequest(tid, bid, method, {}, "request data is not an object")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -24,22 +24,13 @@ from drones.sim.docks import (
 )
 from drones.site import Dock, parse_broker_url
 from tests.conftest import MosquittoBroker
+from tests.mqtt_port import eventually
 
 SHINAN = Dock(id="SN01", name="五四广场", district="shinan", lat=36.0617, lon=120.3844, ground_alt_m=8.0,
               dock_sn="QDDOCK0001", sysid=1, port=14540)
 LAOSHAN = Dock(id="LS01", name="石老人", district="laoshan", lat=36.0950, lon=120.4720, ground_alt_m=12.0,
                dock_sn="QDDOCK0002", sysid=2, port=14541)
 SCALE = 20.0  # cover 20 s -> 1 s
-
-
-async def eventually(predicate: Callable[[], Any], timeout_s: float = 5.0, what: str = "condition") -> Any:
-    """Polls `predicate` on the loop until truthy; fails after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        await asyncio.sleep(0.02)  # polling interval of a condition wait
-    return value
 
 
 @dataclass(frozen=True, slots=True)
