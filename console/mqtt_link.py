@@ -28,6 +28,7 @@ BACKOFF_MIN_S = 1.0
 BACKOFF_MAX_S = 30.0
 KEEPALIVE_S = 10
 CONNECT_TIMEOUT_S = 5.0
+PRESENCE_TIMEOUT_S = 0.5   # the offline presence at close; the last will covers us if the broker is slow
 #: Bound on messages waiting for the core to read them; the broker holds the rest (QoS 1).
 MAX_QUEUED_INCOMING = 10_000
 
@@ -157,6 +158,7 @@ class MqttLink:
         client = self._client
         if client is not None and self.connected:
             try:
-                await asyncio.wait_for(client.publish(self.presence_topic, self._presence(False), qos=1, retain=True), 1.0)
+                await asyncio.wait_for(client.publish(self.presence_topic, self._presence(False), qos=1, retain=True),
+                                       PRESENCE_TIMEOUT_S)
             except (aiomqtt.MqttError, TimeoutError) as exc:
                 log.info("could not publish offline presence: %s", exc)

@@ -99,9 +99,14 @@ class CoreServices:
             log.exception("%s service stopped with an error", what)
 
     async def _stop(self) -> None:
-        await self.mqtt.close()
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.tasks.close()
-        await self.fleet.close()
+        """Stops in dependency order; each step runs even if the one before it failed."""
+        try:
+            await self.tasks.close()  # stop watching tasks (the drones fly on) and close the journal
+        finally:
+            try:
+                await self.mqtt.close()
+            finally:
+                for t in self._tasks:
+                    t.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+                await self.fleet.close()

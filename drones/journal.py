@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     plan_json TEXT NOT NULL,
     created_ts REAL NOT NULL,
     updated_ts REAL NOT NULL,
-    reason TEXT
+    reason TEXT,
+    abort_json TEXT  -- {"zh", "en"}: the task is to end as aborted (operator or automation decided)
 );
 CREATE INDEX IF NOT EXISTS tasks_open ON tasks (state);
 CREATE TABLE IF NOT EXISTS transitions (
@@ -69,6 +70,7 @@ class TaskRecord:
     created_ts: float
     updated_ts: float
     reason: str | None
+    abort: dict[str, str] | None = None     # {"zh", "en"} when the task is to end as aborted
 
 
 class Journal:
@@ -92,7 +94,7 @@ class Journal:
         now = time.time()
         with self._db:
             self._db.execute("BEGIN")
-            self._db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            self._db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                              (task_id, alert_id, dock_id, sysid, state, json.dumps(plan, ensure_ascii=False), now,
                               now))
             self._db.execute("INSERT INTO transitions (task_id, ts, from_state, to_state, by, reason) "
@@ -103,11 +105,16 @@ class Journal:
         now = time.time()
         with self._db:
             self._db.execute("BEGIN")
-            self._db.execute("UPDATE tasks SET state = ?, updated_ts = ?, reason = COALESCE(?, reason) "
-                             "WHERE task_id = ?", (to_state, now, reason, task_id))
+            self._db.execute("UPDATE tasks SET state = ?, updated_ts = ?, reason = ? WHERE task_id = ?",
+                             (to_state, now, reason, task_id))
             self._db.execute("INSERT INTO transitions (task_id, ts, from_state, to_state, by, reason) "
                              "VALUES (?, ?, ?, ?, ?, ?)", (task_id, now, from_state, to_state, by, reason))
         return now
+
+    def note_abort(self, task_id: str, zh: str, en: str) -> None:
+        """Records that the task is to end as aborted, so a restarted console ends it that way too."""
+        self._db.execute("UPDATE tasks SET abort_json = ? WHERE task_id = ?",
+                         (json.dumps({"zh": zh, "en": en}, ensure_ascii=False), task_id))
 
     def command(self, target: str, command: str, *, by: str, result: str, detail: str | None = None) -> None:
         """Records an operator or automation command and its outcome (DESIGN.md section 6)."""
@@ -139,5 +146,6 @@ class Journal:
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> TaskRecord:
-        task_id, alert_id, dock_id, sysid, state, plan_json, created, updated, reason = row
-        return TaskRecord(task_id, alert_id, dock_id, sysid, state, json.loads(plan_json), created, updated, reason)
+        task_id, alert_id, dock_id, sysid, state, plan_json, created, updated, reason, abort_json = row
+        return TaskRecord(task_id, alert_id, dock_id, sysid, state, json.loads(plan_json), created, updated, reason,
+                          json.loads(abort_json) if abort_json else None)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from drones.drone_control import DroneControl
 from drones.journal import Journal
-from drones.model import CommandRefused, DockState, DroneState, Reason, TaskState
+from drones.model import CommandRefused, DockState, DroneState, LinkState, Reason, TaskState
 from drones.site import Dock
 from drones.tasks import LAUNCH_TIMEOUT_S, MONITOR_PERIOD_S, FlightTask, TaskDeps, TaskPlan
 
@@ -42,6 +42,7 @@ class TaskManager:
         self.tasks: dict[str, FlightTask] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self.locked: set[int] = set()   # emergency-stopped drones
+        deps.is_locked = self.locked.__contains__
 
     # ----- queries -------------------------------------------------------------------------
 
@@ -86,6 +87,9 @@ class TaskManager:
                 continue
             task = FlightTask(rec.task_id, dock, TaskPlan.from_dict(rec.plan), self.deps, alert_id=rec.alert_id,
                               state=TaskState(rec.state), by="recovery")
+            if rec.abort is not None:  # the decision to abort survives the restart
+                task.abort_requested = True
+                task._final_reason = Reason(rec.abort["zh"], rec.abort["en"])
             self.tasks[task.task_id] = task
             if task.state in (TaskState.PLANNED, TaskState.PREFLIGHT):
                 await task._to(TaskState.ABORTED, Reason("控制台重启，任务未起飞即中止",
@@ -107,6 +111,7 @@ class TaskManager:
                 await asyncio.sleep(MONITOR_PERIOD_S)  # telemetry polling period
             await task._to(TaskState.EN_ROUTE)
         task._was_airborne = True
+        task._airborne_at = time.monotonic()
         await task.run()
 
     async def close(self) -> None:
@@ -144,13 +149,22 @@ class TaskManager:
         except CommandRefused as exc:
             self.journal.command(f"drone:{sysid}", name, by=by, result="refused", detail=exc.reason.en)
             raise
+        except Exception as exc:  # noqa: BLE001 - recorded, then raised: every command has a journal line
+            self.journal.command(f"drone:{sysid}", name, by=by, result="error", detail=repr(exc)[:300])
+            raise
         self.journal.command(f"drone:{sysid}", name, by=by, result="accepted")
 
     async def hold(self, sysid: int, *, by: str) -> None:
         await self._command(sysid, "hold", by, lambda c: c.hold())
 
     async def resume(self, sysid: int, *, by: str) -> None:
-        """Continues the task's mission from where it was held."""
+        """Continues the task's mission from where it was held (not once it is on its way home)."""
+        task = self.open_task_for(sysid)
+        if task is not None and (task.abort_requested or task.state in (TaskState.RETURNING, TaskState.LANDING)):
+            refused = CommandRefused(Reason("任务已在返航，不能继续原任务", "the task is on its way home: "
+                                            "it cannot resume"), command="resume")
+            self.journal.command(f"drone:{sysid}", "resume", by=by, result="refused", detail=refused.reason.en)
+            raise refused
         await self._command(sysid, "resume", by, lambda c: c.start_mission())
 
     async def goto(self, sysid: int, lat: float, lon: float, alt_amsl_m: float, *, by: str) -> None:
@@ -193,8 +207,15 @@ class TaskManager:
         if task is None or not task.state.open:
             raise CommandRefused(Reason("任务不存在或已结束", "no such open task"), command="abort")
         if task.state in (TaskState.PLANNED, TaskState.PREFLIGHT, TaskState.LAUNCHING) and not task._was_airborne:
-            task.abort_requested = True
+            task.abort_requested = True  # the launch sequence stands down at its next step
             self.journal.command(f"drone:{task.sysid}", "abort", by=by, result="accepted", detail=task_id)
+            return
+        if self.deps.drone_state(task.sysid).link != LinkState.OK:
+            # No command can reach the drone: end the task so the operator is not stuck with it.
+            self.journal.command(f"drone:{task.sysid}", "abort", by=by, result="accepted", detail="link down")
+            await task._to(TaskState.ABORTED, Reason(f"数据链中断，操作员 {by} 结束任务，请人工确认无人机状态",
+                                                     f"link down: task ended by operator {by}; check the drone "
+                                                     "by hand"), by=by)
             return
         await self.return_home(task.sysid, by=by, abort=True)
 

@@ -33,6 +33,9 @@ DOCKED_RADIUS_M = 5.0            # landed within this of the dock counts as back
 DO_SET_ROI_LOCATION = 195
 DO_SET_ROI_NONE = 197
 RETURN_MODES = frozenset({"RETURN_TO_LAUNCH"})
+AUTO_RETURN_RETRY_S = 3.0
+DOCK_CONFIRM_AFTER_S = 10.0      # a dock report this long after takeoff can confirm the drone is back        # a refused automatic return is tried again after this
+ABORTED_BEFORE_TAKEOFF = Reason("起飞前中止", "aborted before takeoff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,8 @@ class TaskDeps:
     topic_root: str = "qdcb"
     # En-route safety (DESIGN.md section 6): why a flying drone must come home now, or None.
     must_return: Callable[[DroneState, Dock, DockState], Reason | None] | None = None
+    # Emergency-stopped drones take no automatic command either (the TaskManager knows which).
+    is_locked: Callable[[int], bool] = lambda _sysid: False
 
 
 @dataclass(slots=True)
@@ -138,6 +143,8 @@ class FlightTask:
     link_lost: bool = False
     _was_airborne: bool = False
     _final_reason: Reason | None = None
+    _next_auto_return: float = 0.0
+    _airborne_at: float | None = None
     _done: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -164,9 +171,13 @@ class FlightTask:
             await self.deps.publish(f"{self.deps.topic_root}/console/v1/tasks/{self.task_id}", payload)
         except Exception as exc:  # noqa: BLE001 - the journal has it; other consoles catch up on the next change
             log.warning("task %s: state not published (%s)", self.task_id, exc)
-        self.deps.on_event(TaskStateChanged(self.task_id, self.sysid, self.dock.id, self.alert_id, state, reason, who))
         if not state.open:
             self._done.set()
+        try:
+            self.deps.on_event(TaskStateChanged(self.task_id, self.sysid, self.dock.id, self.alert_id, state, reason,
+                                                who))
+        except Exception:  # noqa: BLE001 - a broken view must not change what the drone is doing
+            log.exception("task %s: event listener failed", self.task_id)
 
     async def run(self) -> None:
         """Launches (from PLANNED) or keeps watching (a task recovered mid-flight) until it ends."""
@@ -179,8 +190,13 @@ class FlightTask:
             raise
         except Exception:  # noqa: BLE001 - a bug must fail the task visibly, not leave it hanging
             log.exception("task %s crashed", self.task_id)
-            await self._to(TaskState.FAILED, Reason("任务内部错误，无人机将按自身失控保护返航",
-                                                    "internal task error; the drone's own failsafe returns it"))
+            try:
+                await self._to(TaskState.FAILED, Reason("任务内部错误，无人机将按自身失控保护返航",
+                                                        "internal task error; the drone's own failsafe returns it"))
+            except Exception:  # noqa: BLE001 - e.g. the journal itself failed: still end the task in memory
+                log.exception("task %s: could not record the failure", self.task_id)
+                self.state = TaskState.FAILED
+                self._done.set()
 
     async def _launch(self) -> bool:
         await self._to(TaskState.PREFLIGHT)
@@ -194,29 +210,60 @@ class FlightTask:
         if control is None:
             await self._to(TaskState.FAILED, Reason("无人机未连接", "the drone is not connected"))
             return False
+        if self.abort_requested:
+            await self._to(TaskState.ABORTED, ABORTED_BEFORE_TAKEOFF)
+            return False
         await self._to(TaskState.LAUNCHING)
         try:
             await self.deps.docks.open_cover(self.dock.id)
             await control.upload_mission(self.plan.items)
+            if self.abort_requested:
+                return await self._stand_down(control, TaskState.ABORTED, ABORTED_BEFORE_TAKEOFF)
             await control.arm()
+            if self.abort_requested:
+                return await self._stand_down(control, TaskState.ABORTED, ABORTED_BEFORE_TAKEOFF)
             await control.start_mission()
         except CommandRefused as exc:
-            await self._to(TaskState.FAILED, exc.reason)
-            await self._close_dock(charge=False)
-            return False
+            return await self._stand_down(control, TaskState.FAILED, exc.reason)
         deadline = time.monotonic() + LAUNCH_TIMEOUT_S
         while not self._airborne(self.deps.drone_state(self.sysid)):
             if self.abort_requested:
-                await self._to(TaskState.ABORTED, Reason("起飞前中止", "aborted before takeoff"))
-                await self._close_dock(charge=True)
-                return False
+                return await self._stand_down(control, TaskState.ABORTED, ABORTED_BEFORE_TAKEOFF)
             if time.monotonic() > deadline:
-                await self._to(TaskState.FAILED, Reason(f"{LAUNCH_TIMEOUT_S:.0f} 秒内未起飞",
-                                                        f"not airborne within {LAUNCH_TIMEOUT_S:.0f} s"))
-                return False
+                return await self._stand_down(control, TaskState.FAILED, Reason(
+                    f"{LAUNCH_TIMEOUT_S:.0f} 秒内未起飞", f"not airborne within {LAUNCH_TIMEOUT_S:.0f} s"))
             await asyncio.sleep(MONITOR_PERIOD_S)  # telemetry polling period
+        self._was_airborne = True  # seen leaving the ground: from now on a landing ends the task
+        self._airborne_at = time.monotonic()
+        if self.abort_requested:
+            self.mark_abort(ABORTED_BEFORE_TAKEOFF)
+            try:
+                await control.return_home()
+            except CommandRefused as exc:
+                log.warning("task %s: return after a late abort refused: %s", self.task_id, exc.reason.en)
         await self._to(TaskState.EN_ROUTE)
         return True
+
+    async def _stand_down(self, control: DroneControl, state: TaskState, reason: Reason) -> bool:
+        """Ends a launch on the ground: disarm first (a drone with a started mission may still lift
+        off), then close the cover, unless the drone is already leaving (then it is flown home)."""
+        if self._airborne(self.deps.drone_state(self.sysid)):
+            self._was_airborne = True
+            self._airborne_at = time.monotonic()
+            self.mark_abort(reason)
+            try:
+                await control.return_home()
+            except CommandRefused as exc:
+                log.warning("task %s: return after stand-down refused: %s", self.task_id, exc.reason.en)
+            await self._to(TaskState.EN_ROUTE, reason)
+            return True
+        try:
+            await control.disarm()
+        except CommandRefused as exc:
+            log.warning("task %s: disarm on stand-down refused: %s", self.task_id, exc.reason.en)
+        await self._to(state, reason)
+        await self._close_dock(charge=True)
+        return False
 
     @staticmethod
     def _airborne(s: DroneState) -> bool:
@@ -229,11 +276,22 @@ class FlightTask:
             await self._watch_link(s)
             if s.link == LinkState.OK:
                 await self._advance(s, scene_first, scene_last)
+            elif self._dock_has_it_back():
+                # No radio, but the dock has the drone back (its failsafe brought it home).
+                finished_scene = self.state in (TaskState.RETURNING, TaskState.LANDING) and not self.abort_requested
+                await self._to(TaskState.DOCKED, Reason("数据链中断，由机场确认无人机已回巢",
+                                                        "link down; the dock reports the drone back in"))
+                await self._close_dock(charge=True)
+                if finished_scene:
+                    await self._to(TaskState.COMPLETED)
+                else:
+                    await self._to(TaskState.ABORTED, self._final_reason or Reason(
+                        "数据链中断期间返航，现场任务未完成", "came home during a link loss; the look was not finished"))
             if self.state.open:
                 await asyncio.sleep(MONITOR_PERIOD_S)  # telemetry polling period
 
     async def _watch_link(self, s: DroneState) -> None:
-        lost = s.link == LinkState.LOST
+        lost = s.link != LinkState.OK  # LOST, or NEVER heard since this console (re)started
         if lost and not self.link_lost:
             self.link_lost = True
             await self._to(self.state, Reason("数据链中断，无人机将按失控保护自动返航",
@@ -263,6 +321,20 @@ class FlightTask:
         if self._was_airborne and s.landed == LandedState.ON_GROUND and s.armed is False \
                 and (s.alt_rel_m is None or s.alt_rel_m < 1.0):
             await self._landed(s)
+
+    def mark_abort(self, reason: Reason) -> None:
+        """The task will end as aborted with `reason` (journaled: a restarted console keeps the decision)."""
+        self.abort_requested = True
+        self._final_reason = reason
+        self.deps.journal.note_abort(self.task_id, reason.zh, reason.en)
+
+    def _dock_has_it_back(self) -> bool:
+        """The dock's own sensor says the drone is in, in a report made well after it took off."""
+        if not self._was_airborne or self._airborne_at is None:
+            return False
+        dock = self.deps.dock_state(self.dock.id)
+        return bool(dock.drone_in_dock) and dock.updated_at is not None \
+            and dock.updated_at > self._airborne_at + DOCK_CONFIRM_AFTER_S
 
     def _near_target(self, s: DroneState) -> bool:
         if s.lat is None or s.lon is None:
@@ -298,15 +370,24 @@ class FlightTask:
 
     async def _auto_return(self, why: Reason) -> None:
         """The console calls the drone home (the drone's own battery failsafe comes later, at 15 %)."""
+        now = time.monotonic()
+        if now < self._next_auto_return:
+            return
+        self._next_auto_return = now + AUTO_RETURN_RETRY_S
+        if self.deps.is_locked(self.sysid):
+            # Emergency stop: no automatic command either; the operator sees why it should come home.
+            await self._to(self.state, why)
+            return
         try:
             await self._control().return_home()
-            result = "accepted"
         except CommandRefused as exc:
-            result = f"refused: {exc.reason.en}"
-        self.deps.journal.command(f"drone:{self.sysid}", "return_home", by="automation", result=result,
+            self.deps.journal.command(f"drone:{self.sysid}", "return_home", by="automation",
+                                      result="refused", detail=f"{why.en} / {exc.reason.en}")
+            await self._to(self.state, why)
+            return
+        self.deps.journal.command(f"drone:{self.sysid}", "return_home", by="automation", result="accepted",
                                   detail=why.en)
-        self.abort_requested = True
-        self._final_reason = why
+        self.mark_abort(why)
         await self._to(TaskState.RETURNING, why, by="automation")
 
     # ----- operator takeover (the TaskManager checks authority and lockout first) -----------------
@@ -315,16 +396,14 @@ class FlightTask:
         """The drone flies home now; with `abort` the task ends as aborted once docked."""
         control = self._control()
         await control.return_home()
-        self.abort_requested = self.abort_requested or abort
         if abort:
-            self._final_reason = Reason(f"操作员 {by} 中止任务", f"aborted by operator {by}")
+            self.mark_abort(Reason(f"操作员 {by} 中止任务", f"aborted by operator {by}"))
         if self.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE):
             await self._to(TaskState.RETURNING, by=by)
 
     async def operator_land_here(self, by: str) -> None:
         await self._control().land()
-        self.abort_requested = True
-        self._final_reason = Reason(f"操作员 {by} 指令就地降落", f"landed where it was by operator {by}")
+        self.mark_abort(Reason(f"操作员 {by} 指令就地降落", f"landed where it was by operator {by}"))
         if self.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE, TaskState.RETURNING):
             await self._to(TaskState.LANDING, by=by)
 

@@ -41,3 +41,20 @@ def test_low_battery_in_flight_brings_the_drone_home_and_aborts_the_task(site_an
 
     asyncio.run(scenario())
     assert sim.do(sim.sim.fleet.in_dock, dock.sysid)
+
+
+def test_an_abort_before_takeoff_stands_the_launch_down(site_and_sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    site, sim, url = site_and_sim
+    dock = site.docks[1]
+
+    async def scenario() -> None:
+        async with service_console(site, url, tmp_path / "j.sqlite") as c:
+            task = await c.dispatch(dock)
+            await c.tasks.abort(task.task_id, by="op9")  # before the task has even run its checks
+            assert await asyncio.wait_for(task.wait(), 30) == TaskState.ABORTED
+            assert "launching" not in c.states_of(task)
+            assert c.fleet.snapshot(dock.sysid).armed is False
+            assert ("abort", "op9", "accepted") in c.commands(f"drone:{dock.sysid}")
+
+    asyncio.run(scenario())
+    assert sim.do(sim.sim.fleet.in_dock, dock.sysid)
