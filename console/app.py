@@ -103,7 +103,14 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
 
     core = CoreLoop()
     core.start()
-    services = CoreServices(site, core, errors=errors)
+    try:
+        services = CoreServices(site, core, errors=errors)
+    except Exception:
+        # e.g. an unwritable data directory for the journal: never leave the simulator behind
+        core.stop()
+        if demo_site is not None:
+            demo_site.stop()
+        raise
     bridge = CoreBridge(services.bus)
     window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
     bridge.broker_state.connect(window.set_broker_state)

@@ -45,7 +45,12 @@ async def run_sim(opts: SimOptions) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     if opts.watch_stdin:
-        loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.buffer.read1(4096) else None)
+        def on_stdin() -> None:
+            if not sys.stdin.buffer.read1(4096):  # EOF: the parent is gone
+                loop.remove_reader(sys.stdin.fileno())  # or the loop spins on the readable EOF
+                stop.set()
+
+        loop.add_reader(sys.stdin.fileno(), on_stdin)
 
     site = load_site(opts.site_path)
     broker = None
