@@ -105,12 +105,18 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     core.start()
     try:
         services = CoreServices(site, core, errors=errors)
-    except Exception:
-        # e.g. an unwritable data directory for the journal: never leave the simulator behind
+    except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory for the journal
+        log.exception("core services could not start")
         core.stop()
         if demo_site is not None:
-            demo_site.stop()
-        raise
+            demo_site.stop()  # never leave the simulator behind
+        problem = f"core services could not start: {exc}"
+        if smoke:
+            _print_health({"healthy": False, "problems": [problem]})
+        else:
+            QMessageBox.critical(None, QCoreApplication.translate("Console", "Console"), problem)
+        sys.stderr.write(f"error: {problem}\n")
+        return EXIT_UNHEALTHY
     bridge = CoreBridge(services.bus)
     window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
     bridge.broker_state.connect(window.set_broker_state)

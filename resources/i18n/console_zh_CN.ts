@@ -11,6 +11,10 @@
         <source>The demo site could not start:</source>
         <translation>演示站点无法启动：</translation>
     </message>
+    <message>
+        <source>Console</source>
+        <translation>指挥台</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
