@@ -22,6 +22,7 @@ from drones.geo import distance_m
 from drones.journal import Journal
 from drones.model import CommandRefused, DispatchRefused, DockState, DroneState, LandedState, LinkState, Reason, \
     TaskState
+from drones.planning import PlannedItem
 from drones.site import Dock
 
 log = logging.getLogger(__name__)
@@ -33,31 +34,16 @@ DOCKED_RADIUS_M = 5.0            # landed within this of the dock counts as back
 DO_SET_ROI_LOCATION = 195
 DO_SET_ROI_NONE = 197
 RETURN_MODES = frozenset({"RETURN_TO_LAUNCH"})
-AUTO_RETURN_RETRY_S = 3.0
-DOCK_CONFIRM_AFTER_S = 10.0      # a dock report this long after takeoff can confirm the drone is back        # a refused automatic return is tried again after this
+AUTO_RETURN_RETRY_S = 3.0        # a refused automatic return is tried again after this
+DOCK_CONFIRM_AFTER_S = 10.0      # a dock report this long after takeoff can confirm the drone is back
 ABORTED_BEFORE_TAKEOFF = Reason("起飞前中止", "aborted before takeoff")
-
-
-@dataclass(frozen=True, slots=True)
-class PlanItem:
-    """A mission item as the task keeps and journals it (same fields as drones.planning.PlannedItem)."""
-
-    command: int
-    frame: int
-    param1: float
-    param2: float
-    param3: float
-    param4: float
-    lat: float
-    lon: float
-    alt_rel_m: float
 
 
 @dataclass(frozen=True, slots=True)
 class TaskPlan:
     """What a task flies: its mission items, the target and the expected time to reach it."""
 
-    items: tuple[PlanItem, ...]
+    items: tuple[PlannedItem, ...]
     target_lat: float
     target_lon: float
     eta_s: float | None = None
@@ -66,7 +52,7 @@ class TaskPlan:
     @classmethod
     def from_items(cls, items: Sequence[MissionItemLike], target_lat: float, target_lon: float, *,
                    eta_s: float | None = None, scene_radius_m: float = 0.0) -> TaskPlan:
-        return cls(tuple(PlanItem(i.command, i.frame, i.param1, i.param2, i.param3, i.param4, i.lat, i.lon,
+        return cls(tuple(PlannedItem(i.command, i.frame, i.param1, i.param2, i.param3, i.param4, i.lat, i.lon,
                                   i.alt_rel_m) for i in items), target_lat, target_lon, eta_s, scene_radius_m)
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,7 +61,7 @@ class TaskPlan:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TaskPlan:
-        return cls(tuple(PlanItem(**i) for i in d["items"]), d["target"][0], d["target"][1], d.get("eta_s"),
+        return cls(tuple(PlannedItem(**i) for i in d["items"]), d["target"][0], d["target"][1], d.get("eta_s"),
                    d.get("scene_radius_m", 0.0))
 
     def scene_span(self) -> tuple[int, int]:
