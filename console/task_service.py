@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -19,6 +21,7 @@ from drones.dock_client import DockClient
 from drones.drone_control import MavsdkDroneControl
 from drones.fleet import Fleet
 from drones.journal import Journal
+from drones.model import Reason, TaskState
 from drones.mqtt_port import MqttPort
 from drones.nofly import NoFlyZone, load_nofly
 from drones.patterns import PatternBook, load_patterns
@@ -37,6 +40,21 @@ def journal_path() -> Path:
     return Path(base) / "journal.sqlite"
 
 
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    """An open flight task as the GUI shows it (map route, fleet board, drone panel)."""
+
+    task_id: str
+    sysid: int
+    dock_id: str
+    alert_id: str | None
+    state: TaskState
+    route: tuple[tuple[float, float], ...]   # (lat, lon): dock, then the mission's positions
+    eta_s: float | None
+    reason: Reason | None
+    since: float                              # time.monotonic() this console first saw the task
+
+
 class TaskService:
     """Owns the journal, authority and task manager of one console."""
 
@@ -51,10 +69,31 @@ class TaskService:
         self.zones: tuple[NoFlyZone, ...] = load_nofly(site.nofly_path) if site.nofly_path else ()
         self.patterns: PatternBook = load_patterns()
         self.limits = Limits()
+        self._on_task_event = on_task_event
+        # Replaced whole on each transition (core loop), so the GUI thread reads a consistent tuple.
+        self._views: dict[str, TaskView] = {}
+        self.open_tasks: tuple[TaskView, ...] = ()
         deps = TaskDeps(journal=self.journal, drone_state=fleet.snapshot, dock_state=docks.state, docks=docks,
-                        control_for=self._control_for, publish=self._publish, on_event=on_task_event,
+                        control_for=self._control_for, publish=self._publish, on_event=self._task_event,
                         topic_root=site.topic_root, must_return=en_route_refusal)
         self.manager = TaskManager(site.docks, deps, authority=self.authority)
+
+    def _task_event(self, event: TaskStateChanged) -> None:
+        """Task transitions (core loop): refresh the open-task views, then tell the console."""
+        task = self.manager.tasks.get(event.task_id)
+        if event.state.open and task is not None:
+            self._remember(task)
+        else:
+            self._views.pop(event.task_id, None)
+            self.open_tasks = tuple(self._views.values())
+        self._on_task_event(event)
+
+    def _remember(self, task: FlightTask) -> None:
+        old = self._views.get(task.task_id)
+        route = ((task.dock.lat, task.dock.lon),) + tuple((i.lat, i.lon) for i in task.plan.items if i.lat or i.lon)
+        self._views[task.task_id] = TaskView(task.task_id, task.sysid, task.dock.id, task.alert_id, task.state, route,
+                                             task.plan.eta_s, task.reason, old.since if old else time.monotonic())
+        self.open_tasks = tuple(self._views.values())
 
     def _control_for(self, sysid: int) -> MavsdkDroneControl | None:
         action, mission = self.fleet.action(sysid), self.fleet.mission_raw(sysid)
@@ -68,6 +107,8 @@ class TaskService:
     async def start(self) -> None:
         """Carries on with the tasks the last run left open."""
         recovered = await self.manager.recover()
+        for task in recovered:
+            self._remember(task)  # a task resumed mid-flight sends no event until its next transition
         if recovered:
             log.info("carrying on with %d open tasks from the journal", len(recovered))
 
@@ -93,4 +134,4 @@ class TaskService:
         self.journal.close()
 
 
-__all__ = ["TaskService", "TaskStateChanged", "journal_path"]
+__all__ = ["TaskService", "TaskStateChanged", "TaskView", "journal_path"]

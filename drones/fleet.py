@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,6 +64,18 @@ BATTERY_HYSTERESIS_PCT = 2.0
 DROPPED_CALLBACKS_MESSAGE = "Dropping subscription callbacks"
 
 Listener = Callable[[FleetEvent], None]
+STATUS_TEXT_HISTORY = 8  # status texts kept per drone for the drone panel
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLine:
+    """One STATUSTEXT as received: wall-clock time, MAVSDK's severity name, the text."""
+
+    ts: float
+    severity: str
+    text: str
+
+
 _LINK_STATES = (LinkState.NEVER, LinkState.OK, LinkState.LOST)   # indexed by the supervisor's codes
 _NEVER, _OK, _LOST = 0, 1, 2
 
@@ -95,6 +109,8 @@ class _Drone:
         self.w = writer
         self.telemetry = Telemetry(system)
         self.battery_level = BatteryLevel.OK
+        # The last status texts, newest last (appended on MAVSDK's thread, read on any: deque is atomic).
+        self.status_texts: deque[StatusLine] = deque(maxlen=STATUS_TEXT_HISTORY)
         self._lock = threading.Lock()
         self._async: dict[str, Any] = {}
 
@@ -189,6 +205,7 @@ class _Drone:
     def _on_status_text(self, st: Any) -> None:
         self.w.touch()
         self.w.slots.status_text = st.text
+        self.status_texts.append(StatusLine(time.time(), st.type.name, st.text))
         self.fleet._post(StatusTextReceived(self.sysid, st.type.name, st.text))
 
 
@@ -425,6 +442,28 @@ class Fleet:
     def link_counts(self) -> tuple[int, int]:
         """(drones whose link is OK, drones of the site)."""
         return int(np.count_nonzero(self._link_codes == _OK)), len(self._sysids)
+
+    def status_texts(self, sysid: int) -> tuple[StatusLine, ...]:
+        """The drone's last status texts (STATUSTEXT), oldest first (any thread)."""
+        drone = self._drones.get(sysid)
+        return tuple(drone.status_texts) if drone is not None else ()
+
+    def attitude(self, sysid: int) -> tuple[float, float] | None:
+        """(roll, pitch) in degrees from the drone's latest ATTITUDE, None until one arrived (any thread).
+
+        Read on demand for the one drone a head-up display shows, instead of a subscription per
+        drone: attitude comes at 10 Hz and would double the callbacks the fleet has to carry.
+        """
+        drone = self._drones.get(sysid)
+        if drone is None or self._closed:
+            return None
+        try:
+            euler = drone.telemetry.attitude_euler()
+        except Exception:  # noqa: BLE001 - a plugin destroyed under us reads as "unknown"
+            return None
+        if not euler.timestamp_us or math.isnan(euler.roll_deg) or math.isnan(euler.pitch_deg):
+            return None
+        return float(euler.roll_deg), float(euler.pitch_deg)
 
     def attached(self) -> tuple[int, ...]:
         """System ids of the site drones heard so far."""

@@ -1,0 +1,174 @@
+"""Readiness of docks and drones as the fleet board and the map show it (Qt-free, any thread).
+
+Turns the latest dock and drone states into the few things an operator needs on a night
+shift: what each dock can do now, how fast its drone is charging and when it will be ready,
+how far it could fly, and whether a district is left without enough ready docks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from drones.model import CoverState, DockState, DroneState, LandedState, LinkState, Reason
+from drones.patterns import Pattern
+from drones.planning import DEFAULT_CRUISE_ALT_AGL_M, WindEstimate, direct_energy_model
+from drones.safety import Limits
+from drones.site import Dock, Site
+
+#: A docked drone with at least this much battery counts as ready: half a battery covers the
+#: round trip to the far side of a district with the 25 % reserve (planning.py's energy model).
+READY_BATTERY_PCT = 50.0
+#: Window of the charge-trend fit: long enough to see through the 1 % steps of the battery gauge.
+TREND_WINDOW_S = 120.0
+#: A trend is only reported with at least this many samples spanning at least this long.
+TREND_MIN_SPAN_S = 20.0
+#: Drone trails on the map: how long, and how often a point is kept.
+TRAIL_S = 300.0
+TRAIL_STEP_S = 2.0
+
+
+class Status:
+    """Dock states (the values of widgets.situation.DockStatus, kept as text so this module needs no Qt)."""
+
+    READY = "ready"
+    CHARGING = "charging"
+    IN_FLIGHT = "in_flight"
+    WEATHER_HOLD = "weather_hold"
+    OFFLINE = "offline"
+    FAULT = "fault"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class DockReadiness:
+    """What one dock can do now and why (the reason is None when it is simply ready)."""
+
+    status: str
+    reason: Reason | None = None
+
+
+def dock_readiness(dock: DockState | None, drone: DroneState | None, *, task_open: bool,
+                   limits: Limits) -> DockReadiness:
+    """The state of a dock and its drone, in the order an operator would want to hear it."""
+    airborne = drone is not None and drone.landed in (LandedState.IN_AIR, LandedState.TAKING_OFF,
+                                                       LandedState.LANDING)
+    if task_open or airborne:
+        return DockReadiness(Status.IN_FLIGHT)
+    if dock is None or dock.updated_at is None and not dock.online:
+        return DockReadiness(Status.UNKNOWN, Reason("机场尚未上报", "the dock has not reported yet"))
+    if not dock.online:
+        return DockReadiness(Status.OFFLINE, Reason("机场离线", "the dock is offline"))
+    if dock.cover == CoverState.FAULT:
+        return DockReadiness(Status.FAULT, Reason("舱盖故障", "cover fault"))
+    if drone is None or drone.link == LinkState.NEVER:
+        return DockReadiness(Status.UNKNOWN, Reason("尚未与无人机建立链路", "no link to the drone yet"))
+    if drone.link == LinkState.LOST:
+        return DockReadiness(Status.FAULT, Reason("无人机失联", "the drone's link is lost"))
+    if drone.healthy is False:
+        return DockReadiness(Status.FAULT, Reason("无人机自检未通过", "the drone's health checks fail"))
+    if dock.wind_speed_m_s is not None and dock.wind_speed_m_s > limits.max_wind_m_s:
+        return DockReadiness(Status.WEATHER_HOLD, Reason(f"风速 {dock.wind_speed_m_s:.1f} m/s 超限",
+                                                         f"wind {dock.wind_speed_m_s:.1f} m/s beyond the limit"))
+    if dock.rainfall is not None and dock.rainfall > limits.max_rain_level:
+        return DockReadiness(Status.WEATHER_HOLD, Reason("降雨超限", "rain beyond the limit"))
+    battery = drone.battery_pct
+    if battery is None:
+        return DockReadiness(Status.UNKNOWN, Reason("电量未知", "battery not reported yet"))
+    if battery < READY_BATTERY_PCT:
+        return DockReadiness(Status.CHARGING, Reason(f"电量 {battery:.0f}% 低于就绪线 {READY_BATTERY_PCT:.0f}%",
+                                                     f"battery {battery:.0f}% below {READY_BATTERY_PCT:.0f}% ready"))
+    return DockReadiness(Status.READY)
+
+
+def charge_trend_pct_min(t: np.ndarray, pct: np.ndarray) -> float | None:
+    """Battery change in % per minute from samples (t in seconds), by least squares; None if too few."""
+    ok = np.isfinite(pct)
+    if np.count_nonzero(ok) < 3:
+        return None
+    t, pct = t[ok], pct[ok]
+    if t[-1] - t[0] < TREND_MIN_SPAN_S:
+        return None
+    slope = np.polyfit(t - t[0], pct, 1)[0]
+    return float(slope * 60.0)
+
+
+def ready_in_s(battery_pct: float | None, trend_pct_min: float | None,
+               ready_pct: float = READY_BATTERY_PCT) -> float | None:
+    """Seconds until a charging drone reaches `ready_pct` (0 when it has; None when not charging)."""
+    if battery_pct is None:
+        return None
+    if battery_pct >= ready_pct:
+        return 0.0
+    if trend_pct_min is None or trend_pct_min <= 0.05:
+        return None
+    return (ready_pct - battery_pct) / trend_pct_min * 60.0
+
+
+def coverage_radius_m(battery_pct: float | None, wind_m_s: float | None, pattern: Pattern, site: Site,
+                      limits: Limits) -> float | None:
+    """How far from its dock the drone could fly out, do the pattern and come back with the reserve.
+
+    The straight-line energy model of planning.py, with the battery it has now and the wind at
+    the dock: the ring the map draws, not a promise (routes around zones are longer).
+    """
+    if battery_pct is None:
+        return None
+    cruise = min(DEFAULT_CRUISE_ALT_AGL_M, site.max_altitude_agl_m)
+    fixed_pct, pct_per_m = direct_energy_model(
+        pattern, cruise_alt_m=cruise, pattern_alt_m=min(pattern.altitude_m, site.max_altitude_agl_m),
+        wind=WindEstimate(wind_m_s) if wind_m_s is not None else None)
+    return max(0.0, (battery_pct - limits.reserve_pct - fixed_pct) / pct_per_m)
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictCount:
+    district: str
+    ready: int
+    total: int
+
+
+def district_counts(docks: Sequence[Dock], statuses: dict[str, str]) -> list[DistrictCount]:
+    """Ready docks per district, in the site file's district order."""
+    order: dict[str, list[int]] = {}
+    for d in docks:
+        counts = order.setdefault(d.district, [0, 0])
+        counts[1] += 1
+        counts[0] += statuses.get(d.id) == Status.READY
+    return [DistrictCount(k, ready, total) for k, (ready, total) in order.items()]
+
+
+class TrailBook:
+    """Recent positions of each drone for the map's trails, sampled every TRAIL_STEP_S (GUI thread)."""
+
+    def __init__(self, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+        self._clock = clock
+        self._points: dict[int, deque[tuple[float, float, float]]] = {}
+
+    def add(self, states: Iterable[DroneState]) -> None:
+        now = self._clock()
+        limit = int(TRAIL_S / TRAIL_STEP_S) + 1
+        for s in states:
+            if s.lat is None or s.lon is None:
+                continue
+            points = self._points.setdefault(s.sysid, deque(maxlen=limit))
+            if points and now - points[-1][0] < TRAIL_STEP_S:
+                continue
+            if points and math.isclose(points[-1][1], s.lat) and math.isclose(points[-1][2], s.lon):
+                points.clear()  # standing still (in its dock): no trail to draw
+            points.append((now, s.lat, s.lon))
+
+    def trail(self, sysid: int, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(lats, lons) of the drone's trail, oldest first; only points after `since` when given."""
+        points = self._points.get(sysid)
+        if not points:
+            return np.empty(0), np.empty(0)
+        arr = np.array(points)
+        if since is not None:
+            arr = arr[arr[:, 0] >= since]
+        return arr[:, 1].copy(), arr[:, 2].copy()
