@@ -31,6 +31,14 @@ Example::
     sysid = 1                      # MAVLink system id of the dock's drone, unique
     port = 14540                   # optional, default 14539 + sysid (PX4 SITL numbering)
     video_url = "http://..."       # optional
+
+    [[automation.rules]]           # optional: alerts dispatched without a click (default: none)
+    categories = ["forest_fire_smoke"]
+    max_level = 1                  # this level or more severe (1 is the most severe)
+    districts = ["laoshan"]        # optional, default anywhere
+
+`[site]` may also set `min_ready_per_district` (default 2): automation never takes a district's
+ready docks below this many.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ DISTRICTS: tuple[str, ...] = ("shinan", "shibei", "licang", "laoshan")
 MAVLINK_PORT_BASE = 14539
 DEFAULT_TOPIC_ROOT = "qdcb"
 DEFAULT_MAX_ALTITUDE_AGL_M = 120.0
+DEFAULT_MIN_READY_PER_DISTRICT = 2
 
 
 class SiteFileError(Exception):
@@ -107,6 +116,20 @@ class Dock:
 
 
 @dataclass(frozen=True, slots=True)
+class AutomationRule:
+    """Alerts of these categories, at `max_level` or more severe, in these districts (empty: any),
+    are dispatched without an operator's click (DESIGN.md section 4.2, automation)."""
+
+    categories: tuple[str, ...]
+    max_level: int = 1
+    districts: tuple[str, ...] = ()
+
+    def matches(self, category: str, level: int, district: str | None) -> bool:
+        return (category in self.categories and level <= self.max_level
+                and (not self.districts or district in self.districts))
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """Everything the console needs to know about one command hall's equipment."""
 
@@ -120,6 +143,8 @@ class Site:
     cameras_path: Path | None = None
     nofly_path: Path | None = None
     video_base_url: str | None = None
+    automation: tuple[AutomationRule, ...] = ()
+    min_ready_per_district: int = DEFAULT_MIN_READY_PER_DISTRICT
 
     def with_broker(self, broker: BrokerConfig) -> Site:
         """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
@@ -242,6 +267,11 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
     if video_base is not None and (not isinstance(video_base, str) or "://" not in video_base):
         raise fail("must be a URL such as http://host:port", "site.video_base_url", "site", "video_base_url")
 
+    min_ready = site_tab.get("min_ready_per_district", DEFAULT_MIN_READY_PER_DISTRICT)
+    if isinstance(min_ready, bool) or not isinstance(min_ready, int) or not 0 <= min_ready <= 254:
+        raise fail("must be a whole number of docks, 0..254", "site.min_ready_per_district", "site",
+                   "min_ready_per_district")
+
     broker: BrokerConfig | None = None
     broker_tab = data.get("broker")
     if broker_tab is not None:
@@ -308,7 +338,45 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
         ))
     return Site(name=name, path=path, broker=broker, docks=tuple(docks), topic_root=topic_root.strip("/"),
                 max_altitude_agl_m=float(max_alt), basemap_path=files["basemap"], cameras_path=files["cameras"],
-                nofly_path=files["nofly"], video_base_url=video_base.rstrip("/") if video_base else None)
+                nofly_path=files["nofly"], video_base_url=video_base.rstrip("/") if video_base else None,
+                automation=_automation(data.get("automation"), path, fail), min_ready_per_district=min_ready)
+
+
+def _automation(table: Any, path: Path, fail: Any) -> tuple[AutomationRule, ...]:
+    """The optional `[automation]` table: `[[automation.rules]]` with categories, max_level, districts."""
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        raise SiteFileError(path, "must be a table", field_name="automation")
+    unknown = sorted(set(table) - {"rules"})
+    if unknown:
+        raise fail(f"unknown key {unknown[0]!r} (only [[automation.rules]])", f"automation.{unknown[0]}",
+                   "automation", unknown[0])
+    raw_rules = table.get("rules", [])
+    if not isinstance(raw_rules, list):
+        raise fail("must be an array of tables ([[automation.rules]])", "automation.rules", "automation", "rules")
+    rules: list[AutomationRule] = []
+    for i, raw in enumerate(raw_rules):
+        def rfail(problem: str, key: str | None = None, _i: int = i) -> SiteFileError:
+            return fail(problem, f"automation.rules[{_i}]" + (f".{key}" if key else ""), "automation.rules", key, _i)
+
+        if not isinstance(raw, dict):
+            raise rfail("must be a table")
+        unknown = sorted(set(raw) - {"categories", "max_level", "districts"})
+        if unknown:
+            raise rfail(f"unknown key {unknown[0]!r} (categories, max_level, districts)", unknown[0])
+        categories = raw.get("categories")
+        if (not isinstance(categories, list) or not categories
+                or not all(isinstance(c, str) and re.fullmatch(r"[a-z0-9_]+", c) for c in categories)):
+            raise rfail("must be a non-empty list of category names such as \"forest_fire_smoke\"", "categories")
+        max_level = raw.get("max_level", 1)
+        if isinstance(max_level, bool) or not isinstance(max_level, int) or not 1 <= max_level <= 4:
+            raise rfail("must be an alert level 1..4", "max_level")
+        districts = raw.get("districts", [])
+        if not isinstance(districts, list) or not all(isinstance(d, str) and d in DISTRICTS for d in districts):
+            raise rfail(f"must be a list of districts ({', '.join(DISTRICTS)})", "districts")
+        rules.append(AutomationRule(tuple(categories), max_level, tuple(districts)))
+    return tuple(rules)
 
 
 def _require(table: dict[str, Any], key: str, kind: type | tuple[type, ...], fail: Any) -> Any:

@@ -247,6 +247,14 @@ basemap = "../map/qingdao.geojson"
 cameras = "demo_cameras.npz"
 nofly = "demo_nofly.geojson"
 video_base_url = "http://127.0.0.1:18080"
+min_ready_per_district = 2   # automation never takes a district's ready docks below this
+
+# Alerts dispatched without a click (DESIGN.md section 4.2): level-1 forest-fire smoke in Laoshan,
+# so a newcomer sees a drone launch on its own. Every other alert waits for an operator.
+[[automation.rules]]
+categories = ["forest_fire_smoke"]
+max_level = 1
+districts = ["laoshan"]
 """
 
 

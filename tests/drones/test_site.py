@@ -130,3 +130,56 @@ def test_any_text_either_loads_or_gives_a_site_file_error(tmp_path_factory: pyte
         load_site(path)
     except SiteFileError as exc:
         assert str(exc).startswith(str(path))
+
+
+AUTOMATION = """
+[[automation.rules]]
+categories = ["forest_fire_smoke"]
+max_level = 1
+districts = ["laoshan"]
+
+[[automation.rules]]
+categories = ["gas_leak", "sea_rescue"]
+max_level = 2
+"""
+
+
+def test_automation_rules_and_the_district_reserve_load(tmp_path: Path) -> None:
+    site = load_site(write(tmp_path, GOOD.replace('name = "测试站点"', 'name = "测试站点"\nmin_ready_per_district = 3')
+                           + AUTOMATION))
+    assert site.min_ready_per_district == 3
+    fire, other = site.automation
+    assert fire.matches("forest_fire_smoke", 1, "laoshan")
+    assert not fire.matches("forest_fire_smoke", 2, "laoshan") and not fire.matches("forest_fire_smoke", 1, "shinan")
+    assert other.matches("sea_rescue", 2, None) and not other.matches("waterlogging", 1, "shinan")
+
+
+def test_without_automation_nothing_is_dispatched_without_a_click(tmp_path: Path) -> None:
+    site = load_site(write(tmp_path, GOOD))
+    assert site.automation == () and site.min_ready_per_district == 2
+
+
+def test_the_demo_site_dispatches_level_1_forest_fire_smoke_in_laoshan_on_its_own() -> None:
+    site = load_site(Path(__file__).resolve().parents[2] / "resources" / "sites" / "demo.toml")
+    assert [(r.categories, r.max_level, r.districts) for r in site.automation] == [
+        (("forest_fire_smoke",), 1, ("laoshan",))]
+
+
+@pytest.mark.parametrize("old, new, field", [
+    ("max_level = 1", "max_level = 5", "automation.rules[0].max_level"),
+    ("max_level = 2", 'max_level = "2"', "automation.rules[1].max_level"),
+    ('districts = ["laoshan"]', 'districts = ["qingdao"]', "automation.rules[0].districts"),
+    ('categories = ["gas_leak", "sea_rescue"]', "categories = []", "automation.rules[1].categories"),
+    ('categories = ["forest_fire_smoke"]', 'category = ["forest_fire_smoke"]', "automation.rules[0].category"),
+])
+def test_bad_automation_rules_name_their_line_and_field(tmp_path: Path, old: str, new: str, field: str) -> None:
+    text = GOOD + AUTOMATION.replace(old, new, 1)
+    err = error_of(tmp_path, text)
+    assert err.field_name == field
+    assert err.line == line_of(text, new)
+
+
+def test_bad_district_reserve_names_its_line(tmp_path: Path) -> None:
+    text = GOOD.replace('name = "测试站点"', 'name = "测试站点"\nmin_ready_per_district = -1')
+    err = error_of(tmp_path, text)
+    assert err.field_name == "site.min_ready_per_district" and err.line == line_of(text, "min_ready_per_district")
