@@ -4,9 +4,8 @@ A publisher process sends N_ALERTS distinct alerts (QoS 1) as fast as the broker
 on the receiving side, in this process:
 - `bare`: an aiomqtt client that only counts messages (the ceiling of what MQTT delivers here);
 - `service`: the console's MqttLink on a CoreLoop thread feeding AlertService (validate,
-  journal commit, incident, event) as CoreServices runs it;
-- `service_manual_ack`: the same, with PUBACK sent only after the handler journaled the alert
-  (paho's manual_ack, reached through aiomqtt's private client; see the closing note of issue 6).
+  journal, incident, event) as CoreServices runs it: messages already queued are handled as a
+  batch in one journal transaction, and acknowledged (PUBACK) only after it committed.
 Rates are alerts per second from the first publish to the last one journaled (or counted);
 loss is checked against the journal. The broker keeps an unlimited queue per client
 (`max_queued_messages 0`): Mosquitto's default of 1000 drops a burst a slow subscriber cannot take.
@@ -52,23 +51,6 @@ async def main():
                                    for p in payloads[chunk:chunk + 200]))
 asyncio.run(main())
 """
-
-
-class ManualAckLink(MqttLink):
-    """MqttLink that acknowledges a QoS 1 message only after every handler has returned."""
-
-    def _make_client(self) -> aiomqtt.Client:
-        client = super()._make_client()
-        client._client.manual_ack_set(True)  # noqa: SLF001 - aiomqtt 2.5 does not expose paho's manual_ack
-        # Unbounded: the broker's inflight window (unacknowledged messages) now bounds it, and a
-        # message aiomqtt discarded on a full queue would never be acknowledged.
-        client._queue = asyncio.Queue()  # noqa: SLF001
-        return client
-
-    async def _dispatch(self, message: aiomqtt.Message) -> None:
-        await super()._dispatch(message)
-        if message.qos > 0 and self._client is not None:
-            self._client._client.ack(message.mid, message.qos)  # noqa: SLF001
 
 
 def start_broker(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -163,7 +145,6 @@ def run() -> dict[str, Any]:
         try:
             base = asyncio.run(bare(port))
             auto = service(port, tmp, MqttLink, "AUTO")
-            manual = service(port, tmp, ManualAckLink, "MANUAL")
         finally:
             broker.terminate()
             broker.wait(5)
@@ -171,9 +152,7 @@ def run() -> dict[str, Any]:
         "n_alerts": N_ALERTS,
         "bare_aiomqtt": base,
         "service": auto,
-        "service_manual_ack": manual,
         "ratio_service_to_bare": round(auto["per_s"] / base["per_s"], 2),
-        "ratio_manual_ack_to_bare": round(manual["per_s"] / base["per_s"], 2),
         "goal": "service >= 2000/s and ratio >= 0.5, zero loss",
         "goal_met": auto["per_s"] >= 2000 and auto["per_s"] / base["per_s"] >= 0.5 and auto["lost"] == 0,
     }

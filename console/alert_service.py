@@ -83,6 +83,8 @@ class AlertService:
             self._records[record.id] = record
             self.correlator.restore(record, record.incident_id or f"INC-{record.id}", locked=record.incident_locked)
         # Subscribed at construction, so they are part of the link's first connection (persistent session).
+        if hasattr(mqtt, "add_batch_scope"):
+            mqtt.add_batch_scope(self.store.batch)  # one journal commit per batch of incoming messages
         mqtt.subscribe(f"{self.root}/alerts/v1/#", self._on_alert, qos=1)
         mqtt.subscribe(f"{self.root}/console/v1/alerts/+", self._on_state, qos=1)
         mqtt.subscribe(f"{self.root}/console/v1/requests/dispatch", self._on_request, qos=1)

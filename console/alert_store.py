@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -163,7 +165,8 @@ def _reason(text: str | None) -> Reason | None:
 
 
 class AlertStore:
-    """The alert journal of one console. Every method commits before it returns."""
+    """The alert journal of one console. Every method commits before it returns, except inside `batch()`,
+    which commits everything written in it when it exits (before the broker is acknowledged)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -174,6 +177,47 @@ class AlertStore:
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._in_batch = False
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for a batch of incoming messages: a commit per batch instead of per alert.
+
+        Workflow changes made meanwhile (`transition`, `assign`) still commit at once, taking the
+        batch's earlier writes with them: committing early is always safe, late never.
+        """
+        if self._in_batch:
+            yield
+            return
+        self._db.execute("BEGIN")
+        self._in_batch = True
+        try:
+            yield
+        except BaseException:
+            self._in_batch = False
+            self._db.execute("ROLLBACK")
+            raise
+        self._in_batch = False
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Several statements that must land together, committed before returning."""
+        if not self._in_batch:
+            with self._db:
+                self._db.execute("BEGIN")
+                yield
+            return
+        self._db.execute("SAVEPOINT change")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO change")
+            self._db.execute("RELEASE change")
+            raise
+        self._db.execute("RELEASE change")
+        self._db.execute("COMMIT")  # the batch so far, with this change: the caller shows it as done
+        self._db.execute("BEGIN")
 
     def close(self) -> None:
         self._db.close()
@@ -201,8 +245,7 @@ class AlertStore:
                    task_id: str | None = None, published: bool = True) -> None:
         """Records a workflow change and the first-time SLA timestamps it sets, in one transaction."""
         reason_json = _reason_json(reason)
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._transaction():
             self._db.execute(
                 "UPDATE alerts SET state = ?, state_ts = ?, state_by = ?, state_console = ?, "
                 "task_id = COALESCE(?, task_id), reason_json = ?, published = ?, "
@@ -227,8 +270,7 @@ class AlertStore:
         return [r[0] for r in self._db.execute("SELECT alert_id FROM alerts WHERE published = 0 ORDER BY state_ts")]
 
     def assign(self, alert_id: str, operator: str | None, *, by: str, ts: float) -> None:
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._transaction():
             self._db.execute("UPDATE alerts SET assigned_to = ? WHERE alert_id = ?", (operator, alert_id))
             self._db.execute("INSERT INTO actions (ts, alert_id, action, by, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
                              (ts, alert_id, "assign", by, "ok", operator))

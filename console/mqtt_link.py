@@ -13,6 +13,7 @@ import json
 import logging
 import ssl
 import time
+from contextlib import AbstractContextManager, ExitStack
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -29,8 +30,8 @@ BACKOFF_MAX_S = 30.0
 KEEPALIVE_S = 10
 CONNECT_TIMEOUT_S = 5.0
 PRESENCE_TIMEOUT_S = 0.5   # the offline presence at close; the last will covers us if the broker is slow
-#: Bound on messages waiting for the core to read them; the broker holds the rest (QoS 1).
-MAX_QUEUED_INCOMING = 10_000
+#: Messages handled together, inside one batch scope (one journal commit), before they are acknowledged.
+MAX_BATCH = 500
 
 Handler = Callable[[aiomqtt.Message], Awaitable[None] | None]
 
@@ -51,6 +52,7 @@ class MqttLink:
         self.topic_root = topic_root
         self._bus = bus
         self._subs: list[_Subscription] = []
+        self._batch_scopes: list[Callable[[], AbstractContextManager[object]]] = []
         self._client: aiomqtt.Client | None = None
         self._state: str | None = None
         self._closing = False
@@ -69,6 +71,14 @@ class MqttLink:
         self._subs.append(_Subscription(topic_filter, qos, handler))
         if self._client is not None and self.connected:
             asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos=qos))
+
+    def add_batch_scope(self, scope: Callable[[], AbstractContextManager[object]]) -> None:
+        """Wraps the handling of each batch of incoming messages in `scope()` (e.g. one journal transaction).
+
+        Messages are acknowledged to the broker only after the scope has exited without error:
+        what a handler journaled inside it is committed before the broker forgets the message.
+        """
+        self._batch_scopes.append(scope)
 
     async def wait_connected(self, timeout_s: float) -> bool:
         try:
@@ -108,8 +118,11 @@ class MqttLink:
                     backoff = BACKOFF_MIN_S
                     log.info("MQTT connected to %s as %s", self.broker.url, self.console_id)
                     self._set_state("connected")
-                    async for message in client.messages:
-                        await self._dispatch(message)
+                    messages = client.messages
+                    async for message in messages:
+                        # Whatever else is already queued is handled in the same batch (one commit).
+                        batch = [message] + [await anext(messages) for _ in range(min(len(messages), MAX_BATCH - 1))]
+                        await self._handle_batch(client, batch)
             except aiomqtt.MqttError as exc:
                 if self._closing:
                     break
@@ -125,6 +138,18 @@ class MqttLink:
             backoff = min(backoff * 2, BACKOFF_MAX_S)
         self._set_state("disconnected", "closed")
 
+    async def _handle_batch(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
+        """Handles messages inside the batch scopes, then acknowledges them (QoS 1) in arrival order."""
+        with ExitStack() as scopes:
+            for scope in self._batch_scopes:
+                scopes.enter_context(scope())
+            for message in batch:
+                await self._dispatch(message)
+        for message in batch:
+            if message.qos > 0:
+                # aiomqtt 2.5 has no public manual acknowledgement; paho's is reached through its client.
+                client._client.ack(message.mid, message.qos)  # noqa: SLF001
+
     async def _dispatch(self, message: aiomqtt.Message) -> None:
         for sub in self._subs:
             if message.topic.matches(sub.topic_filter):
@@ -137,7 +162,7 @@ class MqttLink:
 
     def _make_client(self) -> aiomqtt.Client:
         tls = ssl.create_default_context() if self.broker.tls else None
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             self.broker.host,
             self.broker.port,
             username=self.broker.username,
@@ -149,8 +174,14 @@ class MqttLink:
             keepalive=KEEPALIVE_S,
             timeout=CONNECT_TIMEOUT_S,
             tls_context=tls,
-            max_queued_incoming_messages=MAX_QUEUED_INCOMING,
+            # Unbounded here: nothing is acknowledged before it is handled, so the broker's in-flight
+            # window bounds this queue, and a message dropped from it would never be delivered again.
+            max_queued_incoming_messages=0,
         )
+        # PUBACK only once the message is handled (`_handle_batch`): by default paho acknowledges a QoS 1
+        # message as soon as aiomqtt has queued it, and a console killed then would lose it.
+        client._client.manual_ack_set(True)  # noqa: SLF001
+        return client
 
     async def close(self) -> None:
         """Marks the console offline (retained) and disconnects cleanly."""
