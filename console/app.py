@@ -68,6 +68,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     from console.i18n import DEFAULT_LANGUAGE, LANGUAGES, LanguageSwitch
     from console.main_window import MainWindow
     from console.services import CoreServices
+    from console.situation_controller import SituationController
     from console.theme import apply_theme
 
     started = time.monotonic()
@@ -121,14 +122,22 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
     bridge.broker_state.connect(window.set_broker_state)
     bridge.fleet_links.connect(window.set_fleet_links)
+    situation = SituationController(services, language=languages.language, parent=window)
+    window.set_panel("map", situation.map)
+    window.set_panel("fleet", situation.board)
+    window.set_panel("task", situation.panel)
 
     def change_language(new: str) -> None:
         if languages.set_language(new):
             settings.setValue("ui/language", new)
         window.set_language(languages.language)
+        situation.set_language(languages.language)
 
     window.language_requested.connect(change_language)
     services.start()
+    if demo and args.demo_flights > 0:
+        from console.demo_flights import launch_demo_flights
+        services.core.submit(launch_demo_flights(services.tasks, args.demo_flights, by=situation.operator))
     window.restore_layout()
     window.show()
 
@@ -141,6 +150,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
             return
         stopped = True
         t0 = time.monotonic()
+        situation.stop()
         bridge.detach()
         if not core.stop():
             log.error("core services did not stop cleanly")
@@ -158,6 +168,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         def finish() -> None:
             png.parent.mkdir(parents=True, exist_ok=True)
             saved = window.grab().save(str(png))
+            situation.report_health()
             snap = services.health.snapshot()
             snap["screenshot"] = str(png) if saved else None
             if not saved:

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the last one chosen, else zh_CN)")
     p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X",
                    help="physics time scale passed to the demo site's simulator (default 1)")
+    p.add_argument("--demo-flights", type=int, default=0, metavar="N",
+                   help="demo site: send N drones on sample verification flights once their docks are ready")
     p.add_argument("--smoke", nargs=2, metavar=("SECONDS", "PNG"),
                    help="start, run SECONDS, save a screenshot of the main window to PNG, print one JSON "
                         "health line on stdout; exit 0 if healthy, 1 with the problems otherwise")

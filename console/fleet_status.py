@@ -72,6 +72,9 @@ def dock_readiness(dock: DockState | None, drone: DroneState | None, *, task_ope
         return DockReadiness(Status.FAULT, Reason("无人机失联", "the drone's link is lost"))
     if drone.healthy is False:
         return DockReadiness(Status.FAULT, Reason("无人机自检未通过", "the drone's health checks fail"))
+    if drone.healthy is None or drone.landed == LandedState.UNKNOWN:
+        return DockReadiness(Status.UNKNOWN, Reason("无人机状态尚未上报",
+                                                    "the drone has not reported its state yet"))
     if dock.wind_speed_m_s is not None and dock.wind_speed_m_s > limits.max_wind_m_s:
         return DockReadiness(Status.WEATHER_HOLD, Reason(f"风速 {dock.wind_speed_m_s:.1f} m/s 超限",
                                                          f"wind {dock.wind_speed_m_s:.1f} m/s beyond the limit"))

@@ -128,6 +128,13 @@ class MainWindow(QMainWindow):
             self._needs_default_sizes = False
             QTimer.singleShot(0, self._apply_default_sizes)
 
+    def set_panel(self, key: str, widget: QWidget) -> None:
+        """Puts a panel's real content in place of its placeholder."""
+        old = self.panels[key]
+        self.docks[key].setWidget(widget)
+        self.panels[key] = widget
+        old.deleteLater()
+
     def show_panel(self, key: str) -> None:
         dock = self.docks[key]
         dock.show()

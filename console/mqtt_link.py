@@ -111,18 +111,21 @@ class MqttLink:
             try:
                 async with self._make_client() as client:
                     self._client = client
-                    await client.publish(self.presence_topic, self._presence(True), qos=1, retain=True)
-                    for sub in self._subs:
-                        await client.subscribe(sub.topic_filter, qos=sub.qos)
-                    self._connected.set()
-                    backoff = BACKOFF_MIN_S
-                    log.info("MQTT connected to %s as %s", self.broker.url, self.console_id)
-                    self._set_state("connected")
-                    messages = client.messages
-                    async for message in messages:
-                        # Whatever else is already queued is handled in the same batch (one commit).
-                        batch = [message] + [await anext(messages) for _ in range(min(len(messages), MAX_BATCH - 1))]
-                        await self._handle_batch(client, batch)
+                    # Messages are read (and acknowledged) while we subscribe: retained ones arrive
+                    # between SUBSCRIBEs, and a broker that sends QoS 1 messages one at a time (amqtt)
+                    # would wait for their PUBACK before it answers our next SUBSCRIBE.
+                    reader = asyncio.create_task(self._read(client), name="mqtt-read")
+                    try:
+                        await client.publish(self.presence_topic, self._presence(True), qos=1, retain=True)
+                        for sub in self._subs:
+                            await client.subscribe(sub.topic_filter, qos=sub.qos)
+                        self._connected.set()
+                        backoff = BACKOFF_MIN_S
+                        log.info("MQTT connected to %s as %s", self.broker.url, self.console_id)
+                        self._set_state("connected")
+                        await reader
+                    finally:
+                        reader.cancel()
             except aiomqtt.MqttError as exc:
                 if self._closing:
                     break
@@ -137,6 +140,13 @@ class MqttLink:
             await asyncio.sleep(backoff)  # reconnect backoff, not synchronisation
             backoff = min(backoff * 2, BACKOFF_MAX_S)
         self._set_state("disconnected", "closed")
+
+    async def _read(self, client: aiomqtt.Client) -> None:
+        messages = client.messages
+        async for message in messages:
+            # Whatever else is already queued is handled in the same batch (one journal commit).
+            batch = [message] + [await anext(messages) for _ in range(min(len(messages), MAX_BATCH - 1))]
+            await self._handle_batch(client, batch)
 
     async def _handle_batch(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
         """Handles messages inside the batch scopes, then acknowledges them (QoS 1) in arrival order."""

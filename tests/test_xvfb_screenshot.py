@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -34,12 +35,21 @@ def xvfb() -> Iterator[str]:
     proc.wait(5)
 
 
-def test_console_under_xvfb_renders_a_real_window(xvfb: str, artifacts: Path) -> None:
+def test_console_under_xvfb_renders_a_real_window(xvfb: str, artifacts: Path, tmp_path: Path) -> None:
+    """The demo site with drones in the air, as an operator sees it: the artifact is the screenshot to look at."""
     png = artifacts / "console_xvfb.png"
     png.unlink(missing_ok=True)
-    result = run_main("--reset-layout", "--smoke", "3", str(png), timeout_s=90,
-                      env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb})
+    result = run_main("--reset-layout", "--demo-flights", "4", "--time-scale", "5", "--smoke", "25", str(png),
+                      timeout_s=120, env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb,
+                                          "QD_CONSOLE_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
+    health = json.loads(result.stdout.strip().splitlines()[-1])
+    # The map drew every drone of the site, and the sample flights are out (not failed or refused).
+    assert health["map_drones_drawn"] == health["drones_total"] == 56
+    flying = sum(n for state, n in health["tasks_by_state"].items()
+                 if state in ("launching", "en_route", "on_scene", "returning", "landing"))
+    assert flying == 4, health["tasks_by_state"]
+    assert 0 < health["map_frame_p50_ms"] <= health["map_frame_p95_ms"]
     image = QImage(str(png))
     assert not image.isNull()
     assert (image.width(), image.height()) == (1600, 960)

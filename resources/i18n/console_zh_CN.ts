@@ -17,6 +17,300 @@
     </message>
 </context>
 <context>
+    <name>DockStatus</name>
+    <message>
+        <source>Ready</source>
+        <extracomment>Roles beyond Qt&apos;s own: the sort key of a cell and the identity/state of its row. A battery below this is shown in the alarm colour (the dispatch reserve lives in the fleet layer). A charge trend smaller than this (%/min) is noise, shown without an arrow. The FleetRow fields each column shows: a cell is signalled as changed when one of them changes.</extracomment>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Charging</source>
+        <translation>充电中</translation>
+    </message>
+    <message>
+        <source>In flight</source>
+        <translation>执行中</translation>
+    </message>
+    <message>
+        <source>Weather hold</source>
+        <translation>天气限飞</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>DronePanel</name>
+    <message>
+        <source>Drone %1 · %2</source>
+        <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). Results and status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air.</extracomment>
+        <translation>无人机 %1 · %2</translation>
+    </message>
+    <message>
+        <source>Waypoint %v/%m</source>
+        <translation>航点 %v/%m</translation>
+    </message>
+    <message>
+        <source>No mission</source>
+        <translation>无航线</translation>
+    </message>
+    <message>
+        <source>Task %1: %2</source>
+        <translation>任务 %1：%2</translation>
+    </message>
+    <message>
+        <source>No task</source>
+        <translation>无任务</translation>
+    </message>
+    <message>
+        <source>Another console holds authority: %1</source>
+        <translation>指挥权在其他席位：%1</translation>
+    </message>
+    <message>
+        <source>Take authority to command this drone</source>
+        <translation>接管指挥权后才能操控该无人机</translation>
+    </message>
+    <message>
+        <source>Emergency-stopped: re-activate the drone before any other command</source>
+        <translation>已急停：须先重新激活，才能发送其他指令</translation>
+    </message>
+    <message>
+        <source>Link lost: only the emergency stop can be sent</source>
+        <translation>链路丢失：只能发送急停</translation>
+    </message>
+    <message>
+        <source>Emergency stop</source>
+        <translation>紧急停止</translation>
+    </message>
+    <message>
+        <source>Stop the motors of drone %1 now? An airborne drone will fall.</source>
+        <translation>立即停止无人机 %1 的电机？空中的无人机将坠落。</translation>
+    </message>
+    <message>
+        <source>Re-activate</source>
+        <translation>重新激活</translation>
+    </message>
+    <message>
+        <source>Re-activate drone %1 after the emergency stop?</source>
+        <translation>急停后重新激活无人机 %1？</translation>
+    </message>
+    <message>
+        <source>Take authority</source>
+        <translation>接管指挥权</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>悬停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续任务</translation>
+    </message>
+    <message>
+        <source>Go to</source>
+        <translation>指点飞行</translation>
+    </message>
+    <message>
+        <source>Altitude</source>
+        <translation>改变高度</translation>
+    </message>
+    <message>
+        <source>Return home</source>
+        <translation>返航</translation>
+    </message>
+    <message>
+        <source>Land here</source>
+        <translation>原地降落</translation>
+    </message>
+    <message>
+        <source>Abort task</source>
+        <translation>中止任务</translation>
+    </message>
+    <message>
+        <source>EMERGENCY STOP</source>
+        <translation>紧急停止</translation>
+    </message>
+    <message>
+        <source>Select a drone on the map or the fleet board</source>
+        <translation>在地图或机队列表中选择一架无人机</translation>
+    </message>
+    <message>
+        <source>%1 (shortcut %2)</source>
+        <translation>%1（快捷键 %2）</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>设定</translation>
+    </message>
+    <message>
+        <source>Climb or descend to this height above ground</source>
+        <translation>爬升或下降到此离地高度</translation>
+    </message>
+    <message>
+        <source>Stops the motors at once, even in the air; asks for confirmation</source>
+        <translation>立即停止电机（空中亦然），需确认</translation>
+    </message>
+</context>
+<context>
+    <name>FleetBoard</name>
+    <message>
+        <source>%1 %2/%3 ready</source>
+        <translation>%1 就绪 %2/%3</translation>
+    </message>
+    <message numerus="yes">
+        <source>Coverage gap: fewer ready docks than the site minimum (%n)</source>
+        <translation>
+            <numerusform>覆盖缺口：就绪机场少于站点最低要求（%n 个）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Ready docks of all docks in the district; the site minimum is %n</source>
+        <translation>
+            <numerusform>本区就绪机场数/机场总数；站点最低要求 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>All districts</source>
+        <translation>全部区域</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>Double-click a dock to show it on the map</source>
+        <translation>双击机场，在地图上定位</translation>
+    </message>
+</context>
+<context>
+    <name>FleetTableModel</name>
+    <message>
+        <source>Dock</source>
+        <translation>机场</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <source>Battery</source>
+        <translation>电量</translation>
+    </message>
+    <message>
+        <source>Link</source>
+        <translation>链路</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Ready in</source>
+        <translation>就绪倒计时</translation>
+    </message>
+    <message>
+        <source>System id %1</source>
+        <translation>系统号 %1</translation>
+    </message>
+</context>
+<context>
+    <name>HudWidget</name>
+    <message>
+        <source>%1, %2 sats</source>
+        <extracomment>Vertical pixels per degree of pitch, relative to the horizon box height (±30° fills the box). Degrees of heading shown across the heading tape.</extracomment>
+        <translation>%1，%2 颗星</translation>
+    </message>
+    <message>
+        <source>ARMED</source>
+        <translation>已解锁</translation>
+    </message>
+    <message>
+        <source>DISARMED</source>
+        <translation>已上锁</translation>
+    </message>
+    <message>
+        <source>No GPS</source>
+        <translation>无 GPS</translation>
+    </message>
+    <message>
+        <source>No fix</source>
+        <translation>未定位</translation>
+    </message>
+    <message>
+        <source>2D</source>
+        <translation>2D</translation>
+    </message>
+    <message>
+        <source>3D</source>
+        <translation>3D</translation>
+    </message>
+    <message>
+        <source>DGPS</source>
+        <translation>差分</translation>
+    </message>
+    <message>
+        <source>RTK float</source>
+        <translation>RTK 浮点</translation>
+    </message>
+    <message>
+        <source>RTK fixed</source>
+        <translation>RTK 固定</translation>
+    </message>
+    <message>
+        <source>No drone selected</source>
+        <translation>未选择无人机</translation>
+    </message>
+    <message>
+        <source>GS %1</source>
+        <translation>地速 %1</translation>
+    </message>
+    <message>
+        <source>Mode %1</source>
+        <translation>模式 %1</translation>
+    </message>
+    <message>
+        <source>ALT %1</source>
+        <translation>高度 %1</translation>
+    </message>
+    <message>
+        <source>VS %1</source>
+        <translation>升降 %1</translation>
+    </message>
+    <message>
+        <source>GPS %1</source>
+        <translation>GPS %1</translation>
+    </message>
+    <message>
+        <source>LINK LOST</source>
+        <translation>链路丢失</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>MQTT connecting…</source>
@@ -143,6 +437,208 @@
     <message>
         <source>Drone docks, alerts and video for the city operations centre.</source>
         <translation>面向城市运行管理中心的无人机机场、告警与视频指挥。</translation>
+    </message>
+</context>
+<context>
+    <name>MapView</name>
+    <message>
+        <source>No-fly zones</source>
+        <extracomment>The district shortcuts Ctrl+Alt+1..4, in this order.</extracomment>
+        <translation>禁飞区</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Dock coverage</source>
+        <translation>机场覆盖范围</translation>
+    </message>
+    <message>
+        <source>Docks</source>
+        <translation>机场</translation>
+    </message>
+    <message>
+        <source>Routes</source>
+        <translation>航线</translation>
+    </message>
+    <message>
+        <source>Drones</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Show district %1</source>
+        <translation>显示 %1</translation>
+    </message>
+    <message>
+        <source>Drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <source>link lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <source>airborne</source>
+        <translation>空中</translation>
+    </message>
+    <message>
+        <source>on the ground</source>
+        <translation>地面</translation>
+    </message>
+    <message>
+        <source>N</source>
+        <translation>北</translation>
+    </message>
+</context>
+<context>
+    <name>SituationController</name>
+    <message>
+        <source>Click the map where the drone should fly to (Esc cancels)</source>
+        <extracomment>Altitude of a go-to when the drone&apos;s own altitude is not known yet (metres above the dock).</extracomment>
+        <translation>在地图上点击目标位置（Esc 取消）</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>已执行</translation>
+    </message>
+    <message>
+        <source>failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>SituationFeed</name>
+    <message>
+        <source>planned</source>
+        <extracomment>Seconds of battery history the charge trend is fitted over.</extracomment>
+        <translation>已计划</translation>
+    </message>
+    <message>
+        <source>preflight</source>
+        <translation>起飞前检查</translation>
+    </message>
+    <message>
+        <source>launching</source>
+        <translation>起飞中</translation>
+    </message>
+    <message>
+        <source>en route</source>
+        <translation>飞往现场</translation>
+    </message>
+    <message>
+        <source>on scene</source>
+        <translation>到达现场</translation>
+    </message>
+    <message>
+        <source>returning</source>
+        <translation>返航中</translation>
+    </message>
+    <message>
+        <source>landing</source>
+        <translation>降落中</translation>
+    </message>
+    <message>
+        <source>docked</source>
+        <translation>已入舱</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>aborted</source>
+        <translation>已中止</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>no link yet</source>
+        <translation>未建链</translation>
+    </message>
+    <message>
+        <source>link lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <source>flying</source>
+        <translation>飞行中</translation>
+    </message>
+    <message>
+        <source>preparing</source>
+        <translation>准备中</translation>
+    </message>
+    <message>
+        <source>in dock</source>
+        <translation>在舱</translation>
+    </message>
+    <message>
+        <source>on the ground?</source>
+        <translation>在地面(舱外?)</translation>
+    </message>
+    <message>
+        <source>lost %1 s</source>
+        <translation>失联 %1 秒</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Drone %1 (%2)</source>
+        <translation>无人机 %1（%2）</translation>
+    </message>
+    <message>
+        <source>LINK LOST</source>
+        <translation>链路丢失</translation>
+    </message>
+</context>
+<context>
+    <name>TelemetryPlots</name>
+    <message>
+        <source>Last</source>
+        <extracomment>The plots&apos; refresh period: 10 Hz (DESIGN.md section 3). Time windows offered, in minutes; the first entry that equals DEFAULT is selected. (series name of the SeriesSource, line colour).</extracomment>
+        <translation>最近</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n 分钟</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Altitude (m)</source>
+        <translation>高度 (m)</translation>
+    </message>
+    <message>
+        <source>Ground speed (m/s)</source>
+        <translation>地速 (m/s)</translation>
+    </message>
+    <message>
+        <source>Battery (%)</source>
+        <translation>电量 (%)</translation>
+    </message>
+    <message>
+        <source>Link rate (Hz)</source>
+        <translation>链路速率 (Hz)</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>秒</translation>
     </message>
 </context>
 </TS>

@@ -31,6 +31,8 @@ DRONE = DroneState(1, link=LinkState.OK, landed=LandedState.ON_GROUND, battery_p
     (DOCK, replace(DRONE, link=LinkState.LOST), False, Status.FAULT),
     (DOCK, replace(DRONE, link=LinkState.NEVER), False, Status.UNKNOWN),
     (DOCK, replace(DRONE, healthy=False), False, Status.FAULT),
+    (DOCK, replace(DRONE, healthy=None), False, Status.UNKNOWN),
+    (DOCK, replace(DRONE, landed=LandedState.UNKNOWN), False, Status.UNKNOWN),
     (replace(DOCK, wind_speed_m_s=LIMITS.max_wind_m_s + 1), DRONE, False, Status.WEATHER_HOLD),
     (replace(DOCK, rainfall=3), DRONE, False, Status.WEATHER_HOLD),
     (DOCK, replace(DRONE, battery_pct=READY_BATTERY_PCT - 1), False, Status.CHARGING),

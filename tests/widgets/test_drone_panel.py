@@ -1,0 +1,239 @@
+"""The drone panel: HUD readouts, command rules and confirmations, results, and the plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from widgets.drone_panel import DronePanel
+from widgets.hud import HudWidget
+from widgets.situation import DroneCommand, DroneDetail, SelectionModel
+from widgets.telemetry_plots import TelemetryPlots
+
+
+def detail(**kw: object) -> DroneDetail:
+    values: dict[str, object] = dict(
+        sysid=7, dock_id="D07", dock_name="香港中路", link_lost=False, link_text="10 Hz", mode="MISSION",
+        armed=True, airborne=True, roll_deg=5.0, pitch_deg=-3.0, heading_deg=92.0, alt_rel_m=58.4,
+        ground_speed_m_s=11.2, climb_m_s=0.4, battery_pct=76.0, battery_v=23.1, gps_fix=3, satellites=14,
+        lat=36.06, lon=120.38, mission_current=3, mission_total=8, task_id="T-1", task_state="en route",
+        status_texts=("Takeoff", "Mission started"))
+    values.update(kw)
+    return DroneDetail(**values)  # type: ignore[arg-type]
+
+
+def unknown_detail() -> DroneDetail:
+    return detail(mode=None, armed=None, airborne=None, roll_deg=None, pitch_deg=None, heading_deg=None,
+                  alt_rel_m=None, ground_speed_m_s=None, climb_m_s=None, battery_pct=None, battery_v=None,
+                  gps_fix=None, satellites=None, lat=None, lon=None, mission_current=None, mission_total=None,
+                  task_id=None, task_state=None, status_texts=())
+
+
+class AnsweringPanel(DronePanel):
+    """A panel whose confirmation dialog answers `self.answer` and records what it asked."""
+
+    answer = False
+
+    def confirm(self, title: str, text: str) -> bool:
+        self.asked.append(title)
+        return self.answer
+
+
+@pytest.fixture
+def panel(qtbot):  # type: ignore[no-untyped-def]
+    p = AnsweringPanel(SelectionModel())
+    p.asked = []
+    qtbot.addWidget(p)
+    return p
+
+
+def enabled(panel: DronePanel) -> set[DroneCommand]:
+    return {c for c, b in panel.buttons.items() if b.isEnabled()}
+
+
+def test_hud_shows_dashes_for_unknown_values(qtbot) -> None:  # type: ignore[no-untyped-def]
+    hud = HudWidget()
+    qtbot.addWidget(hud)
+    hud.set_detail(unknown_detail())
+    r = hud.readouts()
+    for key in ("heading", "altitude", "ground_speed", "climb", "battery", "gps", "mode", "armed", "roll", "pitch"):
+        assert r[key] == "--", key
+    hud.set_detail(detail(battery_pct=0.0, alt_rel_m=0.0))
+    r = hud.readouts()
+    assert r["battery"].startswith("0%") and r["altitude"] == "0.0 m"  # zero is a value, not unknown
+    assert r["heading"] == "092°" and r["gps"] == "3D, 14 sats" and r["armed"] == "ARMED"
+    hud.show()
+    hud.grab()  # paints with known and unknown values without error
+
+
+def test_link_lost_overlay(panel: DronePanel) -> None:
+    panel.set_detail(detail())
+    assert not panel.hud.link_lost
+    panel.set_detail(detail(link_lost=True, link_text="link lost"))
+    assert panel.hud.link_lost
+    panel.hud.grab()
+
+
+def test_hint_without_drone(panel: DronePanel) -> None:
+    panel.set_detail(None)
+    assert panel.stack.currentWidget() is panel.hint
+    assert panel.current_sysid is None
+    assert enabled(panel) == set()
+    panel.set_detail(detail())
+    assert panel.current_sysid == 7
+    assert panel.stack.currentIndex() == 1
+    assert panel.mission.value() == 3 and panel.mission.maximum() == 8
+
+
+def test_commands_need_authority(panel: DronePanel) -> None:
+    panel.set_detail(detail())
+    panel.set_authority(False, "")
+    assert enabled(panel) == {DroneCommand.TAKE_AUTHORITY}
+    assert panel.reason_label.text() == "Take authority to command this drone"
+    panel.set_authority(False, "wang @ console-2")
+    assert panel.reason_label.text() == "Another console holds authority: wang @ console-2"
+    panel.set_authority(True, "me @ here")
+    assert enabled(panel) == {DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.ALTITUDE,
+                              DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT,
+                              DroneCommand.EMERGENCY_STOP}
+    assert panel.reason_label.text() == ""
+    panel.set_detail(detail(link_lost=True))
+    assert enabled(panel) == {DroneCommand.EMERGENCY_STOP}
+    assert "Link lost" in panel.reason_label.text()
+
+
+def test_locked_out_allows_only_reactivate(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_authority(True, "me")
+    panel.set_detail(detail(locked_out=True))
+    assert enabled(panel) == {DroneCommand.REACTIVATE}
+    assert not panel.buttons[DroneCommand.REACTIVATE].isHidden()
+    panel.answer = True
+    with qtbot.waitSignal(panel.command_requested) as blocker:
+        panel.buttons[DroneCommand.REACTIVATE].click()
+    assert blocker.args == [DroneCommand.REACTIVATE, 7, {}]
+    assert panel.asked == ["Re-activate"]
+    panel.set_detail(detail())
+    assert panel.buttons[DroneCommand.REACTIVATE].isHidden()
+
+
+def test_emergency_stop_asks_and_emits_only_when_confirmed(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_authority(True, "me")
+    panel.set_detail(detail())
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    panel.answer = False
+    panel.buttons[DroneCommand.EMERGENCY_STOP].click()
+    assert panel.asked == ["Emergency stop"] and sent == []
+    panel.answer = True
+    with qtbot.waitSignal(panel.command_requested) as blocker:
+        panel.buttons[DroneCommand.EMERGENCY_STOP].click()
+    assert blocker.args == [DroneCommand.EMERGENCY_STOP, 7, {}]
+
+
+def test_hold_and_shortcut(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_authority(True, "me")
+    panel.set_detail(detail())
+    with qtbot.waitSignal(panel.command_requested) as blocker:
+        panel.buttons[DroneCommand.HOLD].click()
+    assert blocker.args == [DroneCommand.HOLD, 7, {}]
+    assert "(shortcut H)" in panel.buttons[DroneCommand.HOLD].toolTip()
+
+
+def test_goto_picks_a_point_then_commands(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_authority(True, "me")
+    panel.set_detail(detail())
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    with qtbot.waitSignal(panel.pick_point_requested):
+        panel.buttons[DroneCommand.GOTO].click()
+    assert sent == []
+    panel.point_picked(36.07, 120.39)
+    assert sent == [[DroneCommand.GOTO, 7, {"lat": 36.07, "lon": 120.39}]]
+    panel.point_picked(36.0, 120.0)  # a second pick without a request sends nothing
+    assert len(sent) == 1
+
+
+def test_goto_dropped_when_drone_changes(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_authority(True, "me")
+    panel.set_detail(detail())
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    panel.buttons[DroneCommand.GOTO].click()
+    panel.set_detail(detail(sysid=8))
+    panel.point_picked(36.07, 120.39)
+    assert sent == []
+
+
+def test_altitude_set(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_authority(True, "me")
+    panel.set_detail(detail())
+    assert panel.alt_spin.minimum() == 10 and panel.alt_spin.maximum() == 120
+    panel.alt_spin.setValue(80)
+    with qtbot.waitSignal(panel.command_requested) as blocker:
+        panel.alt_button.click()
+    assert blocker.args == [DroneCommand.ALTITUDE, 7, {"alt_rel_m": 80.0}]
+
+
+def test_show_result_keeps_the_last_few(panel: DronePanel) -> None:
+    panel.show_result(DroneCommand.HOLD, True, "accepted")
+    panel.show_result(DroneCommand.RETURN, False, "电量不足以返航")
+    assert panel.results() == ["Return home: 电量不足以返航", "Hold: accepted"]
+    for _ in range(6):
+        panel.show_result(DroneCommand.LAND, True, "accepted")
+    assert len(panel.results()) == 4
+
+
+def series_source(sysid: int, name: str, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """A data source of 10 samples in the last 10 s, with a gap (NaN) in the middle."""
+    import time
+
+    t = time.monotonic() - np.arange(10, 0, -1, dtype=float)
+    values = np.arange(10, dtype=float) + sysid
+    values[4] = np.nan
+    return t, values
+
+
+def test_plots_draw_the_series_on_the_timer(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plots = TelemetryPlots(series_source)
+    qtbot.addWidget(plots)
+    assert not plots.timer.isActive()  # no drone: idle
+    plots.show()
+    plots.set_sysid(3)
+    assert plots.timer.isActive()
+    item = plots.items["alt_rel_m"]
+    item.setData(np.empty(0), np.empty(0))
+
+    def drawn() -> None:
+        x, y = item.getOriginalDataset()
+        assert x is not None and len(x) == 10
+
+    qtbot.waitUntil(drawn, timeout=2000)
+    x, y = item.getOriginalDataset()
+    assert -10.5 < x[0] < -9.5 and x[-1] < 0  # seconds before now
+    assert np.isnan(y[4]) and y[0] == 3.0
+    plots.set_sysid(None)
+    assert not plots.timer.isActive()
+    x, _ = item.getOriginalDataset()
+    assert x is None or len(x) == 0  # another drone starts from empty plots
+
+
+def test_panel_plots_follow_the_shown_drone(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = DronePanel(SelectionModel(), series=series_source)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_detail(detail(sysid=5))
+    qtbot.waitUntil(lambda: panel.plots.items["battery_pct"].getOriginalDataset()[1] is not None
+                    and panel.plots.items["battery_pct"].getOriginalDataset()[1][0] == 5.0, timeout=2000)
+    panel.hide()
+    assert not panel.plots.timer.isActive()  # hidden: idle
+
+
+
+def test_language_change_retranslates(panel: DronePanel) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    panel.set_detail(detail())
+    panel.show_result(DroneCommand.HOLD, True, "accepted")
+    QCoreApplication.sendEvent(panel, QEvent(QEvent.Type.LanguageChange))
+    assert panel.results() == ["Hold: accepted"]
+    assert panel.buttons[DroneCommand.GOTO].text() == "Go to…"

@@ -1,0 +1,333 @@
+"""The drone panel: the selected drone's head-up display, task, plots and takeover commands.
+
+The console decides which drone is shown (`set_detail`, a few times a second) and whether this
+console holds command authority over it (`set_authority`). The panel asks for commands through
+`command_requested`; their outcome comes back through `show_result`. Destructive commands ask the
+operator to confirm first (DESIGN.md section 6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
+                               QProgressBar, QPushButton, QScrollArea, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+
+from widgets.hud import HudWidget
+from widgets.situation import DroneCommand, DroneDetail, SelectionModel, SeriesSource
+from widgets.telemetry_plots import TelemetryPlots
+
+#: Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling).
+MIN_ALT_M = 10
+MAX_ALT_M = 120
+#: Results and status texts kept on screen.
+MAX_RESULTS = 4
+MAX_STATUS_TEXTS = 5
+OK_COLOUR = "#3fb950"
+ALARM_COLOUR = "#f85149"
+#: Commands that fly the drone: they need a live link.
+FLIGHT_COMMANDS = (DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.ALTITUDE,
+                   DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT)
+#: Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on
+#: purpose: a stray key press must never stop motors in the air.
+SHORTCUTS: dict[DroneCommand, str] = {
+    DroneCommand.TAKE_AUTHORITY: "T", DroneCommand.HOLD: "H", DroneCommand.RESUME: "C",
+    DroneCommand.GOTO: "G", DroneCommand.RETURN: "R", DroneCommand.LAND: "L",
+}
+
+
+class DronePanel(QWidget):
+    """Shows one `DroneDetail` and requests the takeover commands for it."""
+
+    command_requested = Signal(object, int, dict)  # DroneCommand, sysid, args (lat/lon, alt_rel_m)
+    pick_point_requested = Signal()  # go-to: the map should let the operator pick a point
+
+    def __init__(self, selection: SelectionModel, series: SeriesSource | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.selection = selection  # kept for symmetry with the other panels; the console picks the drone
+        self._detail: DroneDetail | None = None
+        self._holds = False
+        self._holder_text = ""
+        self._pending_goto: int | None = None  # sysid waiting for a point from the map
+        self._results: list[tuple[DroneCommand, bool, str]] = []
+
+        self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold;")
+        self.link_label = QLabel()
+        self.hud = HudWidget()
+        self.hud.setMaximumHeight(300)  # the plots below need the height more
+        self.mission = QProgressBar()
+        self.mission.setTextVisible(True)
+        self.task_label = QLabel(wordWrap=True)
+        self.status_list = QListWidget()
+        self.status_list.setMaximumHeight(self.fontMetrics().height() * MAX_STATUS_TEXTS + 8)
+        self.plots = TelemetryPlots(series)
+
+        self.buttons: dict[DroneCommand, QPushButton] = {c: QPushButton() for c in DroneCommand
+                                                          if c is not DroneCommand.ALTITUDE}
+        self.alt_spin = QSpinBox()
+        self.alt_spin.setRange(MIN_ALT_M, MAX_ALT_M)
+        self.alt_spin.setValue(60)
+        self.alt_spin.setSuffix(" m")
+        self.alt_button = QPushButton()
+        self.buttons[DroneCommand.ALTITUDE] = self.alt_button
+        stop = self.buttons[DroneCommand.EMERGENCY_STOP]
+        stop.setStyleSheet(f"QPushButton {{ background: {ALARM_COLOUR}; color: white; font-weight: bold; }}"
+                           "QPushButton:disabled { background: #5c2b29; color: #a0a0a0; }")
+        self.reason_label = QLabel(wordWrap=True)
+        self.reason_label.setStyleSheet("color: #d29922;")
+        self.result_list = QListWidget()
+        self.result_list.setMaximumHeight(self.fontMetrics().height() * MAX_RESULTS + 8)
+
+        grid = QGridLayout()
+        order = (DroneCommand.TAKE_AUTHORITY, DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO,
+                 DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT, DroneCommand.REACTIVATE)
+        for i, cmd in enumerate(order):
+            grid.addWidget(self.buttons[cmd], i // 2, i % 2)
+        alt_row = QHBoxLayout()
+        self.alt_label = QLabel()
+        for w in (self.alt_label, self.alt_spin, self.alt_button):
+            alt_row.addWidget(w)
+        grid.addLayout(alt_row, len(order) // 2, 0, 1, 2)
+        grid.addWidget(stop, len(order) // 2 + 1, 0, 1, 2)
+
+        # Three blocks: what the drone does, what the operator can do, how it went. Side by side
+        # in a wide, low panel (the default bottom row), stacked in a tall one (`resizeEvent`).
+        state_box, command_box = QWidget(), QWidget()
+        col = QVBoxLayout(state_box)
+        col.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.link_label)
+        col.addLayout(head)
+        col.addWidget(self.hud, 1)
+        col.addWidget(self.mission)
+        col.addWidget(self.task_label)
+        col.addWidget(self.status_list)
+        cmds = QVBoxLayout(command_box)
+        cmds.setContentsMargins(0, 0, 0, 0)
+        cmds.addLayout(grid)
+        cmds.addWidget(self.reason_label)
+        cmds.addWidget(self.result_list)
+        cmds.addStretch(1)
+        content = QWidget()
+        self.columns = QBoxLayout(QBoxLayout.Direction.TopToBottom, content)
+        self.columns.setContentsMargins(4, 4, 4, 4)
+        self.columns.addWidget(state_box, 3)
+        self.columns.addWidget(command_box, 2)
+        self.columns.addWidget(self.plots, 3)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.hint)
+        self.stack.addWidget(scroll)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.stack)
+
+        for cmd, button in self.buttons.items():
+            button.clicked.connect(lambda _=False, c=cmd: self._on_button(c))
+        for cmd, key in SHORTCUTS.items():
+            shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # click() does nothing on a disabled button, so the shortcut obeys the same rules.
+            shortcut.activated.connect(self.buttons[cmd].click)
+        self.retranslate()
+        self.set_detail(None)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() > 1.6 * event.size().height()
+        self.columns.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
+        # Stacked, the head-up display must not take the height the commands and plots need.
+        self.hud.setMaximumHeight(16777215 if wide else 300)
+
+    # ----- feeding --------------------------------------------------------------------------------
+
+    @property
+    def current_sysid(self) -> int | None:
+        return None if self._detail is None else self._detail.sysid
+
+    @property
+    def detail(self) -> DroneDetail | None:
+        return self._detail
+
+    def set_detail(self, detail: DroneDetail | None) -> None:
+        """The drone to show, or None for the "select a drone" hint (GUI thread, a few hertz)."""
+        previous = self.current_sysid
+        self._detail = detail
+        if detail is None or detail.sysid != previous:
+            self._pending_goto = None
+            self.plots.set_sysid(None if detail is None else detail.sysid)
+            if detail is not None and detail.alt_rel_m is not None:
+                self.alt_spin.setValue(int(round(min(max(detail.alt_rel_m, MIN_ALT_M), MAX_ALT_M))))
+        self.stack.setCurrentIndex(0 if detail is None else 1)
+        self.hud.set_detail(detail)
+        if detail is not None:
+            self._show_detail(detail)
+        self._update_enabled()
+
+    def _show_detail(self, d: DroneDetail) -> None:
+        self.title.setText(self.tr("Drone %1 · %2").replace("%1", str(d.sysid)).replace("%2", d.dock_name))
+        self.link_label.setText(d.link_text)
+        self.link_label.setStyleSheet(f"color: {ALARM_COLOUR}; font-weight: bold;" if d.link_lost else "")
+        if d.mission_total:
+            self.mission.setRange(0, d.mission_total)
+            self.mission.setValue(min(d.mission_current or 0, d.mission_total))
+            self.mission.setFormat(self.tr("Waypoint %v/%m"))
+        else:
+            self.mission.setRange(0, 1)
+            self.mission.setValue(0)
+            self.mission.setFormat(self.tr("No mission"))
+        if d.task_id:
+            self.task_label.setText(self.tr("Task %1: %2").replace("%1", d.task_id).replace("%2", d.task_state or "--"))
+        else:
+            self.task_label.setText(self.tr("No task"))
+        texts = list(d.status_texts[-MAX_STATUS_TEXTS:])
+        if texts != [self.status_list.item(i).text() for i in range(self.status_list.count())]:
+            self.status_list.clear()
+            self.status_list.addItems(texts)
+            self.status_list.scrollToBottom()
+
+    def set_authority(self, holds: bool, holder_text: str) -> None:
+        """Whether this console holds command authority over the shown drone, and who does if not."""
+        self._holds, self._holder_text = holds, holder_text
+        self._update_enabled()
+
+    def _allowed(self, cmd: DroneCommand) -> bool:
+        d = self._detail
+        if d is None:
+            return False
+        if d.locked_out:
+            # Emergency-stopped: nothing but re-activation (authority first, if another console has it).
+            if cmd is DroneCommand.REACTIVATE:
+                return self._holds
+            return cmd is DroneCommand.TAKE_AUTHORITY and not self._holds
+        if cmd is DroneCommand.TAKE_AUTHORITY:
+            return not self._holds
+        if not self._holds or cmd is DroneCommand.REACTIVATE:
+            return False
+        if cmd is DroneCommand.EMERGENCY_STOP:
+            return True  # the last resort works even without a link report
+        if cmd is DroneCommand.ABORT and not d.task_id:
+            return False
+        return not d.link_lost
+
+    def _update_enabled(self) -> None:
+        for cmd, button in self.buttons.items():
+            button.setEnabled(self._allowed(cmd))
+        self.alt_spin.setEnabled(self._allowed(DroneCommand.ALTITUDE))
+        d = self._detail
+        self.buttons[DroneCommand.REACTIVATE].setVisible(d is not None and d.locked_out)
+        self.reason_label.setText(self.disabled_reason())
+        self.reason_label.setVisible(bool(self.reason_label.text()))
+
+    def disabled_reason(self) -> str:
+        """Why commands are disabled, for the operator ("" when they are not)."""
+        d = self._detail
+        if d is None:
+            return ""
+        if not self._holds:
+            if self._holder_text:
+                return self.tr("Another console holds authority: %1").replace("%1", self._holder_text)
+            return self.tr("Take authority to command this drone")
+        if d.locked_out:
+            return self.tr("Emergency-stopped: re-activate the drone before any other command")
+        if d.link_lost:
+            return self.tr("Link lost: only the emergency stop can be sent")
+        return ""
+
+    # ----- commands -------------------------------------------------------------------------------
+
+    def _on_button(self, cmd: DroneCommand) -> None:
+        d = self._detail
+        if d is None or not self._allowed(cmd):
+            return
+        if cmd is DroneCommand.GOTO:
+            self._pending_goto = d.sysid
+            self.pick_point_requested.emit()
+            return
+        args: dict[str, Any] = {}
+        if cmd is DroneCommand.ALTITUDE:
+            args["alt_rel_m"] = float(self.alt_spin.value())
+        elif cmd is DroneCommand.EMERGENCY_STOP:
+            if not self.confirm(self.tr("Emergency stop"),
+                                self.tr("Stop the motors of drone %1 now? An airborne drone will fall.")
+                                .replace("%1", str(d.sysid))):
+                return
+        elif cmd is DroneCommand.REACTIVATE:
+            if not self.confirm(self.tr("Re-activate"),
+                                self.tr("Re-activate drone %1 after the emergency stop?").replace("%1", str(d.sysid))):
+                return
+        self.command_requested.emit(cmd, d.sysid, args)
+
+    @Slot(float, float)
+    def point_picked(self, lat: float, lon: float) -> None:
+        """The map's answer to `pick_point_requested`: sends the go-to if it still makes sense."""
+        sysid, self._pending_goto = self._pending_goto, None
+        if sysid is not None and sysid == self.current_sysid and self._allowed(DroneCommand.GOTO):
+            self.command_requested.emit(DroneCommand.GOTO, sysid, {"lat": float(lat), "lon": float(lon)})
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Asks the operator to confirm a destructive command (tests override this)."""
+        answer = QMessageBox.warning(self, title, text,
+                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                     QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot(object, bool, str)
+    def show_result(self, command: DroneCommand, ok: bool, text: str) -> None:
+        """A command's outcome: the fleet layer's acceptance or its refusal reason, as given."""
+        self._results.insert(0, (command, ok, text))
+        del self._results[MAX_RESULTS:]
+        self._paint_results()
+
+    def results(self) -> list[str]:
+        """The result lines shown, newest first."""
+        return [self.result_list.item(i).text() for i in range(self.result_list.count())]
+
+    def _paint_results(self) -> None:
+        self.result_list.clear()
+        for command, ok, text in self._results:
+            item = QListWidgetItem(f"{self.command_text(command)}: {text}")
+            item.setForeground(QBrush(QColor(OK_COLOUR if ok else ALARM_COLOUR)))
+            self.result_list.addItem(item)
+
+    def command_text(self, cmd: DroneCommand) -> str:
+        """The command's button label, without the ellipsis."""
+        return {
+            DroneCommand.TAKE_AUTHORITY: self.tr("Take authority"), DroneCommand.HOLD: self.tr("Hold"),
+            DroneCommand.RESUME: self.tr("Resume"), DroneCommand.GOTO: self.tr("Go to"),
+            DroneCommand.ALTITUDE: self.tr("Altitude"), DroneCommand.RETURN: self.tr("Return home"),
+            DroneCommand.LAND: self.tr("Land here"), DroneCommand.ABORT: self.tr("Abort task"),
+            DroneCommand.EMERGENCY_STOP: self.tr("EMERGENCY STOP"), DroneCommand.REACTIVATE: self.tr("Re-activate"),
+        }[cmd]
+
+    # ----- language -------------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.hint.setText(self.tr("Select a drone on the map or the fleet board"))
+        for cmd, button in self.buttons.items():
+            label = self.command_text(cmd)
+            button.setText(label + ("…" if cmd is DroneCommand.GOTO else ""))
+            key = SHORTCUTS.get(cmd)
+            button.setToolTip(self.tr("%1 (shortcut %2)").replace("%1", label).replace("%2", key) if key else label)
+        self.alt_button.setText(self.tr("Set"))
+        self.alt_button.setToolTip(self.tr("Climb or descend to this height above ground"))
+        self.alt_label.setText(self.tr("Altitude"))
+        self.buttons[DroneCommand.EMERGENCY_STOP].setToolTip(
+            self.tr("Stops the motors at once, even in the air; asks for confirmation"))
+        self._paint_results()
+        if self._detail is not None:
+            self._show_detail(self._detail)
+        self._update_enabled()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "result_list"):
+            self.retranslate()
+        super().changeEvent(event)
