@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from console.alert_events import AlertQuarantined, AlertReceived, AlertUpdated, IncidentChanged
 from console.events import BrokerStateChanged, Event, EventBus, FleetLinksChanged, OperatorNotice
+from drones.tasks import TaskStateChanged
 
 
 class CoreBridge(QObject):
@@ -17,6 +19,8 @@ class CoreBridge(QObject):
     broker_state = Signal(object)      # BrokerStateChanged
     fleet_links = Signal(int, int)     # connected, total
     notice = Signal(object)            # OperatorNotice
+    alert_event = Signal(object)       # AlertReceived | AlertUpdated | AlertQuarantined | IncidentChanged
+    task_event = Signal(object)        # TaskStateChanged
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -30,6 +34,10 @@ class CoreBridge(QObject):
             self.fleet_links.emit(event.connected, event.total)
         elif isinstance(event, OperatorNotice):
             self.notice.emit(event)
+        elif isinstance(event, (AlertReceived, AlertUpdated, AlertQuarantined, IncidentChanged)):
+            self.alert_event.emit(event)
+        elif isinstance(event, TaskStateChanged):
+            self.task_event.emit(event)
 
     def detach(self) -> None:
         self._unsubscribe()

@@ -43,7 +43,9 @@ class OperatorNotice:
     text: str
 
 
-Event = BrokerStateChanged | FleetLinksChanged | OperatorNotice
+#: Alert events (console.alert_events) and task transitions (drones.tasks.TaskStateChanged) travel on
+#: the same bus; they are typed where they are defined, so the union stays open here.
+Event = BrokerStateChanged | FleetLinksChanged | OperatorNotice | object
 Listener = Callable[[Event], None]
 
 

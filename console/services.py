@@ -15,12 +15,19 @@ from pathlib import Path
 from console.core_loop import CoreLoop
 from console.events import EventBus, FleetLinksChanged
 from console.health import ErrorCounter, HealthModel
+from console.alert_events import AlertEvent, AlertQuarantined, AlertReceived, WorkflowRefused
+from console.alert_service import AUTOMATION_BY, AlertService
+from console.alert_store import AlertRecord, alerts_path
+from console.five_automatics import Automatics, FiveAutomatics, load_alert_rules
 from console.mqtt_link import MqttLink
-from console.task_service import TaskService
+from console.task_service import TaskService, journal_path
+from drones.basemap import Basemap, load_basemap
+from drones.cameras import CameraRegistry
 from drones.dock_client import DockClient
 from drones.dock_events import DockEvent, DockOffline, DockOnline
 from drones.fleet import Fleet
 from drones.fleet_events import DroneAdded, DroneRemoved, FleetEvent, LinkStateChanged
+from drones.model import TaskState
 from drones.site import Site
 from drones.tasks import TaskStateChanged
 
@@ -55,6 +62,16 @@ class CoreServices:
         self.tasks = TaskService(site, self.mqtt, self.fleet, self.docks, console_id=self.mqtt.console_id,
                                  on_task_event=self._on_task_event, journal_file=journal_file)
         self.health.set_task_counts(self.tasks.counts_by_state())
+        self.basemap: Basemap | None = load_basemap(site.basemap_path) if site.basemap_path else None
+        self.cameras: CameraRegistry | None = CameraRegistry.load(site.cameras_path) if site.cameras_path else None
+        rules = load_alert_rules()
+        self.automatics = Automatics(site, rules=rules, patterns=self.tasks.patterns, zones=self.tasks.zones,
+                                     cameras=self.cameras, basemap=self.basemap, limits=self.tasks.limits)
+        self.alerts = AlertService(site, self.mqtt, console_id=self.mqtt.console_id,
+                                   journal_file=alerts_path(journal_file or journal_path()),
+                                   on_event=self._on_alert_event, dispatch=self._dispatch_alert,
+                                   correlation=rules.correlation, basemap=self.basemap)
+        self._background: set[asyncio.Task[object]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -80,10 +97,47 @@ class CoreServices:
             asyncio.create_task(self._guard(self.docks.run(), "docks"), name="docks"),
             asyncio.create_task(self._guard(self.tasks.start(), "task recovery"), name="task-recovery"),
         ]
+        self.alerts.start()
 
     def _on_task_event(self, event: TaskStateChanged) -> None:
-        """Task transitions (core loop): the health line counts tasks by state."""
+        """Task transitions (core loop): the health line counts tasks by state; the alert follows its drone."""
         self.health.set_task_counts(self.tasks.counts_by_state())
+        self.bus.publish(event)
+        if event.alert_id and event.state is TaskState.ON_SCENE:
+            self._spawn(self.alerts.mark_on_scene(event.alert_id, by=event.by), f"alert {event.alert_id} on scene")
+
+    def _on_alert_event(self, event: AlertEvent) -> None:
+        """Alert events (core loop): counted for the health line, then on to the GUI."""
+        if isinstance(event, AlertReceived):
+            self.health.add("alerts_received")
+        elif isinstance(event, AlertQuarantined):
+            self.health.add("alerts_quarantined")
+        self.bus.publish(event)
+
+    def five_automatics(self, record: AlertRecord) -> FiveAutomatics:
+        """The five automatics for an alert, from the fleet and dock states of this moment (any thread)."""
+        busy = {t.sysid for t in self.tasks.open_tasks}
+        return self.automatics.for_alert(record.alert, drone_states={s.sysid: s for s in self.fleet.snapshots()},
+                                         dock_states=self.docks.states(), busy_sysids=busy,
+                                         others=self.alerts.alerts())
+
+    async def _dispatch_alert(self, record: AlertRecord, by: str) -> str:
+        """One-click (or automatic) dispatch: the best dock of the five automatics flies to the alert."""
+        five = self.five_automatics(record)
+        proposal = five.proposal
+        if proposal.refused is not None:
+            raise WorkflowRefused(proposal.refused)
+        if proposal.automatic_refused is not None and (by == AUTOMATION_BY or by.startswith("request:")):
+            raise WorkflowRefused(proposal.automatic_refused)
+        assert proposal.dock is not None
+        task = await self.tasks.dispatch(proposal.dock, record.alert.lat, record.alert.lon, record.alert.category,
+                                         by=by, alert_id=record.id)
+        return task.task_id
+
+    def _spawn(self, coro, what: str) -> None:  # type: ignore[no-untyped-def]
+        task = asyncio.get_running_loop().create_task(self._guard(coro, what))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _on_dock_event(self, event: DockEvent) -> None:
         """Dock events (core loop): the health line counts online docks."""
@@ -100,13 +154,18 @@ class CoreServices:
 
     async def _stop(self) -> None:
         """Stops in dependency order; each step runs even if the one before it failed."""
-        try:
-            await self.tasks.close()  # stop watching tasks (the drones fly on) and close the journal
-        finally:
+        steps = (("alerts", self.alerts.close),
+                 ("tasks", self.tasks.close),   # stop watching tasks (the drones fly on), close the journal
+                 ("mqtt", self.mqtt.close),
+                 ("services", self._cancel_services),
+                 ("fleet", self.fleet.close))
+        for name, step in steps:
             try:
-                await self.mqtt.close()
-            finally:
-                for t in self._tasks:
-                    t.cancel()
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-                await self.fleet.close()
+                await step()
+            except Exception:  # noqa: BLE001 - the rest must still stop
+                log.exception("stopping %s failed", name)
+
+    async def _cancel_services(self) -> None:
+        for t in (*self._tasks, *self._background):
+            t.cancel()
+        await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)

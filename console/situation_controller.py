@@ -53,7 +53,8 @@ class SituationController(QObject):
         tasks = services.tasks
         self.feed = SituationFeed(services.site, services.fleet, services.docks, lambda: tasks.open_tasks,
                                   zones=tasks.zones, patterns=tasks.patterns, limits=tasks.limits,
-                                  min_ready_per_district=services.site.min_ready_per_district, language=language)
+                                  min_ready_per_district=services.site.min_ready_per_district,
+                                  basemap=services.basemap, cameras=services.cameras, language=language)
         self.selection = SelectionModel(self)
         self.map = MapView(self.selection)
         if self.feed.basemap is not None:

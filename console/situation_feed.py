@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication
@@ -18,7 +17,7 @@ translate = QCoreApplication.translate
 from console.fleet_status import (Status, TrailBook, charge_trend_pct_min, coverage_radius_m, district_counts,
                                   dock_readiness, ready_in_s)
 from console.task_service import TaskView
-from drones.basemap import Basemap, load_basemap
+from drones.basemap import Basemap
 from drones.cameras import CameraRegistry
 from drones.dock_client import DockClient
 from drones.fleet import Fleet
@@ -113,7 +112,8 @@ class SituationFeed:
 
     def __init__(self, site: Site, fleet: Fleet, docks: DockClient, open_tasks: Callable[[], tuple[TaskView, ...]],
                  *, zones: tuple[NoFlyZone, ...], patterns: PatternBook, limits: Limits,
-                 min_ready_per_district: int, language: str = "zh_CN") -> None:
+                 min_ready_per_district: int, basemap: Basemap | None = None, cameras: CameraRegistry | None = None,
+                 language: str = "zh_CN") -> None:
         self.site = site
         self.fleet = fleet
         self.docks = docks
@@ -124,9 +124,8 @@ class SituationFeed:
         self.min_ready = min_ready_per_district
         self.language = language
         self.trails = TrailBook()
-        self.basemap: Basemap | None = load_basemap(site.basemap_path) if site.basemap_path else None
-        self.cameras: CameraRegistry | None = (CameraRegistry.load(site.cameras_path)
-                                               if site.cameras_path and Path(site.cameras_path).exists() else None)
+        self.basemap = basemap
+        self.cameras = cameras
         self._dock_by_sysid = {d.sysid: d for d in site.docks}
         self.statuses: dict[str, DockStatus] = {}
 
