@@ -73,18 +73,24 @@ class TaskRecord:
     abort: dict[str, str] | None = None     # {"zh", "en"} when the task is to end as aborted
 
 
+def open_wal(path: Path | str, schema: str, schema_version: int) -> sqlite3.Connection:
+    """An autocommit SQLite connection in WAL mode with `schema` applied (its `meta` table gets the version)."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
+    db.executescript(schema)
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(schema_version),))
+    return db
+
+
 class Journal:
     """Append-only record of tasks, their transitions and operator commands."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
-        self._db.executescript(_SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._db = open_wal(path, _SCHEMA, SCHEMA_VERSION)
 
     def close(self) -> None:
         self._db.close()
