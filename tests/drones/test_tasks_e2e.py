@@ -103,7 +103,10 @@ def test_link_cut_mid_flight_is_marked_and_the_drone_comes_home_by_itself(site_a
             assert task.reason is not None and "link lost" in task.reason.en
             await eventually(lambda: c.fleet.snapshot(dock.sysid).link == LinkState.OK, 15, "link back")
             assert await asyncio.wait_for(task.wait(), 120) == TaskState.COMPLETED
-            assert "returning" in c.states_of(task)
+            # It came home by itself: it never reached the scene. (At x20 and a loaded machine it may
+            # already be back in its dock when the link returns, so "returning" is not always seen.)
+            states = c.states_of(task)
+            assert "on_scene" not in states and "docked" in states
 
     asyncio.run(scenario())
 
