@@ -63,6 +63,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     from PySide6.QtCore import QCoreApplication, QSettings, QSocketNotifier, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from console.alert_controller import AlertController
     from console.bridge import CoreBridge
     from console.core_loop import CoreLoop
     from console.i18n import DEFAULT_LANGUAGE, LANGUAGES, LanguageSwitch
@@ -70,6 +71,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     from console.services import CoreServices
     from console.situation_controller import SituationController
     from console.theme import apply_theme
+    from console.video_controller import VideoController
 
     started = time.monotonic()
     QApplication.setOrganizationName(ORG_NAME)
@@ -126,12 +128,20 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     window.set_panel("map", situation.map)
     window.set_panel("fleet", situation.board)
     window.set_panel("task", situation.panel)
+    alerts = AlertController(services, situation.selection, language=languages.language, parent=window)
+    window.set_panel("alerts", alerts.widget)   # the desk with the selected alert's five automatics beside it
+    bridge.alert_event.connect(alerts.on_alert_event)
+    situation.feed.alerts = alerts.alert_marks
+    video = VideoController(services, situation, bridge, settings, parent=window)
+    window.set_panel("video", video.wall)
+    alerts.camera_open_requested.connect(video.wall.open_camera)   # "open on video wall" in the five automatics
 
     def change_language(new: str) -> None:
         if languages.set_language(new):
             settings.setValue("ui/language", new)
         window.set_language(languages.language)
         situation.set_language(languages.language)
+        alerts.set_language(languages.language)
 
     window.language_requested.connect(change_language)
     services.start()
@@ -151,6 +161,8 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         stopped = True
         t0 = time.monotonic()
         situation.stop()
+        alerts.stop()
+        video.stop()
         bridge.detach()
         if not core.stop():
             log.error("core services did not stop cleanly")
@@ -169,6 +181,8 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
             png.parent.mkdir(parents=True, exist_ok=True)
             saved = window.grab().save(str(png))
             situation.report_health()
+            alerts.report_health()
+            video.report_health()
             snap = services.health.snapshot()
             snap["screenshot"] = str(png) if saved else None
             if not saved:

@@ -93,7 +93,8 @@ class MainWindow(QMainWindow):
         w, h = max(self.width(), 800), max(self.height(), 600)
         self.resizeDocks([d["map"], d["video"]], [w * 3 // 5, w * 2 // 5], Qt.Orientation.Horizontal)
         self.resizeDocks([d["map"], d["fleet"]], [h * 7 // 10, h * 3 // 10], Qt.Orientation.Vertical)
-        self.resizeDocks([d["video"], d["alerts"]], [h * 2 // 5, h * 3 // 10], Qt.Orientation.Vertical)
+        # The alert desk is where the night is worked: it gets more of the right column than the wall.
+        self.resizeDocks([d["video"], d["alerts"]], [h * 3 // 10, h * 2 // 5], Qt.Orientation.Vertical)
         self.resizeDocks([d["fleet"], d["task"]], [w * 3 // 5, w * 2 // 5], Qt.Orientation.Horizontal)
 
     def restore_layout(self) -> bool:

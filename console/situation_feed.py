@@ -26,8 +26,8 @@ from drones.nofly import NoFlyZone
 from drones.patterns import PatternBook
 from drones.safety import Limits
 from drones.site import Site
-from widgets.situation import (CameraLayer, DistrictReadiness, DistrictShape, DockMark, DockStatus, DroneDetail,
-                               DroneMark, FleetRow, MapScene, RouteMark, ZoneShape)
+from widgets.situation import (AlertMark, CameraLayer, DistrictReadiness, DistrictShape, DockMark, DockStatus,
+                               DroneDetail, DroneMark, FleetRow, MapScene, RouteMark, ZoneShape)
 
 #: Seconds of battery history the charge trend is fitted over.
 TREND_HISTORY_S = 120.0
@@ -113,7 +113,7 @@ class SituationFeed:
     def __init__(self, site: Site, fleet: Fleet, docks: DockClient, open_tasks: Callable[[], tuple[TaskView, ...]],
                  *, zones: tuple[NoFlyZone, ...], patterns: PatternBook, limits: Limits,
                  min_ready_per_district: int, basemap: Basemap | None = None, cameras: CameraRegistry | None = None,
-                 language: str = "zh_CN") -> None:
+                 language: str = "zh_CN", alerts: Callable[[], tuple[AlertMark, ...]] | None = None) -> None:
         self.site = site
         self.fleet = fleet
         self.docks = docks
@@ -126,6 +126,7 @@ class SituationFeed:
         self.trails = TrailBook()
         self.basemap = basemap
         self.cameras = cameras
+        self.alerts = alerts   # the alert controller's open alerts (set once it exists)
         self._dock_by_sysid = {d.sysid: d for d in site.docks}
         self.statuses: dict[str, DockStatus] = {}
 
@@ -165,7 +166,8 @@ class SituationFeed:
             route = np.array(t.route) if t.route else np.empty((0, 2))
             flown = self.trails.trail(t.sysid, since=t.since)
             routes.append(RouteMark(t.task_id, t.sysid, route[:, 0], route[:, 1], flown[0], flown[1]))
-        return MapScene(tuple(dock_marks), tuple(drone_marks), (), tuple(routes))
+        alerts = self.alerts() if self.alerts is not None else ()
+        return MapScene(tuple(dock_marks), tuple(drone_marks), alerts, tuple(routes))
 
     def _status(self, dock_id: str, state: DockState | None, drone: DroneState | None,
                 task_open: bool) -> tuple[DockStatus, str]:

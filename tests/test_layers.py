@@ -12,7 +12,7 @@ QT = ("PySide6", "shiboken6", "pyqtgraph")
 # The Qt-free core of console/: these modules must run in a headless gateway.
 QT_FREE_CONSOLE = ("events", "health", "core_loop", "mqtt_link", "services", "demo_site", "logging_setup",
                    "cli", "sim_main", "resources", "task_service", "fleet_status", "demo_flights", "alert_contract", "alert_store", "alert_events",
-                   "alert_incidents", "alert_service", "five_automatics")
+                   "alert_incidents", "alert_service", "five_automatics", "video_director")
 
 
 def imports_of(path: Path) -> list[str]:

@@ -50,6 +50,9 @@ def test_console_under_xvfb_renders_a_real_window(xvfb: str, artifacts: Path, tm
                  if state in ("launching", "en_route", "on_scene", "returning", "landing"))
     assert flying == 4, health["tasks_by_state"]
     assert 0 < health["map_frame_p50_ms"] <= health["map_frame_p95_ms"]
+    # The wall plays the demo's live cameras (3x3 by default; drone feeds take tiles as flights start).
+    assert health["wall_layout"] == "3x3" and health["wall_tiles_live"] >= 4, health
+    assert health["wall_tiles_error"] == 0
     image = QImage(str(png))
     assert not image.isNull()
     assert (image.width(), image.height()) == (1600, 960)

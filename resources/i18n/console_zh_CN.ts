@@ -2,6 +2,272 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AlertDesk</name>
+    <message>
+        <source>Quarantine (%1)</source>
+        <extracomment>Panel-local keys (the drone panel uses T/H/C/G/R/L in its own panel).</extracomment>
+        <translation>隔离区（%1）</translation>
+    </message>
+    <message>
+        <source>%1 %2 / p90 %3 (%4)</source>
+        <translation>%1 %2 / p90 %3（%4）</translation>
+    </message>
+    <message>
+        <source>Shift since %1: %2 alerts</source>
+        <translation>本班次（%1 起）：%2 条告警</translation>
+    </message>
+    <message>
+        <source>acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>dispatch</source>
+        <translation>派出</translation>
+    </message>
+    <message>
+        <source>on scene</source>
+        <translation>到场</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>All districts</source>
+        <translation>全部区域</translation>
+    </message>
+    <message>
+        <source>Dismiss alert</source>
+        <translation>排除告警</translation>
+    </message>
+    <message>
+        <source>Why is %1 dismissed?</source>
+        <translation>排除 %1 的原因？</translation>
+    </message>
+    <message>
+        <source>False alarm</source>
+        <translation>误报</translation>
+    </message>
+    <message>
+        <source>Duplicate of another alert</source>
+        <translation>与其他告警重复</translation>
+    </message>
+    <message>
+        <source>Handled by another unit</source>
+        <translation>已由其他单位处置</translation>
+    </message>
+    <message>
+        <source>Outside our responsibility</source>
+        <translation>不属本中心职责</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Note on %1:</source>
+        <translation>%1 的备注：</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>指派</translation>
+    </message>
+    <message>
+        <source>Operator for %1 (empty: nobody):</source>
+        <translation>%1 的负责人（留空：不指派）：</translation>
+    </message>
+    <message>
+        <source>L%1</source>
+        <translation>%1级</translation>
+    </message>
+    <message>
+        <source>Sound of level-%1 alerts (click to mute or unmute)</source>
+        <translation>%1 级告警提示音（点击静音/取消静音）</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>一键派机</translation>
+    </message>
+    <message>
+        <source>Assign…</source>
+        <translation>指派…</translation>
+    </message>
+    <message>
+        <source>Note…</source>
+        <translation>备注…</translation>
+    </message>
+    <message>
+        <source>Dismiss…</source>
+        <translation>排除…</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>处置完成</translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>Split from incident</source>
+        <translation>拆分出事件</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新告警</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>Dispatched</source>
+        <translation>已派出</translation>
+    </message>
+    <message>
+        <source>On scene</source>
+        <translation>已到场</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已处置</translation>
+    </message>
+    <message>
+        <source>Dismissed</source>
+        <translation>已排除</translation>
+    </message>
+    <message>
+        <source>All levels</source>
+        <translation>全部级别</translation>
+    </message>
+    <message>
+        <source>Level 1</source>
+        <translation>1 级</translation>
+    </message>
+    <message>
+        <source>Levels 1–2</source>
+        <translation>1–2 级</translation>
+    </message>
+    <message>
+        <source>Level 2</source>
+        <translation>2 级</translation>
+    </message>
+    <message>
+        <source>Level 3</source>
+        <translation>3 级</translation>
+    </message>
+    <message>
+        <source>Level 4</source>
+        <translation>4 级</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未关闭</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>全部时间</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <source>Last 8 hours</source>
+        <translation>最近 8 小时</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <source>Search id, title, place, operator, task…</source>
+        <translation>搜索编号、标题、地点、负责人、任务…</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>已过</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>%1 (shortcut %2)</source>
+        <translation>%1（快捷键 %2）</translation>
+    </message>
+</context>
+<context>
+    <name>AlertFeed</name>
+    <message>
+        <source>battery</source>
+        <translation>电量</translation>
+    </message>
+    <message>
+        <source>weather</source>
+        <translation>天气</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>执行中</translation>
+    </message>
+    <message>
+        <source>no-fly route</source>
+        <translation>航线经禁飞区</translation>
+    </message>
+    <message>
+        <source>out of range</source>
+        <translation>超出航程</translation>
+    </message>
+</context>
+<context>
+    <name>CameraSearchBox</name>
+    <message>
+        <source>Search cameras: id, street or district</source>
+        <translation>搜索摄像头：编号、街道或区域</translation>
+    </message>
+</context>
+<context>
     <name>Console</name>
     <message>
         <source>Demo site</source>
@@ -14,6 +280,109 @@
     <message>
         <source>Console</source>
         <translation>指挥台</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchPanel</name>
+    <message>
+        <source>Response level %1 (alert level %2)</source>
+        <translation>响应等级 %1（告警 %2 级）</translation>
+    </message>
+    <message>
+        <source>Rule: %1</source>
+        <translation>依据：%1</translation>
+    </message>
+    <message>
+        <source>Radius %1 · %2</source>
+        <translation>半径 %1 · %2</translation>
+    </message>
+    <message>
+        <source>can go</source>
+        <translation>可派出</translation>
+    </message>
+    <message>
+        <source>No other alerts nearby</source>
+        <translation>附近无其他告警</translation>
+    </message>
+    <message>
+        <source>Dock: %1</source>
+        <translation>机场：%1</translation>
+    </message>
+    <message>
+        <source>Route: %1, time on scene %2</source>
+        <translation>航线：%1，预计 %2 到场</translation>
+    </message>
+    <message>
+        <source>Verification pattern: %1</source>
+        <translation>核查方式：%1</translation>
+    </message>
+    <message>
+        <source>Send a drone to %1?</source>
+        <translation>派无人机前往 %1？</translation>
+    </message>
+    <message>
+        <source>Checks passed:</source>
+        <translation>已通过的检查：</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>派机</translation>
+    </message>
+    <message>
+        <source>Dispatch requested…</source>
+        <translation>已请求派机…</translation>
+    </message>
+    <message>
+        <source>Select an alert on the desk or the map</source>
+        <translation>在告警列表或地图上选择一条告警</translation>
+    </message>
+    <message>
+        <source>1 · Response level</source>
+        <translation>1 · 响应等级</translation>
+    </message>
+    <message>
+        <source>2 · Affected area</source>
+        <translation>2 · 影响范围</translation>
+    </message>
+    <message>
+        <source>3 · Reachable docks</source>
+        <translation>3 · 可达机场</translation>
+    </message>
+    <message>
+        <source>4 · Nearby cameras and alerts</source>
+        <translation>4 · 周边摄像头与告警</translation>
+    </message>
+    <message>
+        <source>5 · Dispatch</source>
+        <translation>5 · 一键派机</translation>
+    </message>
+    <message>
+        <source>Dock</source>
+        <translation>机场</translation>
+    </message>
+    <message>
+        <source>On scene in</source>
+        <translation>到场用时</translation>
+    </message>
+    <message>
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Open on video wall</source>
+        <translation>上墙查看</translation>
+    </message>
+    <message>
+        <source>Dispatch…</source>
+        <translation>一键派机…</translation>
+    </message>
+    <message>
+        <source>Send the proposed drone; asks for confirmation</source>
+        <translation>派出推荐的无人机（需确认）</translation>
     </message>
 </context>
 <context>
@@ -500,6 +869,49 @@
     </message>
 </context>
 <context>
+    <name>QuarantineDialog</name>
+    <message>
+        <source>Quarantined payloads</source>
+        <translation>隔离的消息</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>接收时间</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Select a payload to see it as it arrived</source>
+        <translation>选择一条消息，查看其原始内容</translation>
+    </message>
+    <message>
+        <source>%1 B</source>
+        <translation>%1 字节</translation>
+    </message>
+    <message>
+        <source>%1 payloads could not be used. They are kept here, never dropped.</source>
+        <translation>%1 条消息无法使用，已保存在此，不会丢弃。</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>原因：%1</translation>
+    </message>
+    <message>
+        <source>(first %1 of %2 bytes)</source>
+        <translation>（前 %1 字节，共 %2 字节）</translation>
+    </message>
+</context>
+<context>
     <name>SituationController</name>
     <message>
         <source>Click the map where the drone should fly to (Esc cancels)</source>
@@ -639,6 +1051,141 @@
     <message>
         <source>seconds</source>
         <translation>秒</translation>
+    </message>
+</context>
+<context>
+    <name>VideoController</name>
+    <message>
+        <source>camera has no live stream</source>
+        <translation>该摄像头无实时视频</translation>
+    </message>
+    <message>
+        <source>Drone %1 · %2</source>
+        <translation>无人机 %1 · %2</translation>
+    </message>
+    <message>
+        <source>the dock has no video URL</source>
+        <translation>机场未配置视频地址</translation>
+    </message>
+    <message>
+        <source>Snapshot %1</source>
+        <translation>截图 %1</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <source>idle</source>
+        <extracomment>Alert levels 1 (most severe) .. 4, as on the map (widgets.situation.ALERT_LEVEL_COLOURS).</extracomment>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>live</source>
+        <translation>直播</translation>
+    </message>
+    <message>
+        <source>reconnecting</source>
+        <translation>重连中</translation>
+    </message>
+    <message>
+        <source>no signal</source>
+        <translation>无信号</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>alt %1 m</source>
+        <translation>高度 %1 m</translation>
+    </message>
+    <message>
+        <source>battery %1 %</source>
+        <translation>电量 %1%</translation>
+    </message>
+    <message>
+        <source>task %1</source>
+        <translation>任务 %1</translation>
+    </message>
+    <message>
+        <source>Drop a camera here</source>
+        <translation>拖放摄像头到此</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>Pinned tiles are never replaced by alerts or drone feeds</source>
+        <translation>固定的画面不会被告警或无人机画面替换</translation>
+    </message>
+    <message>
+        <source>no stream</source>
+        <translation>无视频流</translation>
+    </message>
+    <message>
+        <source>the stream ended</source>
+        <translation>视频流已结束</translation>
+    </message>
+    <message>
+        <source>no picture for %1 s</source>
+        <translation>%1 秒无画面</translation>
+    </message>
+    <message>
+        <source>no picture after %1 s</source>
+        <translation>%1 秒后仍无画面</translation>
+    </message>
+</context>
+<context>
+    <name>VideoWall</name>
+    <message>
+        <source>Layout %1 (%2)</source>
+        <extracomment>Layout name -&gt; cells of its tiles in a grid of at most 4×4; the first cell is the big one.</extracomment>
+        <translation>布局 %1（%2）</translation>
+    </message>
+    <message>
+        <source>Recall a preset</source>
+        <translation>调用预案</translation>
+    </message>
+    <message>
+        <source>Save preset</source>
+        <translation>保存预案</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>截图</translation>
+    </message>
+    <message>
+        <source>Detach</source>
+        <translation>分离</translation>
+    </message>
+    <message>
+        <source>The video wall is on its own screen.</source>
+        <translation>视频墙已在独立屏幕上显示。</translation>
+    </message>
+    <message>
+        <source>Bring it back</source>
+        <translation>收回</translation>
+    </message>
+    <message>
+        <source>Preset name:</source>
+        <translation>预案名称：</translation>
+    </message>
+    <message>
+        <source>Presets…</source>
+        <translation>预案…</translation>
+    </message>
+    <message>
+        <source>Video wall</source>
+        <translation>视频墙</translation>
+    </message>
+    <message>
+        <source>Attach</source>
+        <translation>收回</translation>
     </message>
 </context>
 </TS>

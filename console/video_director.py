@@ -1,0 +1,158 @@
+"""What the video wall shows, decided from what is happening (Qt-free).
+
+The wall holds the truth of what is on screen; the director reads it as `Slot`s (tile key, pinned,
+alert) and answers with `TileAssignment`s for the controller to apply:
+
+- an alert selected, or a level-1/2 alert arriving (per `auto_levels`), fills a block of tiles from
+  the first one with the cameras nearest to it, working ones first, marked with the alert's level;
+- a flight task puts its drone's feed in the tile right after its alert's block and keeps it there
+  until the drone is back (docked, completed, aborted, failed); then the tile gets back what it showed;
+- pinned tiles and tiles of drones in flight are never replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Origin = Literal["alert", "drone", "restore"]
+CAMERA = "camera:"
+DRONE = "drone:"
+#: Tiles an alert's cameras take, by the wall's tile count; the rest is left for drones and the operator.
+BLOCK_SIZES: dict[int, int] = {1: 1, 4: 3, 6: 4, 8: 6, 9: 6, 16: 8}
+#: Task states after which the drone's feed leaves the wall (TaskState values).
+TASK_ENDED = frozenset({"docked", "completed", "aborted", "failed"})
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One tile as the wall has it: its source key ("camera:<id>", "drone:<sysid>", None) and marks."""
+
+    key: str | None
+    pinned: bool = False
+    alert_id: str | None = None
+    alert_level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CameraCandidate:
+    camera_id: str
+    distance_m: float
+    live: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFocus:
+    """An alert and the cameras around it, nearest first (from the five automatics or the registry)."""
+
+    alert_id: str
+    level: int
+    cameras: tuple[CameraCandidate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TileAssignment:
+    """Put `key` (None: empty) in tile `index`; alert-driven when `alert_level` is set."""
+
+    index: int
+    key: str | None
+    origin: Origin
+    alert_id: str | None = None
+    alert_level: int | None = None
+
+
+@dataclass(slots=True)
+class _Flight:
+    sysid: int
+    alert_id: str | None
+    previous: Slot | None = None      # what the tile showed before the drone took it
+
+
+@dataclass(slots=True)
+class VideoDirector:
+    """Turns alert and task events into tile assignments; remembers only the drones on the wall."""
+
+    auto_levels: frozenset[int] = frozenset({1, 2})
+    auto_alerts: bool = True
+    block_sizes: dict[int, int] = field(default_factory=lambda: dict(BLOCK_SIZES))
+    _flights: dict[str, _Flight] = field(default_factory=dict)
+
+    def block_size(self, tiles: int) -> int:
+        return self.block_sizes.get(tiles, max(1, (tiles * 2) // 3))
+
+    # ----- alerts --------------------------------------------------------------------------------
+
+    def alert_selected(self, slots: Sequence[Slot], alert: AlertFocus) -> list[TileAssignment]:
+        """The operator selected an alert: its cameras fill the block (tiles 0..block-1, skipping kept ones)."""
+        cameras = sorted(alert.cameras, key=lambda c: (not c.live, c.distance_m))   # working pictures first
+        free = [i for i, s in enumerate(slots) if not self._kept(s)][:self.block_size(len(slots))]
+        # A camera already in a kept tile stays there and is not shown twice.
+        kept_keys = {s.key for s in slots if self._kept(s)}
+        queue = [c for c in cameras if CAMERA + c.camera_id not in kept_keys]
+        out: list[TileAssignment] = []
+        for index, cam in zip(free, queue):
+            key = CAMERA + cam.camera_id
+            old = next((i for i, s in enumerate(slots) if s.key == key), None)
+            if old is not None and old not in free:
+                out.append(TileAssignment(old, None, "alert"))        # moved into the block, not doubled
+            out.append(TileAssignment(index, key, "alert", alert.alert_id, alert.level))
+        return out
+
+    def alert_arrived(self, slots: Sequence[Slot], alert: AlertFocus) -> list[TileAssignment]:
+        """A new alert: as if selected when automatic filling is on and its level calls for it."""
+        if not self.auto_alerts or alert.level not in self.auto_levels:
+            return []
+        return self.alert_selected(slots, alert)
+
+    # ----- drone tasks ---------------------------------------------------------------------------
+
+    def task_changed(self, slots: Sequence[Slot], task_id: str, sysid: int, alert_id: str | None,
+                     state: str) -> list[TileAssignment]:
+        """A task moved: an open one shows its drone (once), an ended one gives its tile back."""
+        key = DRONE + str(sysid)
+        flight = self._flights.get(task_id)
+        if state in TASK_ENDED:
+            if flight is None:
+                return []
+            del self._flights[task_id]
+            index = next((i for i, s in enumerate(slots) if s.key == key), None)
+            if index is None or slots[index].pinned:
+                return []
+            prev = flight.previous
+            return [TileAssignment(index, prev.key if prev else None, "restore",
+                                   prev.alert_id if prev else None, prev.alert_level if prev else None)]
+        if flight is not None or any(s.key == key for s in slots):
+            self._flights.setdefault(task_id, _Flight(sysid, alert_id))
+            return []
+        index = self._drone_tile(slots, alert_id)
+        if index is None:
+            return []
+        self._flights[task_id] = _Flight(sysid, alert_id, slots[index])
+        return [TileAssignment(index, key, "drone", alert_id)]
+
+    def _drone_tile(self, slots: Sequence[Slot], alert_id: str | None) -> int | None:
+        """Right after the alert's block; else the first empty tile; else the first replaceable one
+        after the alert block's usual place."""
+        block = [i for i, s in enumerate(slots) if alert_id is not None and s.alert_id == alert_id
+                 and (s.key or "").startswith(CAMERA)]
+        start = (max(block) + 1) if block else self.block_size(len(slots)) if len(slots) > 1 else 0
+        order = [*range(start, len(slots)), *range(start - 1, -1, -1)]
+        empty = [i for i in order if slots[i].key is None and not self._kept(slots[i])]
+        if block and start < len(slots) and not self._kept(slots[start]):
+            return start
+        if empty:
+            return empty[0]
+        return next((i for i in order if not self._kept(slots[i])), None)
+
+    @property
+    def drones_on_wall(self) -> dict[str, int]:
+        """Open tasks whose drone the wall follows: task id -> sysid."""
+        return {t: f.sysid for t, f in self._flights.items()}
+
+    def _kept(self, slot: Slot) -> bool:
+        """Pinned tiles and drones of open tasks are never replaced."""
+        if slot.pinned:
+            return True
+        return slot.key is not None and slot.key.startswith(DRONE) and \
+            any(DRONE + str(f.sysid) == slot.key for f in self._flights.values())

@@ -1,0 +1,254 @@
+"""What the alert desk and the dispatch panel show: plain frozen values, and the workflow rules the
+buttons follow.
+
+The console turns its alert records, quarantine, SLA figures and five automatics into these values
+(already localized) and hands them over; the widgets know nothing of the alert service, MQTT or the
+fleet (DESIGN.md section 2). Values not known are `None`, never zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+#: Workflow states of an alert, in the order of a normal life (the console's `WORKFLOW_STATES`).
+STATES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "on_scene", "resolved", "dismissed")
+OPEN_STATES = frozenset({"new", "acknowledged", "dispatched", "on_scene"})
+CLOSED_STATES = frozenset({"resolved", "dismissed"})
+#: Which state may follow which (copied from the console's workflow rules: widgets cannot import them).
+NEXT_STATES: Mapping[str, frozenset[str]] = {
+    "new": frozenset({"acknowledged", "dispatched", "resolved", "dismissed"}),
+    "acknowledged": frozenset({"dispatched", "resolved", "dismissed"}),
+    "dispatched": frozenset({"on_scene", "resolved", "dismissed"}),
+    "on_scene": frozenset({"resolved", "dismissed"}),
+    "resolved": frozenset(),
+    "dismissed": frozenset(),
+}
+#: A glyph per known category, drawn before its localized name (fonts without one show the name alone).
+CATEGORY_GLYPHS: Mapping[str, str] = {
+    "illegal_parking": "🅿", "garbage_spill": "♻", "road_damage": "⛔", "muck_truck": "⛟", "crowding": "☗",
+    "waterlogging": "☔", "fallen_tree": "♣", "gas_leak": "⚠", "drone_intrusion": "✈", "forest_fire_smoke": "♨",
+    "illegal_fishing": "⚓", "sea_rescue": "⛑",
+}
+UNKNOWN_GLYPH = "?"
+
+
+def category_glyph(category: str) -> str:
+    return CATEGORY_GLYPHS.get(category, UNKNOWN_GLYPH)
+
+
+class AlertAction(Enum):
+    """What the operator can do with an alert from the desk."""
+
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    ASSIGN = "assign"       # args: operator (None: unassign)
+    NOTE = "note"           # args: text
+    DISMISS = "dismiss"     # args: reason
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    SPLIT = "split"
+
+
+def action_allowed(action: AlertAction, state: str, *, in_shared_incident: bool = False) -> bool:
+    """Whether the workflow lets `action` apply to an alert in `state` (the core has the last word)."""
+    if action is AlertAction.ACKNOWLEDGE:
+        return "acknowledged" in NEXT_STATES[state]
+    if action is AlertAction.DISPATCH:
+        return state in ("new", "acknowledged")
+    if action is AlertAction.DISMISS:
+        return "dismissed" in NEXT_STATES[state]
+    if action is AlertAction.RESOLVE:
+        return "resolved" in NEXT_STATES[state]
+    if action is AlertAction.REOPEN:
+        return state in CLOSED_STATES
+    if action is AlertAction.SPLIT:
+        return in_shared_incident
+    return True  # assign and note apply to any alert
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """One alert on the desk. `ts` is the source's time and `received_ts` this console's (epoch s)."""
+
+    alert_id: str
+    level: int                   # 1 (most severe) .. 4
+    level_name: str              # localized: 一级 / level 1
+    category: str                # the raw key (filters)
+    category_name: str           # localized, "unknown category: x" for an unknown one
+    title: str
+    district: str                # the key ("" when not known)
+    district_name: str           # localized
+    ts: float
+    received_ts: float
+    state: str                   # one of STATES
+    state_name: str              # localized
+    assigned_to: str | None = None
+    task_id: str | None = None
+    incident_id: str | None = None
+    source_cleared: bool = False  # the camera or sensor reported the condition gone
+    reason: str = ""             # why dismissed (localized)
+    detail: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def glyph(self) -> str:
+        return category_glyph(self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFilter:
+    """What the desk shows: `None` (or empty text) means any."""
+
+    levels: frozenset[int] | None = None
+    category: str | None = None
+    district: str | None = None
+    states: frozenset[str] | None = OPEN_STATES
+    within_s: float | None = None   # received in the last N seconds
+    text: str = ""                  # case-insensitive, in id, title, category, district, operator, task
+
+    def accepts(self, row: AlertRow, haystack: str, now: float) -> bool:
+        if self.levels is not None and row.level not in self.levels:
+            return False
+        if self.category is not None and row.category != self.category:
+            return False
+        if self.district is not None and row.district != self.district:
+            return False
+        if self.states is not None and row.state not in self.states:
+            return False
+        if self.within_s is not None and row.received_ts < now - self.within_s:
+            return False
+        return not self.text or self.text.casefold() in haystack
+
+
+def search_text(row: AlertRow) -> str:
+    """What the search box looks in, folded once per row version."""
+    return " ".join((row.alert_id, row.title, row.category, row.category_name, row.district, row.district_name,
+                     row.assigned_to or "", row.task_id or "", row.state_name)).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRow:
+    """A payload that could not be used: why (localized) and what it was."""
+
+    quarantine_id: int
+    topic: str
+    reason: str
+    raw: bytes
+    size: int
+    received_ts: float
+    alert_id: str | None = None
+
+    def raw_text(self) -> str:
+        """The payload as text when it is UTF-8, else as escaped bytes."""
+        try:
+            return self.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return repr(self.raw)
+
+
+@dataclass(frozen=True, slots=True)
+class SlaFigureView:
+    count: int
+    median_s: float | None
+    p90_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SlaView:
+    """The shift's operator figures, from this console's receipt of each alert."""
+
+    shift_start: float
+    alerts: int
+    acknowledge: SlaFigureView
+    dispatch: SlaFigureView
+    on_scene: SlaFigureView
+
+
+@dataclass(frozen=True, slots=True)
+class DockChoice:
+    """One dock for the selected alert: time on scene, or why it cannot go (localized)."""
+
+    dock_id: str
+    name: str
+    district_name: str
+    distance_m: float
+    eta_s: float | None
+    excluded: str = ""           # "" when the dock can go
+    exclusion_kind: str = ""     # battery, weather, offline, no-fly route, busy, out of range (localized)
+
+    @property
+    def available(self) -> bool:
+        return not self.excluded
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyCameraRow:
+    camera_id: str
+    name: str
+    distance_m: float
+    live: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyAlertRow:
+    alert_id: str
+    level: int
+    category_name: str
+    state_name: str
+    distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalView:
+    """What the dispatch confirmation shows; `refused` (localized) when no dock can go."""
+
+    dock_id: str | None
+    dock_name: str
+    route_length_m: float | None
+    eta_s: float | None
+    pattern: str
+    checks_passed: tuple[str, ...]
+    refused: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AutomaticsView:
+    """The five automatics of the selected alert, localized."""
+
+    alert_id: str
+    title: str
+    state: str                   # the alert's workflow state (dispatch applies to new/acknowledged)
+    alert_level: int
+    response_level: int
+    response_rule: str
+    radius_m: float
+    area_rule: str
+    docks: tuple[DockChoice, ...]
+    cameras: tuple[NearbyCameraRow, ...]
+    nearby_alerts: tuple[NearbyAlertRow, ...]
+    proposal: ProposalView
+
+    @property
+    def can_dispatch(self) -> bool:
+        return action_allowed(AlertAction.DISPATCH, self.state) and not self.proposal.refused
+
+
+def format_duration(seconds: float | None) -> str:
+    """m:ss (h:mm:ss past an hour); "--" when not known."""
+    if seconds is None:
+        return "--"
+    s = max(0, int(round(seconds)))
+    if s >= 3600:
+        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def format_distance(metres: float | None) -> str:
+    if metres is None:
+        return "--"
+    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
