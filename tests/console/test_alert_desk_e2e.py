@@ -99,7 +99,7 @@ def alert(alert_id: str, lat: float, lon: float, level: int = 2, category: str =
                        "status": "active"}, ensure_ascii=False).encode()
 
 
-def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, qtbot, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
     c, services = live.c, live.services
     qtbot.waitUntil(lambda: services.health.snapshot()["broker_connected"], timeout=WAIT_MS)
     dock = services.site.docks[0]
@@ -154,6 +154,8 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
                     and c.panel.view.proposal.dock_id == dock.id
                     and all(d.available for d in c.panel.view.docks), timeout=WAIT_MS)
     assert c.panel.docks.rowCount() == 3
+    # What the operator sees before the click (artifacts/alert_desk.png, to look at).
+    assert c.widget.grab().save(str(artifacts / "alert_desk.png"))
 
     # One click on the desk: confirmation, a flight task, the alert dispatched, then on scene.
     with qtbot.waitSignal(c.dispatch_done, timeout=WAIT_MS) as dispatched:
