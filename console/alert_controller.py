@@ -65,7 +65,7 @@ class AlertController(QObject):
         self.desk.operator = self.operator
         self.panel = DispatchPanel()
         # The five automatics must stay readable next to a wide queue (the desk's table scrolls instead).
-        self.panel.setMinimumWidth(340)
+        self.panel.setMinimumWidth(280)
         self.widget = QSplitter(Qt.Orientation.Horizontal)
         self.widget.addWidget(self.desk)
         self.widget.addWidget(self.panel)

@@ -71,7 +71,7 @@ class AlertDesk(QWidget):
             b = QToolButton(checkable=True)
             b.toggled.connect(lambda muted, lv=level: self._set_muted(lv, muted))
             self.mute_buttons[level] = b
-        self.sla_label = QLabel()
+        self.sla_label = QLabel(wordWrap=True)   # wraps in a narrow panel rather than widening it
         self.sla_label.setStyleSheet("color: #8b949e;")
         self.result_label = QLabel(wordWrap=True)
         self.table = QueueView()
