@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel, QListWidget, QListWidgetItem,
+                               QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from widgets.alert_views import AutomaticsView, format_distance, format_duration
+from widgets.placeholder_panel import hint_or_content
 
 OK_COLOUR = "#3fb950"
 ALARM_COLOUR = "#f85149"
@@ -79,16 +79,7 @@ class DispatchPanel(QWidget):
         for box in self.boxes:
             lay.addWidget(box)
         lay.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.hint)
-        self.stack.addWidget(scroll)
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.stack)
+        self.stack = hint_or_content(self, self.hint, content)
 
         self.dispatch_button.clicked.connect(self.request_dispatch)
         self.open_camera.clicked.connect(self._open_current_camera)

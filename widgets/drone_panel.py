@@ -12,10 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import (QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
-                               QProgressBar, QPushButton, QScrollArea, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
+                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from widgets.hud import HudWidget
+from widgets.placeholder_panel import hint_or_content
 from widgets.situation import DroneCommand, DroneDetail, SelectionModel, SeriesSource
 from widgets.telemetry_plots import TelemetryPlots
 
@@ -120,16 +121,7 @@ class DronePanel(QWidget):
         self.columns.addWidget(state_box, 3)
         self.columns.addWidget(command_box, 2)
         self.columns.addWidget(self.plots, 3)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.hint)
-        self.stack.addWidget(scroll)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.stack)
+        self.stack = hint_or_content(self, self.hint, content)
 
         for cmd, button in self.buttons.items():
             button.clicked.connect(lambda _=False, c=cmd: self._on_button(c))

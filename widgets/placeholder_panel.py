@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 
 class PlaceholderPanel(QWidget):
@@ -24,3 +24,18 @@ class PlaceholderPanel(QWidget):
     def set_texts(self, title: str, note: str) -> None:
         self.title.setText(title)
         self.note.setText(note)
+
+
+def hint_or_content(owner: QWidget, hint: QWidget, content: QWidget) -> QStackedWidget:
+    """Fills `owner` with a stack: page 0 the hint ("select something"), page 1 `content` in a scroll area."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    stack = QStackedWidget()
+    stack.addWidget(hint)
+    stack.addWidget(scroll)
+    lay = QVBoxLayout(owner)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(stack)
+    return stack
