@@ -150,11 +150,16 @@ class MqttLink:
 
     async def _handle_batch(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
         """Handles messages inside the batch scopes, then acknowledges them (QoS 1) in arrival order."""
-        with ExitStack() as scopes:
-            for scope in self._batch_scopes:
-                scopes.enter_context(scope())
-            for message in batch:
-                await self._dispatch(message)
+        try:
+            with ExitStack() as scopes:
+                for scope in self._batch_scopes:
+                    scopes.enter_context(scope())
+                for message in batch:
+                    await self._dispatch(message)
+        except Exception as exc:  # noqa: BLE001 - e.g. the journal's disk is full
+            # Nothing of the batch is acknowledged: reconnecting makes the broker deliver it again.
+            log.exception("%d incoming messages could not be kept; reconnecting so they come again", len(batch))
+            raise aiomqtt.MqttError(f"incoming messages not kept: {exc}") from exc
         for message in batch:
             if message.qos > 0:
                 # aiomqtt 2.5 has no public manual acknowledgement; paho's is reached through its client.

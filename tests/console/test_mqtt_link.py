@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import aiomqtt
@@ -108,5 +110,30 @@ def test_unreachable_broker_reports_why_and_keeps_retrying() -> None:
         first, second = [s for s in lut.states if s.state == "disconnected"][:2]
         assert first.reason
         assert second.retry_in_s > first.retry_in_s  # backoff grows
+    finally:
+        lut.close()
+
+
+def test_a_message_is_acknowledged_only_once_it_is_kept(mosquitto: MosquittoBroker) -> None:
+    """A batch whose journal fails is not acknowledged: the link reconnects and the broker delivers it again."""
+    lut = LinkUnderTest(mosquitto.url)
+    commits: list[bool] = []
+
+    @contextmanager
+    def journal() -> Iterator[None]:
+        yield
+        if not commits:          # the first commit fails (a full disk, say); the next ones work
+            commits.append(False)
+            raise OSError("disk full")
+        commits.append(True)
+
+    lut.link.add_batch_scope(journal)
+    try:
+        wait_until(lambda: lut.state() == "connected", 10, "connected")
+        asyncio.run(publish(mosquitto.url, "test/kept", "alert"))
+        wait_until(lambda: True in commits, 30, "the message delivered again and kept")
+        assert lut.received == [("test/kept", b"alert"), ("test/kept", b"alert")]
+        assert any(s.state == "disconnected" and s.reason and "not kept" in s.reason for s in lut.states)
+        wait_until(lambda: lut.state() == "connected", 10, "connected again")
     finally:
         lut.close()
