@@ -85,6 +85,9 @@ def build_sim_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-bursts", action="store_true", help="no alert bursts")
     p.add_argument("--malformed", type=float, default=0.0, metavar="FRACTION",
                    help="fraction of alert payloads that are deliberately broken (robustness demos)")
+    p.add_argument("--opening-alert", type=float, metavar="SECONDS",
+                   help="send one level-1 forest-fire smoke alert in Laoshan this long after start (the demo site's "
+                        "automation dispatches a drone to it by itself)")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC", help=FAULT_HELP)
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--verbose", "-v", action="store_true", help="debug logging")

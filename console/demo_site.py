@@ -22,6 +22,10 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+#: The demo's opening scenario: a level-1 forest-fire smoke alert in Laoshan this long after start,
+#: when the docks have reported ready, which the demo site's automation dispatches by itself.
+OPENING_ALERT_S = 20.0
+
 #: How long the child may take to report ready (Python start + broker bind).
 READY_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 1.5
@@ -83,7 +87,8 @@ class DemoSite:
 
     def start(self) -> str:
         """Starts the child and waits until it is ready; returns the broker URL to use."""
-        args = self_command() + ["sim", "--child", "--time-scale", str(self.time_scale), "--video-port", "0"]
+        args = self_command() + ["sim", "--child", "--time-scale", str(self.time_scale), "--video-port", "0",
+                                 "--opening-alert", str(OPENING_ALERT_S)]
         if self.site_path is not None:
             args += ["--site", str(self.site_path)]
         if self._external_broker:

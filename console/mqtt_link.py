@@ -53,6 +53,7 @@ class MqttLink:
         self._bus = bus
         self._subs: list[_Subscription] = []
         self._batch_scopes: list[Callable[[], AbstractContextManager[object]]] = []
+        self._receiving = True
         self._client: aiomqtt.Client | None = None
         self._state: str | None = None
         self._closing = False
@@ -79,6 +80,11 @@ class MqttLink:
         what a handler journaled inside it is committed before the broker forgets the message.
         """
         self._batch_scopes.append(scope)
+
+    def stop_receiving(self) -> None:
+        """Leaves incoming messages unhandled and unacknowledged from now on (shutdown: the journals
+        close before the link); the broker delivers them again to the next run (persistent session)."""
+        self._receiving = False
 
     async def wait_connected(self, timeout_s: float) -> bool:
         try:
@@ -150,6 +156,8 @@ class MqttLink:
 
     async def _handle_batch(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
         """Handles messages inside the batch scopes, then acknowledges them (QoS 1) in arrival order."""
+        if not self._receiving:
+            return
         try:
             with ExitStack() as scopes:
                 for scope in self._batch_scopes:

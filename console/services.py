@@ -154,6 +154,7 @@ class CoreServices:
 
     async def _stop(self) -> None:
         """Stops in dependency order; each step runs even if the one before it failed."""
+        self.mqtt.stop_receiving()   # what arrives from now on waits in the broker for the next run
         steps = (("alerts", self.alerts.close),
                  ("tasks", self.tasks.close),   # stop watching tasks (the drones fly on), close the journal
                  ("mqtt", self.mqtt.close),

@@ -45,5 +45,6 @@ def sim_main(argv: list[str]) -> int:
         embedded_port=args.embedded_port, video_port=args.video_port, faults=faults, watch_stdin=args.child,
         site=SiteSimOptions(console_host=args.console_host, time_scale=args.time_scale,
                             alerts_per_min=args.alerts_per_min, bursts=not args.no_bursts,
-                            malformed_fraction=args.malformed, seed=args.seed, dock_count=args.docks))
+                            malformed_fraction=args.malformed, seed=args.seed, dock_count=args.docks,
+                            opening_alert_s=args.opening_alert))
     return asyncio.run(run_sim(opts))

@@ -131,12 +131,14 @@ class _Drone:
 
     def _guarded(self, callback: Callable[[Any], None]) -> Callable[[Any, object], None]:
         """The callback as MAVSDK calls it, logging its errors (MAVSDK's wrapper would print them)."""
-        sysid = self.sysid
+        sysid, fleet = self.sysid, self.fleet
 
         def guarded(value: Any, _user_data: object) -> None:
             try:
                 callback(value)
             except Exception:  # noqa: BLE001 - one bad message must not silence the stream
+                if fleet._closed:
+                    return  # a message still in MAVSDK's queue while the fleet is being destroyed
                 log.exception("drone %d: %s failed", sysid, callback.__name__)
 
         return guarded

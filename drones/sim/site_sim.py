@@ -41,6 +41,10 @@ class SiteSimOptions:
     malformed_fraction: float = 0.0
     seed: int = 7
     dock_count: int | None = None
+    #: Seconds after start for one level-1 forest-fire smoke alert in Laoshan (None: none). The demo
+    #: site's automation dispatches exactly that, so a newcomer sees a drone launch by itself at once
+    #: instead of waiting for the random feed to produce one (about every 12 minutes).
+    opening_alert_s: float | None = None
 
 
 def docks_for(site: Site, count: int | None) -> tuple[Dock, ...]:
@@ -126,6 +130,20 @@ class SiteSim:
         loop = asyncio.get_running_loop()
         for f in faults:
             self._scheduled.append(loop.call_later(f.after_s, self.apply_fault, f))
+        if self.alerts is not None and self.opts.opening_alert_s is not None:
+            self._tasks.append(asyncio.create_task(self._opening_alert(self.opts.opening_alert_s), name="opening-alert"))
+
+    async def _opening_alert(self, after_s: float) -> None:
+        """One level-1 forest-fire smoke alert in Laoshan, `after_s` after start (demo scenario)."""
+        assert self.alerts is not None
+        await asyncio.sleep(after_s)  # the scenario's timing, not synchronisation
+        gen = self.alerts.generator
+        point = gen.points.pick(gen.rng, frozenset({"laoshan"}))
+        if point is None or not await self.alerts.wait_connected(10.0):
+            log.warning("opening alert not sent (no Laoshan point or no broker)")
+            return
+        alert = await self.alerts.emit("forest_fire_smoke", 1, point[0], point[1], district="laoshan")
+        log.info("opening alert %s: level-1 forest-fire smoke in Laoshan", alert.id)
 
     async def _sync_docks(self) -> None:
         while True:

@@ -66,7 +66,7 @@ def test_sim_process_runs_docks_alerts_and_drones_and_takes_faults(mosquitto: Mo
     collector = Collector(mosquitto.url)
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "sim", "--broker", mosquitto.url, "--docks",
                              str(DOCKS), "--alerts-per-min", "300", "--no-bursts", "--video-port", "0",
-                             "--time-scale", "10"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                             "--time-scale", "10", "--opening-alert", "1"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     links: list[tuple[int, int]] = []
     core = CoreLoop()
     core.start()
@@ -93,6 +93,9 @@ def test_sim_process_runs_docks_alerts_and_drones_and_takes_faults(mosquitto: Mo
         wait_until(lambda: collector.on("qdcb/alerts/v1/"), 15, "an alert")
         topic, payload, _ = collector.on("qdcb/alerts/v1/")[0]
         assert topic.split("/")[3] in ("shinan", "shibei", "licang", "laoshan")
+        # The demo's opening scenario: a level-1 forest-fire smoke alert in Laoshan.
+        wait_until(lambda: any(json.loads(p)["level"] == 1 for _, p, _ in
+                               collector.on("qdcb/alerts/v1/laoshan/forest_fire_smoke")), 15, "the opening alert")
         # A fault requested over MQTT silences drone 2's radio; the link comes back by itself.
         publish(mosquitto.url, "qdcb/sim/v1/faults", {"kind": "link", "sysid": docks[1].sysid, "seconds": 4})
         wait_until(lambda: links[-1] == (DOCKS - 1, DOCKS), 10, "drone 2 lost")
