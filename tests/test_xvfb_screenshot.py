@@ -44,11 +44,13 @@ def test_console_under_xvfb_renders_a_real_window(xvfb: str, artifacts: Path, tm
                                           "QD_CONSOLE_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     health = json.loads(result.stdout.strip().splitlines()[-1])
-    # The map drew every drone of the site, and the sample flights are out (not failed or refused).
+    # The map drew every drone of the site, and the sample flights are out (none failed or refused).
     assert health["map_drones_drawn"] == health["drones_total"] == 56
     flying = sum(n for state, n in health["tasks_by_state"].items()
                  if state in ("launching", "en_route", "on_scene", "returning", "landing"))
-    assert flying == 4, health["tasks_by_state"]
+    # The 4 sample flights, plus the one the site's automation sends to the opening forest-fire alert.
+    assert flying in (4, 5), health["tasks_by_state"]
+    assert not {"failed", "aborted"} & set(health["tasks_by_state"]), health["tasks_by_state"]
     assert 0 < health["map_frame_p50_ms"] <= health["map_frame_p95_ms"]
     # The wall plays the demo's live cameras (3x3 by default; drone feeds take tiles as flights start).
     assert health["wall_layout"] == "3x3" and health["wall_tiles_live"] >= 4, health
