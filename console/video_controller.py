@@ -160,7 +160,14 @@ class VideoController(QObject):
         a = record.alert
         focus = self.alert_focus(a.id, a.level, a.lat, a.lon)
         slots = self.slots()
-        self.apply(self.director.alert_arrived(slots, focus) if arrived else self.director.alert_selected(slots, focus))
+        if arrived:
+            self.apply(self.director.alert_arrived(slots, focus, self._alert_open))
+        else:
+            self.apply(self.director.alert_selected(slots, focus))
+
+    def _alert_open(self, alert_id: str) -> bool:
+        record = self.services.alerts.alert(alert_id)
+        return record is not None and not record.closed
 
     def _on_selection(self, selection: Selection | None) -> None:
         if selection is not None and selection.kind is SelectionKind.ALERT:

@@ -12,7 +12,7 @@ alert) and answers with `TileAssignment`s for the controller to apply:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,9 +99,16 @@ class VideoDirector:
             out.append(TileAssignment(index, key, "alert", alert.alert_id, alert.level))
         return out
 
-    def alert_arrived(self, slots: Sequence[Slot], alert: AlertFocus) -> list[TileAssignment]:
+    def alert_arrived(self, slots: Sequence[Slot], alert: AlertFocus,
+                      is_open: Callable[[str], bool] = lambda _alert_id: True) -> list[TileAssignment]:
         """A new alert: as if selected when automatic filling is on and its level calls for it."""
         if not self.auto_alerts or alert.level not in self.auto_levels:
+            return []
+        # The cameras of a more severe alert still open stay: a level-2 arrival does not push a
+        # level-1 block off the wall (the operator can still select the level-2 alert).
+        shown = [s.alert_level for s in slots
+                 if s.alert_id is not None and s.alert_level is not None and is_open(s.alert_id)]
+        if shown and min(shown) < alert.level:
             return []
         return self.alert_selected(slots, alert)
 

@@ -85,3 +85,16 @@ def test_a_drone_goes_to_an_empty_tile_without_an_alert_block_and_follows_swaps(
 def test_a_pinned_single_tile_keeps_the_drone_out() -> None:
     d = VideoDirector()
     assert d.task_changed([Slot("camera:a", pinned=True)], "T1", 1, None, "en_route") == []
+
+
+def test_a_less_severe_arrival_leaves_a_more_severe_block_on_the_wall() -> None:
+    d = VideoDirector()
+    slots = [Slot(None)] * 9
+    out = d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1", "c2")))
+    slots = [Slot(a.key, False, a.alert_id, a.alert_level) for a in out] + slots[len(out):]
+    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c3"))) == []
+    assert d.alert_arrived(slots, AlertFocus("A3", 1, cams("c3")))[0].key == "camera:c3"   # as severe: it shows
+    # Once the severe alert is closed, its block no longer holds the wall.
+    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c3")), is_open=lambda a: a != "A1")[0].key == "camera:c3"
+    # The operator's own selection shows any alert.
+    assert d.alert_selected(slots, AlertFocus("A2", 2, cams("c3")))[0].key == "camera:c3"
