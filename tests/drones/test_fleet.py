@@ -110,7 +110,8 @@ def test_every_drone_is_discovered_healthy_and_its_snapshot_matches_the_simulato
         assert distance_m(s.lat, s.lon, lat, lon) < 1.0
         assert abs(s.alt_amsl_m - alt) < 0.5 and abs(s.alt_rel_m) < 0.5
         assert abs(s.heading_deg - yaw) < 0.5
-        assert abs(s.battery_pct - pct) <= 1.0 and 14 < s.battery_v < 17 and s.battery_remaining_s > 0
+        # Whole percent on the wire (BATTERY_STATUS), and the docked battery charges between the two reads.
+        assert abs(s.battery_pct - pct) < 1.5 and 14 < s.battery_v < 17 and s.battery_remaining_s > 0
         assert distance_m(s.home_lat, s.home_lon, dock.lat, dock.lon) < 0.5
         assert abs(s.home_alt_amsl_m - dock.ground_alt_m) < 0.1
         assert (s.flight_mode, s.armed, s.landed) == ("HOLD", False, LandedState.ON_GROUND)
