@@ -169,5 +169,5 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
     assert not c.desk.buttons[AlertAction.DISPATCH].isEnabled()
     sla = services.alerts.sla()
     assert sla.dispatch.count == 1 and sla.on_scene.count == 1
-    qtbot.waitUntil(lambda: re.search(r"on scene \d+:\d\d / p90 \d+:\d\d \(1\)", c.desk.sla_label.text()),
+    qtbot.waitUntil(lambda: bool(re.search(r"on scene \d+:\d\d / p90 \d+:\d\d \(1\)", c.desk.sla_label.text())),
                     timeout=WAIT_MS)
