@@ -26,6 +26,7 @@ from drones.nofly import NoFlyZone
 from drones.patterns import PatternBook
 from drones.safety import Limits
 from drones.site import Site
+from widgets.fleet_board import dock_status_text
 from widgets.situation import (AlertMark, CameraLayer, DistrictReadiness, DistrictShape, DockMark, DockStatus,
                                DroneDetail, DroneMark, FleetRow, MapScene, RouteMark, ZoneShape)
 
@@ -128,7 +129,9 @@ class SituationFeed:
         self.cameras = cameras
         self.alerts = alerts   # the alert controller's open alerts (set once it exists)
         self._dock_by_sysid = {d.sysid: d for d in site.docks}
-        self.statuses: dict[str, DockStatus] = {}
+        # Reach per dock, refreshed with the fleet board (1 Hz): battery and wind change slowly, and the
+        # map (10 Hz) need not run the energy model 56 times a frame.
+        self.coverage_m: dict[str, float | None] = {}
 
     # ----- map (about 10 Hz) ----------------------------------------------------------------------
 
@@ -141,12 +144,9 @@ class SituationFeed:
         dock_marks = []
         for dock in self.site.docks:
             drone, state = by_sysid.get(dock.sysid), dock_states.get(dock.id)
-            status, why = self._status(dock.id, state, drone, dock.sysid in tasks)
-            radius = None
-            if status in (DockStatus.READY, DockStatus.CHARGING) and drone is not None:
-                radius = coverage_radius_m(drone.battery_pct, state.wind_speed_m_s if state else None, self.pattern,
-                                           self.site, self.limits)
-            tip = f"{dock.name} ({dock.id})\n{self.status_name(status)}"
+            status, why = self._status(state, drone, dock.sysid in tasks)
+            radius = self.coverage_m.get(dock.id) if status in (DockStatus.READY, DockStatus.CHARGING) else None
+            tip = f"{dock.name} ({dock.id})\n{dock_status_text(status)}"
             if why:
                 tip += f" · {why}"
             dock_marks.append(DockMark(dock.id, dock.name, dock.district, dock.lat, dock.lon, status, dock.sysid,
@@ -169,12 +169,10 @@ class SituationFeed:
         alerts = self.alerts() if self.alerts is not None else ()
         return MapScene(tuple(dock_marks), tuple(drone_marks), alerts, tuple(routes))
 
-    def _status(self, dock_id: str, state: DockState | None, drone: DroneState | None,
+    def _status(self, state: DockState | None, drone: DroneState | None,
                 task_open: bool) -> tuple[DockStatus, str]:
         r = dock_readiness(state, drone, task_open=task_open, limits=self.limits)
-        status = DockStatus(r.status)
-        self.statuses[dock_id] = status
-        return status, reason_text(r.reason, self.language)
+        return DockStatus(r.status), reason_text(r.reason, self.language)
 
     def _drone_tip(self, s: DroneState, dock_name: str, task: TaskView | None) -> str:
         alt = f"{s.alt_rel_m:.0f} m" if s.alt_rel_m is not None else "-- m"
@@ -187,10 +185,6 @@ class SituationFeed:
             lines.append(translate("SituationFeed", "LINK LOST"))
         return "\n".join(lines)
 
-    @staticmethod
-    def status_name(status: DockStatus) -> str:
-        from widgets.fleet_board import dock_status_text
-        return dock_status_text(status)
 
     # ----- fleet board (about 1 Hz) -------------------------------------------------------------------
 
@@ -203,11 +197,13 @@ class SituationFeed:
             drone = self.fleet.snapshot(dock.sysid)
             state = dock_states.get(dock.id)
             task = tasks.get(dock.sysid)
-            status, _why = self._status(dock.id, state, drone, task is not None)
+            status, _why = self._status(state, drone, task is not None)
             statuses[dock.id] = status.value
             t, v = self.fleet.store.series(dock.sysid, "battery_pct", TREND_HISTORY_S)
             trend = charge_trend_pct_min(t, v)
             ready = ready_in_s(drone.battery_pct, trend) if status == DockStatus.CHARGING else None
+            self.coverage_m[dock.id] = coverage_radius_m(drone.battery_pct, state.wind_speed_m_s if state else None,
+                                                         self.pattern, self.site, self.limits)
             rows.append(FleetRow(
                 dock.id, dock.name, dock.district, district_name(self.basemap, dock.district, self.language), status,
                 drone_text(drone, task), drone.battery_pct, trend, link_text(drone),
