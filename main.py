@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
         from console.sim_main import sim_main
 
         return sim_main(argv[1:])
-    from console.app import app_main
+    from console.client.app import app_main
 
     return app_main(argv)
 

@@ -59,12 +59,12 @@ def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.alert_controller import AlertController
-    from console.bridge import CoreBridge
-    from console.core_loop import CoreLoop
-    from console.services import CoreServices
-    from console.situation_controller import SituationController
-    from console.theme import apply_theme
+    from console.client.alert_controller import AlertController
+    from console.client.bridge import CoreBridge
+    from console.core.core_loop import CoreLoop
+    from console.core.services import CoreServices
+    from console.client.situation_controller import SituationController
+    from console.client.theme import apply_theme
     from drones.site import Site, parse_broker_url
     from widgets.situation import SelectionModel
 

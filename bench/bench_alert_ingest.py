@@ -25,11 +25,11 @@ from typing import Any
 import aiomqtt
 
 from bench.bench_sim_mqtt import free_port
-from console.alert_events import AlertReceived
-from console.alert_service import AlertService
-from console.core_loop import CoreLoop
-from console.events import EventBus
-from console.mqtt_link import MqttLink
+from console.core.alert_events import AlertReceived
+from console.core.alert_service import AlertService
+from console.core.core_loop import CoreLoop
+from console.core.events import EventBus
+from console.core.mqtt_link import MqttLink
 from drones.site import Site, parse_broker_url
 
 N_ALERTS = 20_000

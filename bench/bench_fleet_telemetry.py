@@ -176,7 +176,7 @@ def _bare(ports: list[int], probe: _Latencies | None) -> dict[str, float]:
 
 
 def _fleet(ports: list[int], probe: _Latencies | None) -> dict[str, float]:
-    from console.core_loop import CoreLoop
+    from console.core.core_loop import CoreLoop
     from drones.fleet import Fleet
     from drones.telemetry_store import DroneWriter
 

@@ -67,8 +67,8 @@ def close_seconds() -> list[float]:
 def bridge_rate(n: int = 200_000) -> float:
     from PySide6.QtWidgets import QApplication
 
-    from console.bridge import CoreBridge
-    from console.events import EventBus, FleetLinksChanged
+    from console.client.bridge import CoreBridge
+    from console.core.events import EventBus, FleetLinksChanged
 
     app = QApplication.instance() or QApplication([])
     bus = EventBus()

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from console.resources import resource_path
+from drones.site import Site, SiteFileError, load_site, parse_broker_url
+
+DEMO_SITE_FILE = ("sites", "demo.toml")
 
 DESCRIPTION = """\
 Qingdao low-altitude command console (青岛低空指挥台).
@@ -93,3 +99,14 @@ def build_sim_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return p
+
+
+def load_requested_site(site_arg: str | None, broker_arg: str | None) -> tuple[Site, bool]:
+    """Returns the site to run and whether it is the demo site; raises SiteFileError/ValueError."""
+    demo = site_arg is None
+    site = load_site(resource_path(*DEMO_SITE_FILE) if demo else Path(site_arg))
+    if broker_arg:
+        site = site.with_broker(parse_broker_url(broker_arg))
+    if not demo and site.broker is None:
+        raise SiteFileError(site.path or "<site>", "no [broker] table and no --broker given", field_name="broker.url")
+    return site, demo

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from platformdirs import user_log_dir
 
-from console.health import ErrorCounter
+from console.core.health import ErrorCounter
 
 LOG_FILE_BYTES = 5 * 1024 * 1024
 LOG_FILE_COUNT = 5

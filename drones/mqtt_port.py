@@ -1,6 +1,6 @@
 """What the drone-control core needs from an MQTT connection: subscribe with a handler, publish.
 
-The console's `console.mqtt_link.MqttLink` satisfies `MqttPort` structurally, since the layer rules
+The console's `console.core.mqtt_link.MqttLink` satisfies `MqttPort` structurally, since the layer rules
 keep drones/ from importing the console; tests use a small aiomqtt client (`tests/mqtt_port.py`).
 Handlers run on the loop that owns the connection (the core loop in the console).
 """

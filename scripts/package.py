@@ -43,12 +43,12 @@ ORPHAN_GRACE_S = 5.0
 
 #: Files the program opens by path (not import), relative to the bundle's _internal folder.
 REQUIRED_FILES = (
-    "resources/sites/demo.toml",                          # console/app.py, the demo site
+    "resources/sites/demo.toml",                          # console/client/app.py, the demo site
     "resources/sites/demo_cameras.npz",                   # camera registry of the demo site
     "resources/sites/demo_nofly.geojson",                 # no-fly zones of the demo site
     "resources/map/qingdao.geojson",                      # basemap of the demo site
-    "resources/i18n/console_zh_CN.qm",                    # console/i18n.py
-    "PySide6/Qt/translations/qtbase_zh_CN.qm",            # console/i18n.py, Qt's own strings
+    "resources/i18n/console_zh_CN.qm",                    # console/client/i18n.py
+    "PySide6/Qt/translations/qtbase_zh_CN.qm",            # console/client/i18n.py, Qt's own strings
     "PySide6/Qt/plugins/platforms/libqxcb.so",            # the command hall's X11 display
     "PySide6/Qt/plugins/platforms/libqoffscreen.so",      # --smoke, tests
     "mavsdk/lib/libcmavsdk.so",                           # mavsdk loads it with ctypes

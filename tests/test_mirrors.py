@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from console.alert_events import TRANSITIONS
-from console.fleet_status import Status
+from console.core.alert_events import TRANSITIONS
+from console.core.fleet_status import Status
 from widgets.alert_views import NEXT_STATES
 from widgets.situation import DockStatus
 

@@ -20,7 +20,7 @@ from widgets.map_projection import MapProjection
 from widgets.situation import (ALERT_LEVEL_COLOURS, DOCK_STATUS_COLOURS, AlertMark, DistrictShape, DockMark,
                                DroneMark, RouteMark, ZoneShape)
 
-# Colours of the command-hall theme (console/theme.py; widgets/ may not import console).
+# Colours of the command-hall theme (console/client/theme.py; widgets/ may not import console).
 SEA = "#0a1a2e"
 LAND = "#1b2533"
 LAND_OUTLINE = "#4a5a70"

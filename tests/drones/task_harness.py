@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from console.task_service import TaskService
+from console.core.task_service import TaskService
 from drones.dock_client import DockClient
 from drones.drone_control import MavsdkDroneControl
 from drones.fleet import Fleet
@@ -143,7 +143,7 @@ async def console(site: Site, url: str, journal_path: Path) -> AsyncIterator[Con
 
 @dataclass
 class ServiceConsole:
-    """One console as console/task_service.py runs it: its own MQTT link, dock client, journal and
+    """One console as console/core/task_service.py runs it: its own MQTT link, dock client, journal and
     command authority (console id), on a fleet it owns or shares with another console of the test."""
 
     site: Site

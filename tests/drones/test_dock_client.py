@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.events import EventBus
-from console.mqtt_link import MqttLink
+from console.core.events import EventBus
+from console.core.mqtt_link import MqttLink
 from drones.dock_client import DOCK_SILENT_S, DockClient, DockCommandRefused
 from drones.dock_osd import parse_osd
 from drones.dock_events import DockEvent, DockOffline, DockOnline, DockStateChanged, OfflineReason

@@ -17,7 +17,7 @@ import pytest
 from mavsdk.plugins.mission_raw import MissionItem
 from pymavlink.dialects.v20 import common as mav
 
-from console.core_loop import CoreLoop
+from console.core.core_loop import CoreLoop
 from drones.fleet import LINK_LOST_S, Fleet
 from drones.fleet_events import (ArmedChanged, BatteryLevel, BatteryLevelChanged, DroneAdded, DroneRemoved,
                                  FleetEvent, FlightModeChanged, LandedStateChanged, LinkStateChanged,
@@ -239,7 +239,7 @@ def test_mission_progress_a_stranger_ignored_and_every_drone_removed_at_close() 
 
 _LIFECYCLE = """
 import glob, json, os, sys, time
-from console.core_loop import CoreLoop
+from console.core.core_loop import CoreLoop
 from drones.fleet import Fleet
 from tests.drones.sim.conftest import SimThread, make_docks
 docks = make_docks(2)

@@ -8,7 +8,7 @@ import threading
 from pymavlink.dialects.v20 import common as mavlink2
 from pymavlink import mavutil
 
-from console.core_loop import CoreLoop
+from console.core.core_loop import CoreLoop
 from drones.fleet import Fleet
 from drones.site import Dock
 from tests.conftest import free_port, wait_until

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import console.task_service as task_service
+import console.core.task_service as task_service
 from drones.geo import destination, distance_m
 from drones.model import (CommandRefused, CoverState, DispatchRefused, DockState, DroneState, LandedState, Reason,
                           TaskState)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from console.i18n import LanguageSwitch
+from console.client.i18n import LanguageSwitch
 
 
 @pytest.fixture(autouse=True)

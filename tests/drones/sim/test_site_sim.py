@@ -13,7 +13,7 @@ from typing import Any
 import aiomqtt
 import pytest
 
-from console.core_loop import CoreLoop
+from console.core.core_loop import CoreLoop
 from drones.fleet import Fleet
 from drones.site import load_site, parse_broker_url
 from tests.conftest import ROOT, MosquittoBroker, wait_until

@@ -1,0 +1,74 @@
+"""Sample verification flights for the demo site (`--demo-flights N`), so the map has drones in the air.
+
+Qt-free, runs on the core loop. Each flight is an ordinary dispatch: it passes the same safety
+checks, is journaled and can be taken over like any other task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from console.core.fleet_status import Status, dock_readiness
+from console.core.task_service import TaskService
+from drones.geo import destination
+from drones.model import CommandRefused, DispatchRefused
+from drones.site import Dock
+
+log = logging.getLogger(__name__)
+
+#: How far from its dock each sample flight goes, and how long to wait for ready docks.
+DEMO_DISTANCE_M = 1200.0
+READY_WAIT_S = 60.0
+POLL_S = 0.5  # readiness polling period while the fleet comes up
+
+
+def spread(docks: list[Dock]) -> list[Dock]:
+    """Docks in round-robin order over the districts, so sample flights are spread over the city."""
+    by_district: dict[str, list[Dock]] = {}
+    for d in docks:
+        by_district.setdefault(d.district, []).append(d)
+    order: list[Dock] = []
+    while any(by_district.values()):
+        for queue in by_district.values():
+            if queue:
+                order.append(queue.pop(0))
+    return order
+
+
+async def launch_demo_flights(tasks: TaskService, count: int, *, by: str) -> list[str]:
+    """Dispatches up to `count` sample flights from ready docks; returns the task ids started."""
+    started: list[str] = []
+    tried: set[str] = set()
+    deadline = time.monotonic() + READY_WAIT_S
+    candidates = spread(list(tasks.site.docks))
+    while len(started) < count and time.monotonic() < deadline:
+        for i, dock in enumerate(candidates):
+            if len(started) >= count:
+                break
+            if dock.id in tried:
+                continue
+            ready = dock_readiness(tasks.docks.state(dock.id), tasks.fleet.snapshot(dock.sysid), task_open=False,
+                                   limits=tasks.limits)
+            if ready.status != Status.READY:
+                continue
+            tried.add(dock.id)
+            bearing = (i * 137.5) % 360.0  # golden-angle spread: neighbouring docks fly different ways
+            lat, lon = destination(dock.lat, dock.lon, bearing, DEMO_DISTANCE_M)
+            try:
+                task = await tasks.dispatch(dock, lat, lon, "default", by=by)
+            except (DispatchRefused, CommandRefused) as exc:
+                log.info("demo flight from %s not started: %s", dock.id, exc.reason.en)
+                continue
+            started.append(task.task_id)
+            log.info("demo flight %s from dock %s (bearing %.0f°)", task.task_id, dock.id, bearing)
+        if len(started) < count:
+            await asyncio.sleep(POLL_S)
+    if len(started) < count:
+        log.warning("demo flights: %d of %d started (not enough ready docks within %.0f s)", len(started), count,
+                    READY_WAIT_S)
+    return started
+
+
+__all__ = ["launch_demo_flights", "spread"]

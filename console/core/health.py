@@ -1,0 +1,94 @@
+"""The health summary of a running console: what `--smoke` prints and IT staff read.
+
+Qt-free. Later capabilities add their own counters through `HealthModel.set()`/`add()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from typing import Any
+
+from console.core.events import BrokerStateChanged, Event, FleetLinksChanged
+
+
+class ErrorCounter(logging.Handler):
+    """Counts log records at ERROR or above, so the health line can say how many errors were logged."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.count = 0
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        self.last = f"{record.name}: {record.getMessage()}"[:300]
+
+
+class HealthModel:
+    """Latest health figures, fed by core events; readable from any thread."""
+
+    def __init__(self, errors: ErrorCounter | None = None) -> None:
+        self._lock = threading.Lock()
+        self._errors = errors
+        self._values: dict[str, Any] = {
+            "broker_connected": False,
+            "broker_url": None,
+            "broker_reason": None,
+            "drones_connected": 0,
+            "drones_total": 0,
+            "docks_online": 0,
+            "docks_total": 0,
+            "alerts_received": 0,
+            "alerts_quarantined": 0,
+        }
+        self._tasks: Counter[str] = Counter()
+
+    def on_event(self, event: Event) -> None:
+        """Bus listener (core thread)."""
+        if isinstance(event, BrokerStateChanged):
+            self.set(broker_connected=event.state == "connected", broker_url=event.url, broker_reason=event.reason)
+        elif isinstance(event, FleetLinksChanged):
+            self.set(drones_connected=event.connected, drones_total=event.total)
+
+    def set(self, **values: Any) -> None:
+        with self._lock:
+            self._values.update(values)
+
+    def add(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self._values[key] = self._values.get(key, 0) + n
+
+    def set_task_counts(self, counts: dict[str, int]) -> None:
+        with self._lock:
+            self._tasks = Counter(counts)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready copy of every figure, with the problems that make the console unhealthy."""
+        with self._lock:
+            snap = dict(self._values)
+            snap["tasks_by_state"] = dict(self._tasks)
+        snap["errors_logged"] = self._errors.count if self._errors else 0
+        if self._errors and self._errors.last:
+            snap["last_error"] = self._errors.last
+        snap["problems"] = problems(snap)
+        snap["healthy"] = not snap["problems"]
+        return snap
+
+
+def problems(snap: dict[str, Any]) -> list[str]:
+    """Plain-language reasons why a snapshot is not healthy (empty when it is)."""
+    out: list[str] = []
+    if not snap.get("broker_connected"):
+        reason = snap.get("broker_reason") or "not connected"
+        out.append(f"MQTT broker {snap.get('broker_url') or '(none)'}: {reason}")
+    total, connected = snap.get("drones_total", 0), snap.get("drones_connected", 0)
+    if connected < total:
+        out.append(f"{total - connected} of {total} drones have no MAVLink link")
+    docks_total, docks_online = snap.get("docks_total", 0), snap.get("docks_online", 0)
+    if docks_online < docks_total:
+        out.append(f"{docks_total - docks_online} of {docks_total} docks offline")
+    if snap.get("errors_logged", 0):
+        out.append(f"{snap['errors_logged']} errors logged (last: {snap.get('last_error')})")
+    return out

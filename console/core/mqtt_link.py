@@ -1,0 +1,218 @@
+"""The console's one MQTT connection (aiomqtt), kept alive with reconnect and backoff.
+
+Runs on the core loop. Other core services register topic handlers with `subscribe()`; the
+link (re)subscribes on every connection, so a broker restart is invisible to them except
+for the gap. Presence is announced retained on `{root}/console/v1/consoles/{console_id}`
+with a last will that marks the console offline if it vanishes (DESIGN.md section 4.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiomqtt
+
+from console.core.events import BrokerStateChanged, EventBus
+from drones.site import BrokerConfig
+
+log = logging.getLogger(__name__)
+
+#: Reconnect backoff: first retry after BACKOFF_MIN_S, doubling up to BACKOFF_MAX_S.
+BACKOFF_MIN_S = 1.0
+BACKOFF_MAX_S = 30.0
+KEEPALIVE_S = 10
+CONNECT_TIMEOUT_S = 5.0
+PRESENCE_TIMEOUT_S = 0.5   # the offline presence at close; the last will covers us if the broker is slow
+#: Messages handled together, inside one batch scope (one journal commit), before they are acknowledged.
+MAX_BATCH = 500
+
+Handler = Callable[[aiomqtt.Message], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    topic_filter: str
+    qos: int
+    handler: Handler
+
+
+class MqttLink:
+    """Connects, announces presence, routes incoming messages to handlers, reconnects forever."""
+
+    def __init__(self, broker: BrokerConfig, *, console_id: str, topic_root: str, bus: EventBus) -> None:
+        self.broker = broker
+        self.console_id = console_id
+        self.topic_root = topic_root
+        self._bus = bus
+        self._subs: list[_Subscription] = []
+        self._batch_scopes: list[Callable[[], AbstractContextManager[object]]] = []
+        self._receiving = True
+        self._client: aiomqtt.Client | None = None
+        self._state: str | None = None
+        self._closing = False
+        self._connected = asyncio.Event()
+
+    @property
+    def presence_topic(self) -> str:
+        return f"{self.topic_root}/console/v1/consoles/{self.console_id}"
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        """Routes messages matching `topic_filter` to `handler` (called on the core loop)."""
+        self._subs.append(_Subscription(topic_filter, qos, handler))
+        if self._client is not None and self.connected:
+            asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos=qos))
+
+    def add_batch_scope(self, scope: Callable[[], AbstractContextManager[object]]) -> None:
+        """Wraps the handling of each batch of incoming messages in `scope()` (e.g. one journal transaction).
+
+        Messages are acknowledged to the broker only after the scope has exited without error:
+        what a handler journaled inside it is committed before the broker forgets the message.
+        """
+        self._batch_scopes.append(scope)
+
+    def stop_receiving(self) -> None:
+        """Leaves incoming messages unhandled and unacknowledged from now on (shutdown: the journals
+        close before the link); the broker delivers them again to the next run (persistent session)."""
+        self._receiving = False
+
+    async def wait_connected(self, timeout_s: float) -> bool:
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    async def publish(self, topic: str, payload: dict | str | bytes, *, qos: int = 1, retain: bool = False) -> None:
+        """Publishes now; raises aiomqtt.MqttError when the broker is not reachable."""
+        if self._client is None or not self.connected:
+            raise aiomqtt.MqttError(f"not connected to {self.broker.url}")
+        data = json.dumps(payload, ensure_ascii=False) if isinstance(payload, dict) else payload
+        await self._client.publish(topic, data, qos=qos, retain=retain)
+
+    def _presence(self, online: bool) -> str:
+        return json.dumps({"console_id": self.console_id, "online": online, "ts": time.time()})
+
+    def _set_state(self, state: str, reason: str | None = None, retry_in_s: float | None = None) -> None:
+        if state == self._state and state != "disconnected":
+            return
+        self._state = state
+        self._bus.publish(BrokerStateChanged(state, self.broker.url, reason, retry_in_s))  # type: ignore[arg-type]
+
+    async def run(self) -> None:
+        """Keeps the connection up until cancelled or `close()` is called."""
+        backoff = BACKOFF_MIN_S
+        while not self._closing:
+            self._set_state("connecting")
+            try:
+                async with self._make_client() as client:
+                    self._client = client
+                    # Messages are read (and acknowledged) while we subscribe: retained ones arrive
+                    # between SUBSCRIBEs, and a broker that sends QoS 1 messages one at a time (amqtt)
+                    # would wait for their PUBACK before it answers our next SUBSCRIBE.
+                    reader = asyncio.create_task(self._read(client), name="mqtt-read")
+                    try:
+                        await client.publish(self.presence_topic, self._presence(True), qos=1, retain=True)
+                        for sub in self._subs:
+                            await client.subscribe(sub.topic_filter, qos=sub.qos)
+                        self._connected.set()
+                        backoff = BACKOFF_MIN_S
+                        log.info("MQTT connected to %s as %s", self.broker.url, self.console_id)
+                        self._set_state("connected")
+                        await reader
+                    finally:
+                        reader.cancel()
+            except aiomqtt.MqttError as exc:
+                if self._closing:
+                    break
+                reason = str(exc) or type(exc).__name__
+                log.warning("MQTT %s: %s; retrying in %.0f s", self.broker.url, reason, backoff)
+                self._set_state("disconnected", reason, backoff)
+            finally:
+                self._client = None
+                self._connected.clear()
+            if self._closing:
+                break
+            await asyncio.sleep(backoff)  # reconnect backoff, not synchronisation
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+        self._set_state("disconnected", "closed")
+
+    async def _read(self, client: aiomqtt.Client) -> None:
+        messages = client.messages
+        async for message in messages:
+            # Whatever else is already queued is handled in the same batch (one journal commit).
+            batch = [message] + [await anext(messages) for _ in range(min(len(messages), MAX_BATCH - 1))]
+            await self._handle_batch(client, batch)
+
+    async def _handle_batch(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
+        """Handles messages inside the batch scopes, then acknowledges them (QoS 1) in arrival order."""
+        if not self._receiving:
+            return
+        try:
+            with ExitStack() as scopes:
+                for scope in self._batch_scopes:
+                    scopes.enter_context(scope())
+                for message in batch:
+                    await self._dispatch(message)
+        except Exception as exc:  # noqa: BLE001 - e.g. the journal's disk is full
+            # Nothing of the batch is acknowledged: reconnecting makes the broker deliver it again.
+            log.exception("%d incoming messages could not be kept; reconnecting so they come again", len(batch))
+            raise aiomqtt.MqttError(f"incoming messages not kept: {exc}") from exc
+        for message in batch:
+            if message.qos > 0:
+                # aiomqtt 2.5 has no public manual acknowledgement; paho's is reached through its client.
+                client._client.ack(message.mid, message.qos)  # noqa: SLF001
+
+    async def _dispatch(self, message: aiomqtt.Message) -> None:
+        for sub in self._subs:
+            if message.topic.matches(sub.topic_filter):
+                try:
+                    result = sub.handler(message)
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:  # noqa: BLE001 - one bad handler must not drop the connection
+                    log.exception("handler for %s failed on %s", sub.topic_filter, message.topic)
+
+    def _make_client(self) -> aiomqtt.Client:
+        tls = ssl.create_default_context() if self.broker.tls else None
+        client = aiomqtt.Client(
+            self.broker.host,
+            self.broker.port,
+            username=self.broker.username,
+            password=self.broker.password,
+            identifier=f"console-{self.console_id}",
+            protocol=aiomqtt.ProtocolVersion.V311,  # the embedded demo broker speaks 3.1.1 only
+            clean_session=False,  # persistent session: QoS 1 messages wait while we are away
+            will=aiomqtt.Will(self.presence_topic, self._presence(False), qos=1, retain=True),
+            keepalive=KEEPALIVE_S,
+            timeout=CONNECT_TIMEOUT_S,
+            tls_context=tls,
+            # Unbounded here: nothing is acknowledged before it is handled, so the broker's in-flight
+            # window bounds this queue, and a message dropped from it would never be delivered again.
+            max_queued_incoming_messages=0,
+        )
+        # PUBACK only once the message is handled (`_handle_batch`): by default paho acknowledges a QoS 1
+        # message as soon as aiomqtt has queued it, and a console killed then would lose it.
+        client._client.manual_ack_set(True)  # noqa: SLF001
+        return client
+
+    async def close(self) -> None:
+        """Marks the console offline (retained) and disconnects cleanly."""
+        self._closing = True
+        client = self._client
+        if client is not None and self.connected:
+            try:
+                await asyncio.wait_for(client.publish(self.presence_topic, self._presence(False), qos=1, retain=True),
+                                       PRESENCE_TIMEOUT_S)
+            except (aiomqtt.MqttError, TimeoutError) as exc:
+                log.info("could not publish offline presence: %s", exc)

@@ -1,0 +1,95 @@
+"""The situation views on a live simulated site: real MAVSDK over UDP, real Mosquitto, real widgets offscreen.
+
+The console's core (CoreLoop + CoreServices) runs as in the application; the test looks at the
+map, the fleet board and the drone panel the way an operator would, and commands a drone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from console.core.core_loop import CoreLoop
+from console.core.services import CoreServices
+from console.client.situation_controller import SituationController
+from drones.geo import destination
+from drones.model import TaskState
+from drones.site import Site, parse_broker_url
+from tests.conftest import MosquittoBroker
+from tests.drones.sim.conftest import make_docks
+from tests.drones.task_harness import SiteThread
+from widgets.situation import DockStatus, DroneCommand, Selection, SelectionKind
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[SituationController]:  # type: ignore[no-untyped-def]
+    site = Site("测试站点", None, parse_broker_url(mosquitto.url), make_docks(3))
+    sim = SiteThread(site, mosquitto.url)
+    core = CoreLoop()
+    core.start()
+    services = CoreServices(site, core, console_id="console-T", journal_file=tmp_path / "journal.sqlite")
+    services.start()
+    controller = SituationController(services, language="en")
+    for w in (controller.map, controller.board, controller.panel):
+        qtbot.addWidget(w)
+        w.resize(900, 600)
+        w.show()
+    try:
+        yield controller
+    finally:
+        controller.stop()
+        core.stop()
+        sim.close()
+
+
+def board_status(c: SituationController, dock_id: str) -> DockStatus | None:
+    row = c.board.model.row_of(dock_id)
+    return None if row is None else c.board.model.fleet_row(row).status
+
+
+def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationController, qtbot) -> None:  # type: ignore[no-untyped-def]
+    c = live
+    services = c.services
+    docks = services.site.docks
+    # The fleet board and the map fill from the live fleet: every dock ready, every drone drawn.
+    qtbot.waitUntil(lambda: all(board_status(c, d.id) == DockStatus.READY for d in docks), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: c.map.stats()["drones_drawn"] == len(docks), timeout=WAIT_MS)
+
+    # Selecting the dock on the board shows its drone in the panel; without authority nothing can be commanded.
+    dock = docks[0]
+    c.selection.select(Selection(SelectionKind.DOCK, dock.id))
+    qtbot.waitUntil(lambda: c.panel.current_sysid == dock.sysid, timeout=WAIT_MS)
+    assert not c.panel.buttons[DroneCommand.HOLD].isEnabled()
+
+    # A command without authority is refused with the fleet layer's reason, shown in the panel.
+    with qtbot.waitSignal(c.command_done, timeout=WAIT_MS) as refused:
+        c.panel.command_requested.emit(DroneCommand.HOLD, dock.sysid, {})
+    assert refused.args[1] is False and "authority" in refused.args[2]
+
+    # Dispatch (as the alert desk will): the map shows the route, the board the drone in flight.
+    lat, lon = destination(dock.lat, dock.lon, 60.0, 400.0)
+    task = services.core.call(services.tasks.dispatch(dock, lat, lon, "default", by="op1"), timeout_s=WAIT_MS / 1000)
+    qtbot.waitUntil(lambda: any(r.task_id == task.task_id for r in c.map.scene.routes), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: board_status(c, dock.id) == DockStatus.IN_FLIGHT, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: task.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE), timeout=WAIT_MS)
+    # Dispatch took authority for this console: the panel's commands open up.
+    qtbot.waitUntil(lambda: c.panel.buttons[DroneCommand.HOLD].isEnabled(), timeout=WAIT_MS)
+    detail = c.panel.detail
+    assert detail is not None and detail.task_id == task.task_id and detail.airborne
+
+    with qtbot.waitSignal(c.command_done, timeout=WAIT_MS) as held:
+        c.panel.command_requested.emit(DroneCommand.HOLD, dock.sysid, {})
+    assert held.args[0] is DroneCommand.HOLD and held.args[1] is True
+    qtbot.waitUntil(lambda: (c.panel.detail is not None and c.panel.detail.mode == "HOLD"), timeout=WAIT_MS)
+
+    with qtbot.waitSignal(c.command_done, timeout=WAIT_MS) as returned:
+        c.panel.command_requested.emit(DroneCommand.RETURN, dock.sysid, {})
+    assert returned.args[1] is True
+    qtbot.waitUntil(lambda: not task.state.open, timeout=120_000)
+    assert task.state is TaskState.COMPLETED
+    qtbot.waitUntil(lambda: not c.map.scene.routes, timeout=WAIT_MS)
+    assert services.health.snapshot()["map_drones_drawn"] == len(docks)
