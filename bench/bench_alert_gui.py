@@ -63,6 +63,7 @@ def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
     from console.client.bridge import CoreBridge
     from console.core.core_loop import CoreLoop
     from console.core.services import CoreServices
+    from console.core.workstation import Workstation
     from console.client.situation_controller import SituationController
     from console.client.theme import apply_theme
     from drones.site import Site, parse_broker_url
@@ -73,7 +74,7 @@ def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
     site = Site("bench", None, parse_broker_url(f"mqtt://127.0.0.1:{port}"), [])
     core = CoreLoop()
     core.start()
-    services = CoreServices(site, core, console_id=f"bench-{prefix}", journal_file=tmp / prefix / "journal.sqlite")
+    services = CoreServices(site, core, station=Workstation(f"bench-{prefix}", tmp / prefix))
     bridge = CoreBridge(services.bus)
     with_map = scenario == "desk+map"
     situation = SituationController(services, language="zh_CN") if with_map else None

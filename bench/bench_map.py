@@ -27,8 +27,9 @@ from drones.cameras import CameraRegistry
 from drones.nofly import load_nofly
 from drones.site import load_site
 from widgets.map_view import MapView
-from widgets.situation import (AlertMark, CameraLayer, DistrictShape, DockMark, DockStatus, DroneMark, MapScene,
-                               SelectionModel, ZoneShape)
+from widgets.situation import (AlertMark, CameraLayer, DistrictShape, DockMark, DroneMark, MapScene, SelectionModel,
+                               ZoneShape)
+from vocab import DockStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "resources" / "sites" / "demo.toml"

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from drones.airspace import airspace_for
-from drones.model import CoverState, DockState, DroneState, LandedState, LinkState
+from drones.model import CoverState, DockState, DroneState, LandedState
+from vocab import LinkState
 from drones.nofly import load_nofly
 from drones.patterns import load_patterns
 from drones.planning import plan_flight

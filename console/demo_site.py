@@ -1,6 +1,6 @@
 """The one-machine demo site: the simulator (with its embedded broker) as a child process.
 
-`python main.py` with no site file uses this (DESIGN.md section 5). The child is started
+`python main.py` with no site file uses this (docs/architecture.md, "Demo site and port plan"). The child is started
 with the same executable (source or frozen bundle), reports its broker URL on stdout, and
 is always stopped with the console: terminate, then kill; Linux also kills it if the
 console dies (PR_SET_PDEATHSIG in the child).
@@ -125,6 +125,11 @@ class DemoSite:
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        """The child's exit code once it has died on its own (None while it runs, or after `stop()`)."""
+        return self.proc.poll() if self.proc is not None else None
 
     def stop(self) -> None:
         """Stops the child: close its stdin, SIGTERM, then SIGKILL if it lingers."""

@@ -1,14 +1,18 @@
 """Command authority per dock: which console and operator may command a dock and its drone.
 
-Only the holder commands; every other console sees the dock read-only (DESIGN.md section 6).
+Only the holder commands; every other console sees the dock read-only (docs/architecture.md,
+"Command authority").
 The truth lives on the broker, retained, so every workstation and every late joiner sees the
 same holder: `{root}/console/v1/authority/{dock_id}` carries
 `{"dock_id", "console", "operator", "ts"}`, and an empty retained payload means released.
 
 There is no lock server: when two consoles take the same free dock at the same moment, the
 broker's last write wins on every console, and the loser learns it from AuthorityChanged.
-Authority outlives a console restart (retained); a vanished console's authority is taken
-over with `take(force=True)`, which the caller journals.
+Authority outlives a console restart (retained; a console keeps its identity across restarts).
+Every console's presence is retained on `{root}/console/v1/consoles/{console_id}` with a last will:
+authority held by a console whose presence says offline is refused with a warning that says so
+(`AuthorityHeld.holder_offline`), and taken over with `take(force=True)`, as a supervisor may also
+force it from a console that is online; the caller journals both.
 
 Runs on the loop of the MQTT connection (the core loop); `holder()` and `holds()` read plain
 snapshots and may be called from any thread.
@@ -17,19 +21,31 @@ snapshots and may be called from any thread.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from drones.dock_events import AuthorityChanged, AuthorityHolder
-from drones.model import CommandRefused, Reason
+from drones.model import CommandRefused
+from vocab import Reason
 from drones.mqtt_port import LINK_ERRORS, MqttMessage, MqttPort, json_bytes, json_object, payload_bytes
 from drones.site import Dock
 
 log = logging.getLogger(__name__)
 
 AUTHORITY_PATH = "console/v1/authority"
+PRESENCE_PATH = "console/v1/consoles"
 TAKE_COMMAND = "take_authority"
 RELEASE_COMMAND = "release_authority"
+
+
+class AuthorityHeld(CommandRefused):
+    """Another console holds the dock's authority; `holder_offline` when its presence says it is gone."""
+
+    def __init__(self, reason: Reason, *, command: str, holder: AuthorityHolder, holder_offline: bool) -> None:
+        super().__init__(reason, command=command)
+        self.holder = holder
+        self.holder_offline = holder_offline
 
 
 class CommandAuthority:
@@ -43,7 +59,10 @@ class CommandAuthority:
         self._on_event = on_event
         self._holders: dict[str, AuthorityHolder | None] = {d.id: None for d in docks}
         self._received: dict[str, int] = dict.fromkeys(self._holders, 0)  # messages seen per dock
+        # Consoles whose presence says offline, with when this console learned it (epoch s).
+        self._offline: dict[str, float] = {}
         mqtt.subscribe(f"{topic_root}/{AUTHORITY_PATH}/+", self._on_message, qos=1)
+        mqtt.subscribe(f"{topic_root}/{PRESENCE_PATH}/+", self._on_presence, qos=1)
 
     def topic(self, dock_id: str) -> str:
         return f"{self.topic_root}/{AUTHORITY_PATH}/{dock_id}"
@@ -63,21 +82,34 @@ class CommandAuthority:
             return
         holder = self._holders[dock_id]
         if holder is None:
-            raise CommandRefused(Reason(f"未取得机场 {dock_id} 的指挥权，请先接管",
-                                        f"take command authority on dock {dock_id} first"), command=command)
-        raise CommandRefused(_held_by(dock_id, holder), command=command)
+            raise CommandRefused(Reason.of("authority.take_first", dock=dock_id), command=command)
+        raise self._held(holder, command)
+
+    def holder_offline_since(self, dock_id: str) -> float | None:
+        """When the holder's console was seen going offline (epoch s), None while it is online or nobody holds."""
+        holder = self._holders[dock_id]
+        return self._offline.get(holder.console) if holder is not None else None
+
+    def _held(self, holder: AuthorityHolder, command: str) -> AuthorityHeld:
+        since = self._offline.get(holder.console)
+        if since is None:
+            return AuthorityHeld(_held_by(holder.dock_id, holder), command=command, holder=holder,
+                                 holder_offline=False)
+        reason = Reason.of("authority.holder_offline", dock=holder.dock_id, operator=holder.operator or "?",
+                           console=holder.console, since=datetime.fromtimestamp(since).strftime("%H:%M:%S"))
+        return AuthorityHeld(reason, command=command, holder=holder, holder_offline=True)
 
     async def take(self, dock_id: str, operator: str, *, force: bool = False) -> AuthorityHolder | None:
         """Takes authority on the dock for `operator` at this console.
 
-        Refuses with CommandRefused when another console holds it, unless `force` (the caller
-        journals a forced take). Returns the holder it displaced from another console (None when
-        the dock was free or already this console's), so the caller can journal whom it overrode.
+        Refuses with AuthorityHeld when another console holds it (saying whether that console is
+        offline), unless `force` (the caller journals a forced take). Returns the holder it displaced
+        from another console (None when the dock was free or already this console's).
         """
         current = self._holders[dock_id]
         displaced = current if current is not None and current.console != self.console_id else None
         if displaced is not None and not force:
-            raise CommandRefused(_held_by(dock_id, displaced), command=TAKE_COMMAND)
+            raise self._held(displaced, TAKE_COMMAND)
         now = datetime.now().astimezone()
         body = {"dock_id": dock_id, "console": self.console_id, "operator": operator,
                 "ts": now.isoformat(timespec="milliseconds")}
@@ -97,7 +129,7 @@ class CommandAuthority:
         if current is None:
             return
         if current.console != self.console_id:
-            raise CommandRefused(_held_by(dock_id, current), command=RELEASE_COMMAND)
+            raise self._held(current, RELEASE_COMMAND)
         await self._publish(dock_id, b"", RELEASE_COMMAND, None)
 
     async def _publish(self, dock_id: str, payload: bytes, command: str, holder: AuthorityHolder | None) -> None:
@@ -106,8 +138,7 @@ class CommandAuthority:
         try:
             await self._mqtt.publish(self.topic(dock_id), payload, qos=1, retain=True)
         except LINK_ERRORS as exc:
-            raise CommandRefused(Reason("与消息服务器的连接中断，指挥权未变更",
-                                        f"MQTT link down, authority unchanged ({exc})"), command=command) from exc
+            raise CommandRefused(Reason.of("authority.mqtt_down"), command=command) from exc
         # Messages that arrived during the publish already carry the broker's order (our own echo
         # or a later write by another console): they are the truth, not what we meant to write.
         if self._received[dock_id] == received:
@@ -142,6 +173,16 @@ class CommandAuthority:
             log.warning("dock %s: unusable authority message (%s): %.200r", dock_id, problem, payload)
             return
         self._set(holder, dock_id)
+
+    def _on_presence(self, message: MqttMessage) -> None:
+        """MQTT handler: a console's retained presence (its last will says offline); never raises."""
+        console = str(message.topic).rsplit("/", 1)[-1]
+        body, _problem = json_object(payload_bytes(message))
+        online = body.get("online") if body is not None else None
+        if online is False:
+            self._offline.setdefault(console, time.time())
+        elif online is True:
+            self._offline.pop(console, None)
 
 
 def parse_holder(dock_id: str, payload: bytes | None) -> tuple[AuthorityHolder | None, str | None]:
@@ -178,7 +219,4 @@ def _same(a: AuthorityHolder | None, b: AuthorityHolder | None) -> bool:
 
 
 def _held_by(dock_id: str, holder: AuthorityHolder) -> Reason:
-    who_zh = f"席位 {holder.console} 的 {holder.operator}" if holder.operator else f"席位 {holder.console}"
-    who_en = f"{holder.operator} at console {holder.console}" if holder.operator else f"console {holder.console}"
-    return Reason(f"机场 {dock_id} 的指挥权由{who_zh}持有，本席位只读",
-                  f"command authority on dock {dock_id} is held by {who_en}; read-only here")
+    return Reason.of("authority.held", dock=dock_id, operator=holder.operator or "?", console=holder.console)

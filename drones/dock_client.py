@@ -1,6 +1,6 @@
 """The console's side of the site's docks over MQTT: their state, whether they are online, and commands.
 
-Docks speak the DJI Cloud API conventions of DESIGN.md section 4.2: state on
+Docks speak the DJI Cloud API conventions of docs/architecture.md, "Docks": state on
 `thing/product/{sn}/osd` (about 1 Hz), online/offline retained on `sys/product/{sn}/status`
 (the broker publishes a dock's last will when it vanishes), commands on `.../services` answered
 on `.../services_reply` with the request's `tid` echoed and `data: {result, reason, reason_zh}`.
@@ -28,7 +28,8 @@ from typing import Any
 from drones.authority import CommandAuthority
 from drones.dock_events import DockEvent, DockOffline, DockOnline, DockStateChanged, OfflineReason
 from drones.dock_osd import parse_osd
-from drones.model import CommandRefused, DockState, Reason
+from drones.model import CommandRefused, DockState
+from vocab import Reason
 from drones.mqtt_port import LINK_ERRORS, MqttMessage, MqttPort, json_bytes, json_object, payload_bytes
 from drones.site import Dock
 
@@ -152,7 +153,7 @@ class DockClient:
             self._authority.require(dock_id, method)
         self._commit(dock_id, self._states[dock_id], self._states[dock_id], time.monotonic())
         if not self._states[dock_id].online:
-            raise DockCommandRefused(Reason(f"机场 {dock_id} 离线，命令未发送", f"dock {dock_id} is offline; command not sent"),
+            raise DockCommandRefused(Reason.of("dock.offline_not_sent", dock=dock_id),
                                      command=method, dock_id=dock_id)
         tid, bid = str(uuid.uuid4()), str(uuid.uuid4())
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -162,14 +163,14 @@ class DockClient:
             try:
                 await self._mqtt.publish(f"thing/product/{dock.dock_sn}/services", json_bytes(body), qos=1)
             except LINK_ERRORS as exc:
-                raise DockCommandRefused(Reason("与消息服务器的连接中断，命令未发送", f"MQTT link down; command not sent ({exc})"),
+                raise DockCommandRefused(Reason.of("dock.mqtt_down"),
                                          command=method, dock_id=dock_id) from exc
             log.info("dock %s (%s): %s sent, tid %s", dock_id, dock.dock_sn, method, tid)
             try:
                 async with asyncio.timeout(timeout_s):
                     return await future
             except TimeoutError:
-                raise DockCommandRefused(Reason(f"机场无应答（{timeout_s:g} 秒）", f"dock did not answer in {timeout_s:g} s"),
+                raise DockCommandRefused(Reason.of("dock.no_answer", timeout_s=timeout_s),
                                          command=method, dock_id=dock_id) from None
         finally:
             self._pending.pop(tid, None)
@@ -252,14 +253,15 @@ class DockClient:
         if not isinstance(data, dict) or not isinstance(result, int) or isinstance(result, bool):
             self._warn(sn, "services_reply", "no integer data.result", payload)
             pending.future.set_exception(DockCommandRefused(
-                Reason("机场应答无法识别", "the dock's answer could not be read"), command=pending.method, dock_id=dock_id))
+                Reason.of("dock.unreadable_answer"), command=pending.method, dock_id=dock_id))
             return
         if result == 0:
             pending.future.set_result(data)
             return
-        zh, en = data.get("reason_zh"), data.get("reason")
-        reason = Reason(zh if isinstance(zh, str) and zh else f"机场拒绝执行（代码 {result}）",
-                        en if isinstance(en, str) and en else f"the dock refused (code {result})")
+        zh, en = (t if isinstance(t, str) and t.strip() else None for t in (data.get("reason_zh"), data.get("reason")))
+        # The dock's own words when it gives them (in the languages it gives), else its result code.
+        reason = (Reason.of("dock.refused_said", said=Reason.data(zh=zh or en or "", en=en or zh or ""))
+                  if zh or en else Reason.of("dock.refused", result=result))
         log.info("dock %s: %s refused with %d: %s", sn, pending.method, result, reason.en)
         pending.future.set_exception(DockCommandRefused(reason, command=pending.method, dock_id=dock_id, result=result))
 
@@ -294,7 +296,7 @@ class DockClient:
         for pending in self._pending.values():
             if pending.dock_id == dock_id and not pending.future.done():
                 pending.future.set_exception(DockCommandRefused(
-                    Reason("机场在执行命令期间离线", "the dock went offline while carrying out the command"),
+                    Reason.of("dock.offline_during"),
                     command=pending.method, dock_id=dock_id))
 
     def _emit(self, event: DockEvent) -> None:

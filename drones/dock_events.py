@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from drones.model import DockState, Reason
+from drones.model import DockState
+from vocab import Reason
 
 
 class OfflineReason(Enum):
@@ -22,8 +23,8 @@ class OfflineReason(Enum):
     @property
     def text(self) -> Reason:
         if self is OfflineReason.STATUS:
-            return Reason("机场已离线（状态报告）", "dock reported offline")
-        return Reason("机场无数据上报，视为离线", "dock stopped reporting; treated as offline")
+            return Reason.of("dock.reported_offline")
+        return Reason.of("dock.stopped_reporting")
 
 
 @dataclass(frozen=True, slots=True)

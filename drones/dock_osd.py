@@ -1,6 +1,6 @@
 """Reading a dock's `thing/product/{dock_sn}/osd` message into DockState fields (pure, never raises).
 
-The field names are those of DESIGN.md section 4.2 (DJI Cloud API, adapted): `mode_code`,
+The field names are those of docs/architecture.md, "Docks" (DJI Cloud API, adapted): `mode_code`,
 `cover_state` (0 closed, 1 open, 2 moving, 3 fault), `drone_in_dock`,
 `drone_charge_state.state` / `.capacity_percent`, `wind_speed_m_s`, `rainfall` (0..3),
 `environment_temperature_c`, `network_state.quality` (0..5).

@@ -7,30 +7,32 @@ Every failure comes out as `CommandRefused` with a Chinese and English reason: M
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from drones.model import CommandRefused, Reason
+from drones.model import CommandRefused
+from vocab import Reason
 
 log = logging.getLogger(__name__)
 
 MISSION_TYPE_MISSION = 0
-STATUS_TEXT_WAIT_S = 0.5     # how long after a refusal the drone's STATUSTEXT may still arrive
+DRONE_WORDS_WAIT_S = 2.5    # how long after a refusal PX4's STATUSTEXT may still arrive (about 2 s)
 
-_RESULT_TEXT: dict[str, tuple[str, str]] = {
-    "COMMAND_DENIED": ("无人机拒绝执行", "the drone refused the command"),
-    "COMMAND_DENIED_NOT_LANDED": ("无人机未落地，拒绝执行", "refused: the drone has not landed"),
-    "COMMAND_DENIED_LANDED_STATE_UNKNOWN": ("着陆状态未知，拒绝执行", "refused: landed state unknown"),
-    "TIMEOUT": ("无人机无应答（超时）", "the drone did not answer (timeout)"),
-    "NO_SYSTEM": ("无人机未连接", "the drone is not connected"),
-    "CONNECTION_ERROR": ("数据链错误", "data link error"),
-    "BUSY": ("无人机忙，请稍后再试", "the drone is busy, try again"),
-    "UNSUPPORTED": ("无人机不支持该指令", "the drone does not support this command"),
-    "PARAMETER_ERROR": ("参数错误", "parameter error"),
-    "INVALID_ARGUMENT": ("指令参数无效", "invalid command argument"),
+#: MAVSDK's result names (Action and MissionRaw share them) and the reason code each is shown as.
+_RESULT_CODES: dict[str, str] = {
+    "COMMAND_DENIED": "mav.denied",
+    "COMMAND_DENIED_NOT_LANDED": "mav.denied_not_landed",
+    "COMMAND_DENIED_LANDED_STATE_UNKNOWN": "mav.denied_landed_unknown",
+    "TIMEOUT": "mav.timeout",
+    "NO_SYSTEM": "task.not_connected",
+    "CONNECTION_ERROR": "mav.connection_error",
+    "BUSY": "mav.busy",
+    "UNSUPPORTED": "mav.unsupported",
+    "PARAMETER_ERROR": "mav.parameter_error",
+    "INVALID_ARGUMENT": "mav.invalid_argument",
 }
 
 
@@ -64,11 +66,12 @@ class DroneControl(Protocol):
 
 def refusal(exc: Exception, command: str, drone_said: str | None) -> CommandRefused:
     """Turns a MAVSDK error into a refusal the operator can read."""
-    result = getattr(getattr(exc, "result", None), "name", None) or type(exc).__name__
-    zh, en = _RESULT_TEXT.get(str(result), ("指令失败", f"command failed ({result})"))
+    result = str(getattr(getattr(exc, "result", None), "name", None) or type(exc).__name__)
+    code = _RESULT_CODES.get(result)
+    what = Reason.of(code) if code else Reason.of("mav.failed", result=result)
     if drone_said:
-        zh, en = f"{zh}：{drone_said}", f"{en}: {drone_said}"
-    return CommandRefused(Reason(zh, en), command=command)
+        what = Reason.of("mav.with_words", result=what, said=Reason.said(drone_said))
+    return CommandRefused(what, command=command)
 
 
 class MavsdkDroneControl:
@@ -78,32 +81,24 @@ class MavsdkDroneControl:
     mission progress per MissionRaw instance, so the fleet's telemetry sees the mission uploaded here.
     """
 
-    def __init__(self, action: Any, mission: Any, *, last_status_text: Callable[[], str | None] = lambda: None
-                 ) -> None:
+    def __init__(self, action: Any, mission: Any, *,
+                 words_since: Callable[[float, float], Awaitable[str | None]] | None = None) -> None:
         self._action = action
         self._mission = mission
-        self._said = last_status_text
+        self._words_since = words_since   # Fleet.words_since bound to this drone
 
     async def _call(self, command: str, coro: Any) -> None:
-        before = self._said()
+        sent_at = time.time()
         try:
             await coro
         except Exception as exc:  # noqa: BLE001 - every MAVSDK error becomes a readable refusal
-            refused = refusal(exc, command, await self._new_status_text(before))
+            # PX4 sends its reason as STATUSTEXT up to about 2 s after the COMMAND_ACK: wait for words
+            # said since the command went out (never an older text). Only this coroutine waits; the
+            # loop and every other drone go on meanwhile.
+            said = await self._words_since(sent_at, DRONE_WORDS_WAIT_S) if self._words_since else None
+            refused = refusal(exc, command, said)
             log.info("%s refused: %s", command, refused.reason.en)
             raise refused from exc
-
-    async def _new_status_text(self, before: str | None) -> str | None:
-        """The drone's words about a refusal: PX4 may send its STATUSTEXT just after the COMMAND_ACK,
-        so wait a moment for a text that was not there before the command (never attach an old one)."""
-        deadline = asyncio.get_running_loop().time() + STATUS_TEXT_WAIT_S
-        while True:
-            said = self._said()
-            if said and said != before:
-                return said
-            if asyncio.get_running_loop().time() >= deadline:
-                return None
-            await asyncio.sleep(0.02)  # polling the telemetry store for the drone's text
 
     async def upload_mission(self, items: Sequence[MissionItemLike]) -> None:
         from mavsdk.plugins.mission_raw import MissionItem

@@ -1,6 +1,6 @@
-"""The site's drones over one MAVSDK instance: telemetry into the store, events on change (DESIGN.md 3, 4.1).
+"""The site's drones over one MAVSDK instance: telemetry into the store, events on change (docs/architecture.md, "Threads", "MAVLink").
 
-One `udpin` connection per dock (STACK.md: a shared port would send every command to every
+One connection per dock (a shared port would send every command to every
 drone). Telemetry arrives through MAVSDK's synchronous callback API on MAVSDK's own callback
 thread and is written straight into the `TelemetryStore`; changes of state become events
 (drones/fleet_events.py), handed to the core loop with `call_soon_threadsafe`. A supervisor
@@ -36,7 +36,8 @@ import numpy as np
 from drones.fleet_events import (ArmedChanged, BatteryLevel, BatteryLevelChanged, DroneAdded, DroneRemoved,
                                  FleetEvent, FlightModeChanged, HealthChanged, LandedStateChanged,
                                  LinkStateChanged, MissionProgressChanged, StatusTextReceived)
-from drones.model import DroneState, LandedState, LinkState
+from drones.model import DroneState, LandedState
+from vocab import LinkState
 from drones.site import Dock
 from drones.telemetry_store import Col, DroneWriter, TelemetryStore
 
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 mavsdk_log = logging.getLogger("mavsdk")
 
-#: A link silent for this long is LOST (DESIGN.md 6: shown within 2 s, with LINK_CHECK_S).
+#: A link silent for this long is LOST (docs/architecture.md, "Safety rules": shown within 2 s, with LINK_CHECK_S).
 LINK_LOST_S = 1.5
 #: Period of the link check on the core loop.
 LINK_CHECK_S = 0.25
@@ -60,11 +61,17 @@ BATTERY_LOW_PCT = 30.0
 BATTERY_CRITICAL_PCT = 15.0
 #: A battery level is left upward only this far above its threshold (no flapping on noise).
 BATTERY_HYSTERESIS_PCT = 2.0
+#: The drone's data-link loss action (PX4), read when it is first heard; retried this often, this far apart.
+LINK_LOSS_PARAM = "NAV_DLL_ACT"
+PARAM_READ_ATTEMPTS = 5
+PARAM_RETRY_S = 2.0
 #: MAVSDK's log line when its callback queue overflowed and subscription callbacks were dropped.
 DROPPED_CALLBACKS_MESSAGE = "Dropping subscription callbacks"
 
 Listener = Callable[[FleetEvent], None]
 STATUS_TEXT_HISTORY = 8  # status texts kept per drone for the drone panel
+#: MAVSDK's StatusTextType names of texts that explain a refusal (PX4 says "Arming denied: ..." as CRITICAL).
+SERIOUS_SEVERITIES = frozenset({"WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +213,10 @@ class _Drone:
 
     def _on_status_text(self, st: Any) -> None:
         self.w.touch()
-        self.w.slots.status_text = st.text
-        self.status_texts.append(StatusLine(time.time(), st.type.name, st.text))
-        self.fleet._post(StatusTextReceived(self.sysid, st.type.name, st.text))
+        text = st.text.strip()   # PX4 ends its texts with a tab
+        self.w.slots.status_text = text
+        self.status_texts.append(StatusLine(time.time(), st.type.name, text))
+        self.fleet._post(StatusTextReceived(self.sysid, st.type.name, text))
 
 
 class Fleet:
@@ -235,6 +243,10 @@ class Fleet:
         self._link_codes = np.zeros(len(self._sysids), dtype=np.int8)
         self._counts: deque[tuple[float, np.ndarray]] = deque()
         self._mission_tasks: dict[int, asyncio.Task[None]] = {}
+        self._param_tasks: dict[int, asyncio.Task[None]] = {}
+        self._said: dict[int, asyncio.Event] = {}   # set when a drone's status text has been delivered
+        #: Connections MAVSDK could not open: (dock id, connection URL, MAVSDK's result name).
+        self.open_failures: list[tuple[str, str, str]] = []
         self._started = False
         self._closed = False
 
@@ -264,7 +276,8 @@ class Fleet:
         if self._closed:
             return
         self._closed = True
-        tasks = [t for t in (self._supervisor, *self._mission_tasks.values()) if t is not None]
+        tasks = [t for t in (self._supervisor, *self._mission_tasks.values(), *self._param_tasks.values())
+                 if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)  # their MAVSDK subscriptions end here
@@ -291,7 +304,9 @@ class Fleet:
         for dock in self.docks:
             result = mavsdk.add_any_connection(dock.mavlink_url)
             if result != ConnectionResult.SUCCESS:
-                log.error("dock %s: cannot listen on %s: %s", dock.id, dock.mavlink_url, result.name)
+                # The health line names it (a port another program holds: the drone can never link).
+                self.open_failures.append((dock.id, dock.mavlink_url, result.name))
+                log.error("dock %s: cannot open %s: %s", dock.id, dock.mavlink_url, result.name)
 
     # ----- events --------------------------------------------------------------------------------
 
@@ -312,6 +327,8 @@ class Fleet:
 
     def _deliver_posted(self, event: FleetEvent) -> None:
         if not self._closed:
+            if isinstance(event, StatusTextReceived) and event.sysid in self._said:
+                self._said[event.sysid].set()
             self._deliver(event)
 
     def _deliver(self, event: FleetEvent) -> None:
@@ -374,6 +391,30 @@ class Fleet:
     def _follow_mission(self, sysid: int) -> None:
         if not self._closed:
             self._mission_tasks[sysid] = asyncio.create_task(self._mission_progress(sysid), name=f"mission-{sysid}")
+            self._param_tasks[sysid] = asyncio.create_task(self._read_failsafe(sysid), name=f"failsafe-{sysid}")
+
+    async def _read_failsafe(self, sysid: int) -> None:
+        """Reads what the drone does on a lost link (PX4 `NAV_DLL_ACT`), so the console says what it will do.
+
+        Read once the drone is heard, retried while the PARAM protocol does not answer (core loop).
+        """
+        from mavsdk.asyncio.plugins.param import ParamAsync
+
+        system = self.async_system(sysid)
+        if system is None:
+            return
+        params = self._drones[sysid].plugin("param", lambda: ParamAsync(system))
+        for attempt in range(PARAM_READ_ATTEMPTS):
+            try:
+                value = int(await params.get_param_int(LINK_LOSS_PARAM))
+            except Exception as exc:  # noqa: BLE001 - MAVSDK's ParamError (timeout, no such parameter): retry
+                log.info("drone %d: %s not read (%s), attempt %d", sysid, LINK_LOSS_PARAM, exc, attempt + 1)
+                await asyncio.sleep(PARAM_RETRY_S * (attempt + 1))  # retry backoff, not synchronisation
+                continue
+            self.store.set_link_loss_action(sysid, value)
+            log.info("drone %d: %s = %d", sysid, LINK_LOSS_PARAM, value)
+            return
+        log.warning("drone %d: %s could not be read; its link-loss action is unknown", sysid, LINK_LOSS_PARAM)
 
     async def _mission_progress(self, sysid: int) -> None:
         """Follows mission progress through the same MissionRaw plugin the task layer uploads with.
@@ -449,6 +490,29 @@ class Fleet:
         """The drone's last status texts (STATUSTEXT), oldest first (any thread)."""
         drone = self._drones.get(sysid)
         return tuple(drone.status_texts) if drone is not None else ()
+
+    def _words_after(self, sysid: int, since: float) -> str | None:
+        lines = [line for line in self.status_texts(sysid) if line.ts >= since]
+        serious = [line for line in lines if line.severity in SERIOUS_SEVERITIES]
+        return (serious or lines)[0].text if lines else None
+
+    async def words_since(self, sysid: int, since: float, timeout_s: float) -> str | None:
+        """The drone's first warning (or worse) said at or after `since` (wall clock), waiting up to `timeout_s`
+        for it (core loop): what an autopilot says about a refused command, which may follow the refusal."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        event = self._said.setdefault(sysid, asyncio.Event())
+        while True:
+            found = self._words_after(sysid, since)
+            left = deadline - loop.time()
+            if found is not None or left <= 0:
+                return found
+            # Cleared and awaited without yielding in between: a text delivered later always wakes us.
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), left)
+            except TimeoutError:
+                return self._words_after(sysid, since)
 
     def attitude(self, sysid: int) -> tuple[float, float] | None:
         """(roll, pitch) in degrees from the drone's latest ATTITUDE, None until one arrived (any thread).

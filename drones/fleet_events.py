@@ -1,4 +1,4 @@
-"""Events the fleet announces, each only when a value really changes (DESIGN.md section 3).
+"""Events the fleet announces, each only when a value really changes (docs/architecture.md, "Threads").
 
 They are delivered on the core loop, in the order they happened for each drone. A value
 seen for the first time counts as a change (`previous` is then None or UNKNOWN), except the
@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from drones.model import LandedState, LinkState
+from drones.model import LandedState
+from vocab import LinkState
 
 
 class BatteryLevel(Enum):

@@ -10,7 +10,7 @@ a few tens of kilometres the equirectangular projection is an affine map of lat/
 affine maps preserve containment and intersection, so no projection is needed for them.
 
 Chinese map data (AMap, Baidu after its own shift) is published in GCJ-02; it is converted
-to WGS-84 once, when the project's map resources are built (DESIGN.md section 4).
+to WGS-84 once, when the project's map resources are built (docs/architecture.md, "MAVLink").
 """
 
 from __future__ import annotations

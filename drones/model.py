@@ -1,4 +1,4 @@
-"""Value types shared by the drone-control core: drone and dock snapshots, task states, refusals.
+"""Value types of the drone-control core: drone and dock snapshots, refusals (states and reasons are `vocab`).
 
 Snapshots are frozen: a reader on any thread gets a consistent picture. Values the drone or
 dock has not reported yet are `None` (or NaN in numpy series), never zero: a battery of 0 %
@@ -10,13 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from vocab import LinkState, Reason
 
-class LinkState(Enum):
-    """The MAVLink link to one drone."""
-
-    NEVER = "never"          # no message since the console started
-    OK = "ok"
-    LOST = "lost"            # silent for more than LINK_LOST_S
 
 
 class LandedState(Enum):
@@ -26,16 +21,6 @@ class LandedState(Enum):
     IN_AIR = "in_air"
     LANDING = "landing"
 
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """A human-readable reason, Chinese first, shown to the operator as is."""
-
-    zh: str
-    en: str
-
-    def __str__(self) -> str:
-        return self.zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +54,7 @@ class DroneState:
     mission_current: int | None = None
     mission_total: int | None = None
     status_text: str | None = None
+    link_loss_action: int | None = None      # PX4 NAV_DLL_ACT as read from the drone (None: not read yet)
     updated_at: float | None = None          # time.monotonic() of the last message
 
     @property
@@ -76,6 +62,17 @@ class DroneState:
         if self.v_north_m_s is None or self.v_east_m_s is None:
             return None
         return (self.v_north_m_s ** 2 + self.v_east_m_s ** 2) ** 0.5
+
+
+#: PX4's NAV_DLL_ACT values (data-link loss action) and what the console says the drone will do.
+LINK_LOSS_ACTIONS: dict[int, str] = {0: "dll.none", 1: "dll.hold", 2: "dll.return", 3: "dll.land", 5: "dll.terminate",
+                                     6: "dll.disarm"}
+LINK_LOSS_NONE = 0
+
+
+def link_loss_action(value: int | None) -> Reason:
+    """What the drone will do when its link is lost, as the console says it (from NAV_DLL_ACT)."""
+    return Reason.of(LINK_LOSS_ACTIONS.get(value, "dll.unknown") if value is not None else "dll.unknown")
 
 
 class CoverState(Enum):
@@ -105,25 +102,6 @@ class DockState:
     updated_at: float | None = None          # time.monotonic() of the last osd
 
 
-class TaskState(Enum):
-    """Flight task states, as published on `qdcb/console/v1/tasks/{task_id}` (DESIGN.md 4.2)."""
-
-    PLANNED = "planned"
-    PREFLIGHT = "preflight"
-    LAUNCHING = "launching"
-    EN_ROUTE = "en_route"
-    ON_SCENE = "on_scene"
-    RETURNING = "returning"
-    LANDING = "landing"
-    DOCKED = "docked"
-    COMPLETED = "completed"
-    ABORTED = "aborted"
-    FAILED = "failed"
-
-    @property
-    def open(self) -> bool:
-        return self not in (TaskState.COMPLETED, TaskState.ABORTED, TaskState.FAILED)
-
 
 class DispatchRefused(Exception):
     """A flight that must not happen, with the reason the UI shows as is."""
@@ -132,6 +110,7 @@ class DispatchRefused(Exception):
         super().__init__(f"{check}: {reason.en}")
         self.reason = reason
         self.check = check   # machine-readable name of the failed check: battery, wind, nofly, ...
+        self.task_id: str | None = None   # the journaled task that failed with it, when one was started
 
 
 class CommandRefused(Exception):

@@ -1,4 +1,4 @@
-"""No-fly zones: where the console refuses to send a drone (DESIGN.md section 6).
+"""No-fly zones: where the console refuses to send a drone (docs/architecture.md, "Safety rules").
 
 A zone file is a GeoJSON FeatureCollection of Polygon features (WGS-84; holes allowed) with
 the properties `id`, `name_zh`, `name_en`, `reason` (free text such as "airport approach",
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drones.geo import point_in_polygon, segment_entry_fraction
+from vocab import Reason
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ class NoFlyZone:
         lats = [p[0] for p in self.polygon[0]]
         lons = [p[1] for p in self.polygon[0]]
         object.__setattr__(self, "bbox", (min(lats), min(lons), max(lats), max(lons)))
+
+    @property
+    def name(self) -> Reason:
+        """The zone's name as the site file gives it, in both languages."""
+        return Reason.data(zh=self.name_zh, en=self.name_en)
 
     def applies_at(self, altitude_agl_m: float | None) -> bool:
         """Whether the zone's altitude band covers this height above ground (None: any height)."""

@@ -1,6 +1,6 @@
 """Verification patterns: what a drone does on scene, per alert category, read from data.
 
-The city adds AI algorithms without notice (DESIGN.md section 1), so a category's pattern is
+The city adds AI algorithms without notice (docs/architecture.md, "What it is"), so a category's pattern is
 a table in `resources/patterns.toml`, not a code branch: `PatternBook.for_category(name)`
 gives the category's pattern, or the `[default]` one for a category nobody configured.
 Every problem in the file is one `PatternFileError` naming the file and the key.
@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from drones.model import Reason
+from vocab import Reason
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Pattern:
     clockwise: bool = True
     standoff_m: float = 0.0
     standoff_side: StandoffSide | None = None
-    name: Reason = field(default_factory=lambda: Reason("现场观察", "On-scene look"))
+    name: Reason = field(default_factory=lambda: Reason.of("pattern.default_name"))
 
     def __post_init__(self) -> None:
         problem = _pattern_problem(self)
@@ -88,15 +88,16 @@ class Pattern:
 
     def describe(self) -> Reason:
         """One line for the dispatch confirmation, e.g. "Wide orbit over the smoke: r 150 m × 2, 100 m"."""
+        if self.is_orbit and self.turns is not None:
+            return Reason.of("pattern.orbit_turns", name=self.name, radius_m=self.radius_m, turns=self.turns,
+                             alt_m=self.altitude_m)
         if self.is_orbit:
-            how = f"{self.turns:g} 圈" if self.turns is not None else f"{self.duration_s:g} 秒"
-            how_en = f"{self.turns:g} turns" if self.turns is not None else f"{self.duration_s:g} s"
-            return Reason(f"{self.name.zh}：半径 {self.radius_m:g} m，{how}，高度 {self.altitude_m:g} m",
-                          f"{self.name.en}: radius {self.radius_m:g} m, {how_en}, at {self.altitude_m:g} m")
-        where = f"，上风向 {self.standoff_m:g} m" if self.standoff_m else ""
-        where_en = f", {self.standoff_m:g} m upwind" if self.standoff_m else ""
-        return Reason(f"{self.name.zh}：悬停 {self.duration_s:g} 秒{where}，高度 {self.altitude_m:g} m",
-                      f"{self.name.en}: hover {self.duration_s:g} s{where_en}, at {self.altitude_m:g} m")
+            return Reason.of("pattern.orbit_time", name=self.name, radius_m=self.radius_m,
+                             duration_s=self.duration_s, alt_m=self.altitude_m)
+        if self.standoff_m:
+            return Reason.of("pattern.hover_upwind", name=self.name, duration_s=self.duration_s,
+                             standoff_m=self.standoff_m, alt_m=self.altitude_m)
+        return Reason.of("pattern.hover", name=self.name, duration_s=self.duration_s, alt_m=self.altitude_m)
 
 
 def _pattern_problem(p: Pattern) -> str | None:
@@ -213,7 +214,7 @@ def _pattern(table: Mapping[str, Any], category: str, key: str, path: Path | str
     fields = {"radius_m": number("radius_m", 0.0) or 0.0, "duration_s": number("duration_s"),
               "turns": number("turns"), "standoff_m": number("standoff_m", 0.0) or 0.0,
               "standoff_side": text("standoff_side"),
-              "name": Reason(text("name_zh", category) or category, text("name_en", category) or category)}
+              "name": Reason.data(zh=text("name_zh", category) or category, en=text("name_en", category) or category)}
     try:
         return Pattern(category=category, kind=kind, altitude_m=altitude, clockwise=clockwise,  # type: ignore[arg-type]
                        **fields)  # type: ignore[arg-type]

@@ -24,7 +24,8 @@ from pymavlink.dialects.v20 import common as mavlink2
 
 from drones.airspace import airspace_for
 from drones.geo import destination, distance_m, initial_bearing_deg
-from drones.model import DispatchRefused, Reason
+from drones.model import DispatchRefused
+from vocab import Reason
 from drones.nofly import NoFlyZone, first_zone_crossed, zones_containing
 from drones.patterns import Pattern
 from drones.site import Dock, Site
@@ -250,21 +251,20 @@ def _band_overlaps(zone: NoFlyZone, low_m: float, high_m: float) -> bool:
     return zone.floor_m <= high_m and zone.ceiling_m >= low_m
 
 
-def _refuse_in_zone(zone: NoFlyZone, what_zh: str, what_en: str) -> DispatchRefused:
-    return DispatchRefused(Reason(f"{what_zh}位于禁飞区「{zone.name_zh}」内或紧邻其边界",
-                                  f"the {what_en} is inside or at the edge of no-fly zone {zone.name_en} ({zone.id})"),
+def _refuse_in_zone(zone: NoFlyZone, what: str) -> DispatchRefused:
+    """`what` is plan.what_dock, plan.what_target or plan.what_standoff."""
+    return DispatchRefused(Reason.of("plan.in_zone", what=Reason.of(what), zone=zone.name, zone_id=zone.id),
                            check="nofly")
 
 
-def _check_point(lat: float, lon: float, zones: tuple[NoFlyZone, ...], margin_m: float,
-                 what_zh: str, what_en: str) -> None:
+def _check_point(lat: float, lon: float, zones: tuple[NoFlyZone, ...], margin_m: float, what: str) -> None:
     """Refuses a point that lies in a zone or within MIN_ZONE_CLEARANCE_M of one."""
     inside = zones_containing(lat, lon, zones)
     if inside:
-        raise _refuse_in_zone(inside[0], what_zh, what_en)
+        raise _refuse_in_zone(inside[0], what)
     near = airspace_for(zones, margin_m).nearest_zone(lat, lon)
     if near is not None and near[1] < MIN_ZONE_CLEARANCE_M:
-        raise _refuse_in_zone(near[0], what_zh, what_en)
+        raise _refuse_in_zone(near[0], what)
 
 
 def _scene_point(dock: Dock, lat: float, lon: float, pattern: Pattern, wind: WindEstimate | None,
@@ -278,7 +278,7 @@ def _scene_point(dock: Dock, lat: float, lon: float, pattern: Pattern, wind: Win
     for bearing in bearings:
         point = destination(lat, lon, bearing, pattern.standoff_m)
         try:
-            _check_point(*point, zones, margin_m, "观察点", "standoff point")
+            _check_point(*point, zones, margin_m, "plan.what_standoff")
             return point
         except DispatchRefused as exc:
             refusals.append(exc)
@@ -298,11 +298,9 @@ def _orbit_radius(pattern: Pattern, scene: tuple[float, float], zones: tuple[NoF
     radius = room if room >= MIN_ORBIT_RADIUS_M else 0.0
     zone = near[0]
     if radius:
-        notes.append(Reason(f"为避开禁飞区「{zone.name_zh}」，环绕半径减至 {radius:.0f} m",
-                            f"orbit radius cut to {radius:.0f} m to keep clear of {zone.name_en}"))
+        notes.append(Reason.of("plan.orbit_cut", radius_m=radius, zone=zone.name))
     else:
-        notes.append(Reason(f"为避开禁飞区「{zone.name_zh}」，改为悬停观察",
-                            f"hovering instead of orbiting to keep clear of {zone.name_en}"))
+        notes.append(Reason.of("plan.hover_instead", zone=zone.name))
     return radius
 
 
@@ -324,27 +322,24 @@ def plan_flight(dock: Dock, target_lat: float, target_lon: float, pattern: Patte
     ceiling = site.max_altitude_agl_m
     cruise = min(cruise_alt_m if cruise_alt_m is not None else DEFAULT_CRUISE_ALT_AGL_M, ceiling)
     if cruise < MIN_CRUISE_ALT_AGL_M:
-        raise DispatchRefused(Reason(f"限高 {ceiling:g} m 低于安全巡航高度 {MIN_CRUISE_ALT_AGL_M:g} m",
-                                     f"the ceiling of {ceiling:g} m is below the safe cruise altitude of "
-                                     f"{MIN_CRUISE_ALT_AGL_M:g} m"), check="ceiling")
+        raise DispatchRefused(Reason.of("plan.ceiling_low", ceiling_m=ceiling, min_m=MIN_CRUISE_ALT_AGL_M),
+                              check="ceiling")
     notes: list[Reason] = []
     pattern_alt = min(pattern.altitude_m, ceiling)
     if pattern_alt < pattern.altitude_m:
-        notes.append(Reason(f"观察高度按限高降至 {pattern_alt:g} m",
-                            f"on-scene altitude lowered to the {pattern_alt:g} m ceiling"))
+        notes.append(Reason.of("plan.scene_lowered", alt_m=pattern_alt))
     # Level flight is at the cruise altitude; the drone moves vertically only over the dock and the scene.
     cruise_zones = tuple(z for z in zones if z.applies_at(cruise))
     scene_zones = tuple(z for z in zones if _band_overlaps(z, min(cruise, pattern_alt), max(cruise, pattern_alt)))
     dock_zones = tuple(z for z in zones if _band_overlaps(z, 0.0, cruise))
-    _check_point(target_lat, target_lon, scene_zones, zone_margin_m, "目标", "target")
-    _check_point(dock.lat, dock.lon, dock_zones, zone_margin_m, "机场", "dock")
+    _check_point(target_lat, target_lon, scene_zones, zone_margin_m, "plan.what_target")
+    _check_point(dock.lat, dock.lon, dock_zones, zone_margin_m, "plan.what_dock")
     scene = _scene_point(dock, target_lat, target_lon, pattern, wind, scene_zones, zone_margin_m)
     route = airspace_for(cruise_zones, zone_margin_m).route((dock.lat, dock.lon), scene)
     if route is None:
         zone = first_zone_crossed(dock.lat, dock.lon, *scene, cruise_zones)
         assert zone is not None, "a route is only missing when the straight line crosses a zone"
-        raise DispatchRefused(Reason(f"航线无法绕开禁飞区「{zone.name_zh}」",
-                                     f"no route around no-fly zone {zone.name_en} ({zone.id})"), check="nofly")
+        raise DispatchRefused(Reason.of("plan.no_route", zone=zone.name, zone_id=zone.id), check="nofly")
     avoided = () if len(route) == 2 else tuple(
         z.id for z in cruise_zones if first_zone_crossed(dock.lat, dock.lon, *scene, (z,)))
     pattern_zones = tuple(z for z in zones if z.applies_at(pattern_alt))

@@ -1,4 +1,4 @@
-"""Preflight safety checks and the ranking of docks for an alert (DESIGN.md section 6).
+"""Preflight safety checks and the ranking of docks for an alert (docs/architecture.md, "Safety rules").
 
 `preflight(plan, drone, dock, limits)` raises `DispatchRefused` with the failed check's name
 (battery, wind, rain, dock_offline, cover_fault, link, drone_unhealthy, busy, ceiling) and a
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from drones.geo import distances_m
-from drones.model import CoverState, DispatchRefused, DockState, DroneState, LandedState, LinkState, Reason
+from drones.model import LINK_LOSS_NONE, CoverState, DispatchRefused, DockState, DroneState, LandedState
+from vocab import ExclusionKind, LinkState, Reason
 from drones.nofly import NoFlyZone
 from drones.patterns import Pattern
 from drones.planning import (DEFAULT_CRUISE_ALT_AGL_M, DEFAULT_CRUISE_SPEED_M_S, FlightPlan, WindEstimate,
@@ -31,12 +32,14 @@ log = logging.getLogger(__name__)
 GPS_3D_FIX = 3
 _FLYING = frozenset({LandedState.IN_AIR, LandedState.TAKING_OFF, LandedState.LANDING})
 FULL_BATTERY_PCT = 100.0
-#: What an excluded dock is shown as, per failed check (issue 6: battery, weather, offline,
-#: no-fly route, busy, out of range).
-EXCLUSION_CATEGORY: Mapping[str, str] = {
-    "battery": "battery", "wind": "weather", "rain": "weather", "dock_offline": "offline",
-    "cover_fault": "offline", "link": "offline", "drone_unhealthy": "offline", "busy": "busy",
-    "nofly": "no-fly route", "ceiling": "no-fly route", "range": "out of range",
+#: What an excluded dock is shown as, per failed check: battery, weather, offline, no-fly route, busy,
+#: out of range.
+EXCLUSION_KIND: Mapping[str, ExclusionKind] = {
+    "battery": ExclusionKind.BATTERY, "wind": ExclusionKind.WEATHER, "rain": ExclusionKind.WEATHER,
+    "dock_offline": ExclusionKind.OFFLINE, "cover_fault": ExclusionKind.OFFLINE, "link": ExclusionKind.OFFLINE,
+    "drone_unhealthy": ExclusionKind.OFFLINE, "link_loss_action": ExclusionKind.OFFLINE,
+    "busy": ExclusionKind.BUSY, "nofly": ExclusionKind.NOFLY, "ceiling": ExclusionKind.NOFLY,
+    "range": ExclusionKind.RANGE,
 }
 
 
@@ -50,48 +53,50 @@ class Limits:
     min_battery_to_arm_pct: float = 30.0
     max_heartbeat_age_s: float = 2.0
     launch_prep_s: float = 30.0            # cover open, arm, start: added to the flight's ETA
+    # Site policy: refuse a drone whose data-link loss action is none or not known (else only warn).
+    require_link_loss_action: bool = False
 
 
-def _refused(check: str, zh: str, en: str) -> DispatchRefused:
-    return DispatchRefused(Reason(zh, en), check=check)
+def _refused(check: str, code: str, **params: object) -> DispatchRefused:
+    return DispatchRefused(Reason.of(code, **params), check=check)
 
 
 def readiness_refusal(drone: DroneState | None, dock: DockState | None, limits: Limits,
                       *, busy: bool = False) -> DispatchRefused | None:
     """Why this dock and drone cannot launch now (dock, link, health, busy, weather), or None."""
     if dock is None or not dock.online:
-        return _refused("dock_offline", "机场离线", "the dock is offline")
+        return _refused("dock_offline", "preflight.dock_offline")
     if dock.cover == CoverState.FAULT:
-        return _refused("cover_fault", "机场舱盖故障", "the dock's cover has a fault")
+        return _refused("cover_fault", "preflight.cover_fault")
     if dock.cover == CoverState.UNKNOWN:
-        return _refused("cover_fault", "机场舱盖状态未知", "the dock's cover state is not known")
+        return _refused("cover_fault", "preflight.cover_unknown")
     if drone is None or drone.link == LinkState.NEVER:
-        return _refused("link", "未与无人机建立链路", "no link to the drone yet")
+        return _refused("link", "preflight.no_link")
     if drone.link != LinkState.OK:
-        return _refused("link", "无人机链路中断", "the link to the drone is lost")
+        return _refused("link", "preflight.link_lost")
     if drone.heartbeat_age_s is not None and drone.heartbeat_age_s > limits.max_heartbeat_age_s:
-        return _refused("link", f"无人机心跳已 {drone.heartbeat_age_s:.1f} 秒未更新",
-                        f"no heartbeat from the drone for {drone.heartbeat_age_s:.1f} s")
+        return _refused("link", "preflight.heartbeat_old", age_s=drone.heartbeat_age_s)
     if busy or drone.armed or drone.landed in _FLYING:
-        return _refused("busy", "无人机正在执行其他任务", "the drone is busy with another flight")
+        return _refused("busy", "preflight.busy")
     if drone.landed == LandedState.UNKNOWN:
-        return _refused("drone_unhealthy", "无人机着陆状态未知", "the drone has not reported whether it is landed")
+        return _refused("drone_unhealthy", "preflight.landed_unknown")
     if drone.healthy is None:
-        return _refused("drone_unhealthy", "无人机健康状态未知", "the drone has not reported its health")
+        return _refused("drone_unhealthy", "preflight.health_unknown")
     if not drone.healthy:
-        return _refused("drone_unhealthy", "无人机自检未通过", "the drone's health checks fail")
+        return _refused("drone_unhealthy", "preflight.unhealthy")
     if drone.gps_fix is not None and drone.gps_fix < GPS_3D_FIX:
-        return _refused("drone_unhealthy", "无人机无三维定位", "the drone has no 3D GPS fix")
+        return _refused("drone_unhealthy", "preflight.no_gps")
+    if limits.require_link_loss_action and drone.link_loss_action in (None, LINK_LOSS_NONE):
+        return _refused("link_loss_action", "preflight.no_link_loss_action" if drone.link_loss_action is not None
+                        else "preflight.link_loss_unknown")
     if dock.wind_speed_m_s is None:
-        return _refused("wind", "风速未知", "the wind speed is not known")
+        return _refused("wind", "preflight.wind_unknown")
     if dock.wind_speed_m_s > limits.max_wind_m_s:
-        return _refused("wind", f"风速 {dock.wind_speed_m_s:.1f} m/s 超过 {limits.max_wind_m_s:g} m/s 限值",
-                        f"wind {dock.wind_speed_m_s:.1f} m/s is over the {limits.max_wind_m_s:g} m/s limit")
+        return _refused("wind", "preflight.wind_over", wind_m_s=dock.wind_speed_m_s, limit_m_s=limits.max_wind_m_s)
     if dock.rainfall is None:
-        return _refused("rain", "降雨情况未知", "the rainfall is not known")
+        return _refused("rain", "preflight.rain_unknown")
     if dock.rainfall > limits.max_rain_level:
-        return _refused("rain", f"降雨等级 {dock.rainfall} 超过限值 {limits.max_rain_level}",
-                        f"rainfall level {dock.rainfall} is over the limit of {limits.max_rain_level}")
+        return _refused("rain", "preflight.rain_over", rain=dock.rainfall, limit=limits.max_rain_level)
     return None
 
 
@@ -109,16 +114,13 @@ def battery_refusal(plan: FlightPlan, drone: DroneState | None, dock: DockState 
     """Why the drone's battery is not enough for this plan plus the reserve, or None."""
     pct = drone.battery_pct if drone is not None else None
     if pct is None or not math.isfinite(pct):
-        return _refused("battery", "电池电量未知", "the battery level is not known")
+        return _refused("battery", "preflight.battery_unknown")
     if pct < limits.min_battery_to_arm_pct:
-        return _refused("battery", f"电量 {pct:.0f}% 低于起飞下限 {limits.min_battery_to_arm_pct:g}%",
-                        f"battery {pct:.0f}% is below the {limits.min_battery_to_arm_pct:g}% needed to take off")
+        return _refused("battery", "preflight.battery_to_arm", pct=pct, min_pct=limits.min_battery_to_arm_pct)
     energy = energy_needed_pct(plan, dock)
     reserve = max(plan.reserve_pct, limits.reserve_pct)
     if pct < energy + reserve:
-        return _refused("battery", f"电量 {pct:.0f}% 不足：往返需 {energy:.0f}%，另需保留 {reserve:g}%",
-                        f"battery {pct:.0f}% is not enough: the round trip needs {energy:.0f}% "
-                        f"plus a {reserve:g}% reserve")
+        return _refused("battery", "preflight.battery_round_trip", pct=pct, energy_pct=energy, reserve_pct=reserve)
     return None
 
 
@@ -126,8 +128,7 @@ def ceiling_refusal(plan: FlightPlan) -> DispatchRefused | None:
     """Why the plan's mission climbs above the site's ceiling, or None."""
     top = plan.max_alt_rel_m
     if top > plan.ceiling_m or plan.cruise_alt_m > plan.ceiling_m:
-        return _refused("ceiling", f"任务高度 {top:g} m 超过限高 {plan.ceiling_m:g} m",
-                        f"the mission climbs to {top:g} m, above the {plan.ceiling_m:g} m ceiling")
+        return _refused("ceiling", "preflight.ceiling", top_m=top, ceiling_m=plan.ceiling_m)
     return None
 
 
@@ -150,21 +151,20 @@ class DockOption:
     plan: FlightPlan | None = None
     eta_s: float | None = None         # launch preparation plus flight to the scene
     excluded: Reason | None = None
-    check: str | None = None           # the failed check's name (see EXCLUSION_CATEGORY)
+    check: str | None = None           # the failed check's name (see EXCLUSION_KIND)
 
     @property
     def available(self) -> bool:
         return self.excluded is None
 
     @property
-    def category(self) -> str | None:
-        """battery, weather, offline, no-fly route, busy or out of range; None when available."""
-        return EXCLUSION_CATEGORY.get(self.check, self.check) if self.check else None
+    def kind(self) -> ExclusionKind | None:
+        """How the exclusion is grouped on screen; None when available."""
+        return EXCLUSION_KIND.get(self.check, ExclusionKind.OFFLINE) if self.check else None
 
 
 def _out_of_range(distance_m: float, reach_m: float) -> DispatchRefused:
-    return _refused("range", f"距离 {distance_m / 1000:.1f} km 超出续航范围（约 {reach_m / 1000:.1f} km）",
-                    f"{distance_m / 1000:.1f} km is beyond the drone's reach (about {reach_m / 1000:.1f} km)")
+    return _refused("range", "preflight.range", distance_km=distance_m / 1000, reach_km=reach_m / 1000)
 
 
 def rank_docks(target: tuple[float, float], pattern: Pattern, docks: Iterable[Dock],
@@ -202,9 +202,7 @@ def rank_docks(target: tuple[float, float], pattern: Pattern, docks: Iterable[Do
                 refusal = exc
         if plan is not None:
             if plan.required_battery_pct > FULL_BATTERY_PCT:
-                refusal = _refused("range", f"往返需 {plan.energy_pct:.0f}% 电量，加保留 {plan.reserve_pct:g}% "
-                                            "超出满电", f"the round trip needs {plan.energy_pct:.0f}% plus a "
-                                                       f"{plan.reserve_pct:g}% reserve: more than a full battery")
+                refusal = _refused("range", "preflight.full_battery", energy_pct=plan.energy_pct, reserve_pct=plan.reserve_pct)
             else:
                 refusal = ceiling_refusal(plan) or battery_refusal(plan, drone, state, limits)
         if refusal is not None:
@@ -239,7 +237,5 @@ def en_route_refusal(drone: DroneState, dock: Dock, dock_state: DockState | None
     if need is None or drone.battery_pct is None:
         return None
     if drone.battery_pct < need + reserve_pct:
-        return Reason(f"电量 {drone.battery_pct:.0f}% 仅够返航（需 {need:.0f}% + {reserve_pct:.0f}% 余量），自动返航",
-                      f"battery {drone.battery_pct:.0f}% is only enough to get home (needs {need:.0f}% + "
-                      f"{reserve_pct:.0f}% reserve): returning")
+        return Reason.of("enroute.battery_home", pct=drone.battery_pct, need_pct=need, reserve_pct=reserve_pct)
     return None

@@ -38,7 +38,8 @@ Example::
     districts = ["laoshan"]        # optional, default anywhere
 
 `[site]` may also set `min_ready_per_district` (default 2): automation never takes a district's
-ready docks below this many.
+ready docks below this many; and `require_link_loss_action` (default false): refuse to launch a
+drone whose data-link loss action (PX4 `NAV_DLL_ACT`) is "none" or not known, instead of warning.
 """
 
 from __future__ import annotations
@@ -111,14 +112,14 @@ class Dock:
 
     @property
     def mavlink_url(self) -> str:
-        """Where the console listens for this drone (one UDP port per drone, STACK.md)."""
+        """Where the console listens for this drone (one connection per drone, docs/architecture.md, "MAVLink")."""
         return f"udpin://0.0.0.0:{self.port}"
 
 
 @dataclass(frozen=True, slots=True)
 class AutomationRule:
     """Alerts of these categories, at `max_level` or more severe, in these districts (empty: any),
-    are dispatched without an operator's click (DESIGN.md section 4.2, automation)."""
+    are dispatched without an operator's click (docs/architecture.md, "Automation")."""
 
     categories: tuple[str, ...]
     max_level: int = 1
@@ -145,6 +146,7 @@ class Site:
     video_base_url: str | None = None
     automation: tuple[AutomationRule, ...] = ()
     min_ready_per_district: int = DEFAULT_MIN_READY_PER_DISTRICT
+    require_link_loss_action: bool = False
 
     def with_broker(self, broker: BrokerConfig) -> Site:
         """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
@@ -272,6 +274,10 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
         raise fail("must be a whole number of docks, 0..254", "site.min_ready_per_district", "site",
                    "min_ready_per_district")
 
+    require_dll = site_tab.get("require_link_loss_action", False)
+    if not isinstance(require_dll, bool):
+        raise fail("must be true or false", "site.require_link_loss_action", "site", "require_link_loss_action")
+
     broker: BrokerConfig | None = None
     broker_tab = data.get("broker")
     if broker_tab is not None:
@@ -339,7 +345,8 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
     return Site(name=name, path=path, broker=broker, docks=tuple(docks), topic_root=topic_root.strip("/"),
                 max_altitude_agl_m=float(max_alt), basemap_path=files["basemap"], cameras_path=files["cameras"],
                 nofly_path=files["nofly"], video_base_url=video_base.rstrip("/") if video_base else None,
-                automation=_automation(data.get("automation"), path, fail), min_ready_per_district=min_ready)
+                automation=_automation(data.get("automation"), path, fail), min_ready_per_district=min_ready,
+                require_link_loss_action=require_dll)
 
 
 def _automation(table: Any, path: Path, fail: Any) -> tuple[AutomationRule, ...]:

@@ -1,6 +1,6 @@
 """All flight tasks of this console: dispatch, operator takeover, emergency stop, recovery after restart.
 
-Rules it enforces (DESIGN.md section 6): only the console holding command authority on a dock
+Rules it enforces (docs/architecture.md, "Safety rules"): only the console holding command authority on a dock
 commands its drone; one open task per drone; an emergency-stopped drone takes no other command
 until someone re-activates it; every command is journaled with who, when and the result.
 Runs on the core loop.
@@ -16,11 +16,15 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from drones.drone_control import DroneControl
 from drones.journal import Journal
-from drones.model import CommandRefused, DockState, DroneState, LinkState, Reason, TaskState
+from drones.model import CommandRefused, DockState, DroneState
+from vocab import LinkState, Reason, TaskState
 from drones.site import Dock
 from drones.tasks import LAUNCH_TIMEOUT_S, MONITOR_PERIOD_S, FlightTask, TaskDeps, TaskPlan
 
 log = logging.getLogger(__name__)
+
+#: The journal's result of an emergency stop: the drone is locked (the detail says whether the hold went).
+LOCKED = "locked"
 
 
 class AuthorityCheck:
@@ -41,7 +45,8 @@ class TaskManager:
         self.authority = authority or AuthorityCheck()
         self.tasks: dict[str, FlightTask] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
-        self.locked: set[int] = set()   # emergency-stopped drones
+        # Emergency-stopped drones; a lock outlives a restart of the console (journal).
+        self.locked: set[int] = self.journal.locked_drones()
         deps.is_locked = self.locked.__contains__
 
     # ----- queries -------------------------------------------------------------------------
@@ -56,21 +61,30 @@ class TaskManager:
 
     async def dispatch(self, dock: Dock, plan: TaskPlan, *, by: str, alert_id: str | None = None,
                        preflight: Callable[[DroneState, DockState], None] | None = None) -> FlightTask:
-        """Creates a task for the dock's drone and starts it; refuses when it must not fly.
+        """Creates a task for the dock's drone and starts it; returns once its launch is under way.
 
-        `preflight` runs the safety checks on the states of the moment the task starts (it
-        raises DispatchRefused, and the task ends as failed with that reason).
+        `preflight` runs the safety checks on the states of the moment the task starts; when one
+        fails, the task ends as failed with that reason (journaled) and DispatchRefused is raised
+        here, so the caller hears the refusal, not a task that fails a moment later.
         """
-        self._check(dock, "dispatch")
-        if self.open_task_for(dock.sysid) is not None:
-            raise CommandRefused(Reason(f"机场 {dock.name} 的无人机已有进行中的任务",
-                                        f"the drone of dock {dock.id} already has an open task"), command="dispatch")
+        try:
+            self._check(dock, "dispatch")
+            if self.open_task_for(dock.sysid) is not None:
+                raise CommandRefused(Reason.of("command.open_task", dock=dock.id), command="dispatch")
+        except CommandRefused as exc:
+            self.journal.command(dock.id, "dispatch", by=by, result="refused", detail=exc.reason.en)
+            raise
         task_id = f"TSK-{time.strftime('%Y%m%d')}-{uuid.uuid4().hex[:8]}"
         self.journal.create_task(task_id, alert_id=alert_id, dock_id=dock.id, sysid=dock.sysid, plan=plan.to_dict(),
                                  by=by)
-        self.journal.command(dock.id, "dispatch", by=by, result="accepted", detail=task_id)
         task = FlightTask(task_id, dock, plan, self.deps, alert_id=alert_id, preflight=preflight, by=by)
         self._start(task)
+        refusal = await task.checked()
+        if refusal is not None:
+            self.journal.command(dock.id, "dispatch", by=by, result="refused", detail=f"{task_id}: {refusal.reason.en}")
+            refusal.task_id = task_id
+            raise refusal
+        self.journal.command(dock.id, "dispatch", by=by, result="accepted", detail=task_id)
         return task
 
     def _start(self, task: FlightTask) -> None:
@@ -89,11 +103,10 @@ class TaskManager:
                               state=TaskState(rec.state), by="recovery")
             if rec.abort is not None:  # the decision to abort survives the restart
                 task.abort_requested = True
-                task._final_reason = Reason(rec.abort["zh"], rec.abort["en"])
+                task._final_reason = rec.abort
             self.tasks[task.task_id] = task
             if task.state in (TaskState.PLANNED, TaskState.PREFLIGHT):
-                await task._to(TaskState.ABORTED, Reason("控制台重启，任务未起飞即中止",
-                                                         "console restarted before launch; nothing flew"))
+                await task._to(TaskState.ABORTED, Reason.of("task.restart_before_launch"))
                 continue
             self._runners[task.task_id] = asyncio.create_task(self._resume(task), name=f"task-{task.task_id}")
             recovered.append(task)
@@ -105,8 +118,7 @@ class TaskManager:
             deadline = time.monotonic() + LAUNCH_TIMEOUT_S
             while not task._airborne(self.deps.drone_state(task.sysid)):
                 if time.monotonic() > deadline:
-                    await task._to(TaskState.FAILED, Reason("控制台重启时正在起飞，之后未见起飞",
-                                                            "console restarted during launch; the drone never left"))
+                    await task._to(TaskState.FAILED, Reason.of("task.restart_during_launch"))
                     return
                 await asyncio.sleep(MONITOR_PERIOD_S)  # telemetry polling period
             await task._to(TaskState.EN_ROUTE)
@@ -125,15 +137,21 @@ class TaskManager:
     def _check(self, dock: Dock, command: str, *, allow_locked: bool = False) -> None:
         self.authority.require(dock.id, command)  # type: ignore[attr-defined]
         if dock.sysid in self.locked and not allow_locked:
-            raise CommandRefused(Reason("该无人机处于急停锁定状态，请先解除锁定",
-                                        "emergency stop is active on this drone: re-activate it first"),
-                                 command=command)
+            raise CommandRefused(Reason.of("command.locked"), command=command)
+
+    def _control(self, sysid: int, command: str) -> DroneControl:
+        """The drone's control, refused at once when no command can reach it (rather than after a timeout)."""
+        if self.deps.drone_state(sysid).link is LinkState.LOST:
+            raise CommandRefused(Reason.of("command.link_lost"), command=command)
+        control = self.deps.control_for(sysid)
+        if control is None:
+            raise CommandRefused(Reason.of("task.not_connected"), command=command)
+        return control
 
     def _dock_of(self, sysid: int) -> Dock:
         dock = self._by_sysid.get(sysid)
         if dock is None:
-            raise CommandRefused(Reason(f"站点中没有系统编号为 {sysid} 的无人机", f"no drone {sysid} on this site"),
-                                 command="takeover")
+            raise CommandRefused(Reason.of("command.no_drone", sysid=sysid), command="takeover")
         return dock
 
     async def _command(self, sysid: int, name: str, by: str, action: Callable[[DroneControl], Awaitable[None]],
@@ -142,9 +160,7 @@ class TaskManager:
         dock = self._dock_of(sysid)
         try:
             self._check(dock, name, allow_locked=allow_locked)
-            control = self.deps.control_for(sysid)
-            if control is None:
-                raise CommandRefused(Reason("无人机未连接", "the drone is not connected"), command=name)
+            control = self._control(sysid, name)
             await action(control)
         except CommandRefused as exc:
             self.journal.command(f"drone:{sysid}", name, by=by, result="refused", detail=exc.reason.en)
@@ -161,8 +177,7 @@ class TaskManager:
         """Continues the task's mission from where it was held (not once it is on its way home)."""
         task = self.open_task_for(sysid)
         if task is not None and (task.abort_requested or task.state in (TaskState.RETURNING, TaskState.LANDING)):
-            refused = CommandRefused(Reason("任务已在返航，不能继续原任务", "the task is on its way home: "
-                                            "it cannot resume"), command="resume")
+            refused = CommandRefused(Reason.of("command.on_way_home"), command="resume")
             self.journal.command(f"drone:{sysid}", "resume", by=by, result="refused", detail=refused.reason.en)
             raise refused
         await self._command(sysid, "resume", by, lambda c: c.start_mission())
@@ -174,8 +189,7 @@ class TaskManager:
         """Climbs or descends to `alt_rel_m` above home where the drone is, then holds there."""
         s = self.deps.drone_state(sysid)
         if s.lat is None or s.lon is None or s.home_alt_amsl_m is None:
-            raise CommandRefused(Reason("位置未知，无法改变高度", "position unknown: cannot change altitude"),
-                                 command="change_altitude")
+            raise CommandRefused(Reason.of("command.position_unknown"), command="change_altitude")
         lat, lon, base = s.lat, s.lon, s.home_alt_amsl_m
         await self._command(sysid, "change_altitude", by, lambda c: c.goto(lat, lon, base + alt_rel_m))
 
@@ -205,7 +219,7 @@ class TaskManager:
         """Ends a task: before takeoff nothing flies; in flight the drone comes home first."""
         task = self.tasks.get(task_id)
         if task is None or not task.state.open:
-            raise CommandRefused(Reason("任务不存在或已结束", "no such open task"), command="abort")
+            raise CommandRefused(Reason.of("command.no_open_task"), command="abort")
         if task.state in (TaskState.PLANNED, TaskState.PREFLIGHT, TaskState.LAUNCHING) and not task._was_airborne:
             task.abort_requested = True  # the launch sequence stands down at its next step
             self.journal.command(f"drone:{task.sysid}", "abort", by=by, result="accepted", detail=task_id)
@@ -213,23 +227,43 @@ class TaskManager:
         if self.deps.drone_state(task.sysid).link != LinkState.OK:
             # No command can reach the drone: end the task so the operator is not stuck with it.
             self.journal.command(f"drone:{task.sysid}", "abort", by=by, result="accepted", detail="link down")
-            await task._to(TaskState.ABORTED, Reason(f"数据链中断，操作员 {by} 结束任务，请人工确认无人机状态",
-                                                     f"link down: task ended by operator {by}; check the drone "
-                                                     "by hand"), by=by)
+            await task._to(TaskState.ABORTED, Reason.of("task.ended_link_down", by=by), by=by)
             return
         await self.return_home(task.sysid, by=by, abort=True)
 
-    async def emergency_stop(self, sysid: int, *, by: str) -> None:
-        """Brakes and hovers at once, then locks every other command on the drone until re-activated."""
-        async def act(control: DroneControl) -> None:
-            self.locked.add(sysid)  # locked first: nothing may slip in while the hold is being sent
-            await control.hold()
+    async def emergency_stop(self, sysid: int, *, by: str) -> Reason:
+        """Locks every other command on the drone until re-activated, and sends it a hold (brake and hover).
 
-        await self._command(sysid, "emergency_stop", by, act, allow_locked=True)
+        The lock holds whatever happens to the hold; the answer (and the journal line) says exactly
+        which: "locked, and the hold was accepted" or "locked; the hold was not delivered (why)".
+        CommandRefused only when this console may not command the drone at all (authority).
+        """
+        dock = self._dock_of(sysid)
+        try:
+            self._check(dock, "emergency_stop", allow_locked=True)
+        except CommandRefused as exc:
+            self.journal.command(f"drone:{sysid}", "emergency_stop", by=by, result="refused", detail=exc.reason.en)
+            raise
+        self.locked.add(sysid)  # locked first: nothing may slip in while the hold is being sent
+        try:
+            await self._control(sysid, "emergency_stop").hold()
+        except CommandRefused as exc:
+            outcome = Reason.of("estop.hold_not_delivered", why=exc.reason)
+        except Exception as exc:  # noqa: BLE001 - the lock stands; the operator reads why the hold did not go
+            log.exception("drone %d: emergency hold failed", sysid)
+            outcome = Reason.of("estop.hold_not_delivered", why=Reason.said(repr(exc)[:200]))
+        else:
+            outcome = Reason.of("estop.hold_accepted")
+        self.journal.command(f"drone:{sysid}", "emergency_stop", by=by, result=LOCKED, detail=outcome.en)
+        return outcome
 
     def reactivate(self, sysid: int, *, by: str) -> None:
         """Lifts an emergency stop (an explicit, journaled operator decision)."""
         dock = self._dock_of(sysid)
-        self.authority.require(dock.id, "reactivate")  # type: ignore[attr-defined]
+        try:
+            self.authority.require(dock.id, "reactivate")  # type: ignore[attr-defined]
+        except CommandRefused as exc:
+            self.journal.command(f"drone:{sysid}", "reactivate", by=by, result="refused", detail=exc.reason.en)
+            raise
         self.locked.discard(sysid)
         self.journal.command(f"drone:{sysid}", "reactivate", by=by, result="accepted")

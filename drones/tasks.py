@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from drones.drone_control import DroneControl, MissionItemLike
 from drones.geo import distance_m
 from drones.journal import Journal
-from drones.model import CommandRefused, DispatchRefused, DockState, DroneState, LandedState, LinkState, Reason, \
-    TaskState
+from drones.model import CommandRefused, DispatchRefused, DockState, DroneState, LandedState, link_loss_action
+from vocab import LinkState, Reason, TaskState
 from drones.planning import PlannedItem
 from drones.site import Dock
 
@@ -36,7 +36,7 @@ DO_SET_ROI_NONE = 197
 RETURN_MODES = frozenset({"RETURN_TO_LAUNCH"})
 AUTO_RETURN_RETRY_S = 3.0        # a refused automatic return is tried again after this
 DOCK_CONFIRM_AFTER_S = 10.0      # a dock report this long after takeoff can confirm the drone is back
-ABORTED_BEFORE_TAKEOFF = Reason("起飞前中止", "aborted before takeoff")
+ABORTED_BEFORE_TAKEOFF = Reason.of("task.aborted_before_takeoff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ class TaskDeps:
     publish: Callable[[str, dict[str, Any]], Awaitable[None]]
     on_event: Callable[[TaskStateChanged], None]
     topic_root: str = "qdcb"
-    # En-route safety (DESIGN.md section 6): why a flying drone must come home now, or None.
+    # En-route safety (docs/architecture.md, "Safety rules"): why a flying drone must come home now, or None.
     must_return: Callable[[DroneState, Dock, DockState], Reason | None] | None = None
     # Emergency-stopped drones take no automatic command either (the TaskManager knows which).
     is_locked: Callable[[int], bool] = lambda _sysid: False
@@ -120,7 +120,7 @@ class FlightTask:
     plan: TaskPlan
     deps: TaskDeps
     alert_id: str | None = None
-    # The safety checks of DESIGN.md section 6, run on fresh states at PREFLIGHT (raises DispatchRefused).
+    # The safety checks of docs/architecture.md, "Safety rules", run on fresh states at PREFLIGHT (raises DispatchRefused).
     preflight: Callable[[DroneState, DockState], None] | None = None
     state: TaskState = TaskState.PLANNED
     reason: Reason | None = None
@@ -132,6 +132,9 @@ class FlightTask:
     _next_auto_return: float = 0.0
     _airborne_at: float | None = None
     _done: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set once the launch-time preflight is decided: passed (LAUNCHING) or refused (`refusal`).
+    _checked: asyncio.Event = field(default_factory=asyncio.Event)
+    refusal: DispatchRefused | None = None
 
     @property
     def sysid(self) -> int:
@@ -141,24 +144,30 @@ class FlightTask:
         await self._done.wait()
         return self.state
 
+    async def checked(self) -> DispatchRefused | None:
+        """Waits until the launch-time preflight is decided; returns its refusal, or None when it passed."""
+        await self._checked.wait()
+        return self.refusal
+
     async def _to(self, state: TaskState, reason: Reason | None = None, by: str | None = None) -> None:
         """Journal, publish and announce a state change (journal first: it is the truth after a crash)."""
         if state == self.state and reason == self.reason:
             return
         who = by or self.by
-        ts = self.deps.journal.transition(self.task_id, self.state.value, state.value, by=who,
-                                          reason=reason.en if reason else None)
+        ts = self.deps.journal.transition(self.task_id, self.state.value, state.value, by=who, reason=reason)
         self.state, self.reason = state, reason
         log.info("task %s (drone %d): %s%s", self.task_id, self.sysid, state.value, f" ({reason.en})" if reason else "")
         payload = {"task_id": self.task_id, "alert_id": self.alert_id, "dock_id": self.dock.id, "sysid": self.sysid,
                    "state": state.value, "ts": ts, "eta_s": self.plan.eta_s,
-                   "reason": reason.zh if reason else None, "reason_en": reason.en if reason else None}
+                   "reason": reason.en if reason else None, "reason_code": reason.to_json() if reason else None}
         try:
             await self.deps.publish(f"{self.deps.topic_root}/console/v1/tasks/{self.task_id}", payload)
         except Exception as exc:  # noqa: BLE001 - the journal has it; other consoles catch up on the next change
             log.warning("task %s: state not published (%s)", self.task_id, exc)
         if not state.open:
             self._done.set()
+        if state not in (TaskState.PLANNED, TaskState.PREFLIGHT):
+            self._checked.set()
         try:
             self.deps.on_event(TaskStateChanged(self.task_id, self.sysid, self.dock.id, self.alert_id, state, reason,
                                                 who))
@@ -177,8 +186,7 @@ class FlightTask:
         except Exception:  # noqa: BLE001 - a bug must fail the task visibly, not leave it hanging
             log.exception("task %s crashed", self.task_id)
             try:
-                await self._to(TaskState.FAILED, Reason("任务内部错误，无人机将按自身失控保护返航",
-                                                        "internal task error; the drone's own failsafe returns it"))
+                await self._to(TaskState.FAILED, Reason.of("task.internal_error"))
             except Exception:  # noqa: BLE001 - e.g. the journal itself failed: still end the task in memory
                 log.exception("task %s: could not record the failure", self.task_id)
                 self.state = TaskState.FAILED
@@ -190,11 +198,13 @@ class FlightTask:
             if self.preflight is not None:
                 self.preflight(self.deps.drone_state(self.sysid), self.deps.dock_state(self.dock.id))
         except DispatchRefused as exc:
+            self.refusal = exc
             await self._to(TaskState.FAILED, exc.reason)
             return False
         control = self.deps.control_for(self.sysid)
         if control is None:
-            await self._to(TaskState.FAILED, Reason("无人机未连接", "the drone is not connected"))
+            self.refusal = DispatchRefused(Reason.of("task.not_connected"), check="link")
+            await self._to(TaskState.FAILED, self.refusal.reason)
             return False
         if self.abort_requested:
             await self._to(TaskState.ABORTED, ABORTED_BEFORE_TAKEOFF)
@@ -216,8 +226,8 @@ class FlightTask:
             if self.abort_requested:
                 return await self._stand_down(control, TaskState.ABORTED, ABORTED_BEFORE_TAKEOFF)
             if time.monotonic() > deadline:
-                return await self._stand_down(control, TaskState.FAILED, Reason(
-                    f"{LAUNCH_TIMEOUT_S:.0f} 秒内未起飞", f"not airborne within {LAUNCH_TIMEOUT_S:.0f} s"))
+                return await self._stand_down(control, TaskState.FAILED,
+                                              Reason.of("task.not_airborne", timeout_s=LAUNCH_TIMEOUT_S))
             await asyncio.sleep(MONITOR_PERIOD_S)  # telemetry polling period
         self._was_airborne = True  # seen leaving the ground: from now on a landing ends the task
         self._airborne_at = time.monotonic()
@@ -265,14 +275,12 @@ class FlightTask:
             elif self._dock_has_it_back():
                 # No radio, but the dock has the drone back (its failsafe brought it home).
                 finished_scene = self.state in (TaskState.RETURNING, TaskState.LANDING) and not self.abort_requested
-                await self._to(TaskState.DOCKED, Reason("数据链中断，由机场确认无人机已回巢",
-                                                        "link down; the dock reports the drone back in"))
+                await self._to(TaskState.DOCKED, Reason.of("task.dock_confirms_back"))
                 await self._close_dock(charge=True)
                 if finished_scene:
                     await self._to(TaskState.COMPLETED)
                 else:
-                    await self._to(TaskState.ABORTED, self._final_reason or Reason(
-                        "数据链中断期间返航，现场任务未完成", "came home during a link loss; the look was not finished"))
+                    await self._to(TaskState.ABORTED, self._final_reason or Reason.of("task.came_home_in_link_loss"))
             if self.state.open:
                 await asyncio.sleep(MONITOR_PERIOD_S)  # telemetry polling period
 
@@ -280,8 +288,7 @@ class FlightTask:
         lost = s.link != LinkState.OK  # LOST, or NEVER heard since this console (re)started
         if lost and not self.link_lost:
             self.link_lost = True
-            await self._to(self.state, Reason("数据链中断，无人机将按失控保护自动返航",
-                                              "link lost; the drone's failsafe returns it"))
+            await self._to(self.state, Reason.of("task.link_lost", action=link_loss_action(s.link_loss_action)))
         elif not lost and self.link_lost and s.link == LinkState.OK:
             self.link_lost = False
             await self._to(self.state, None)
@@ -312,7 +319,7 @@ class FlightTask:
         """The task will end as aborted with `reason` (journaled: a restarted console keeps the decision)."""
         self.abort_requested = True
         self._final_reason = reason
-        self.deps.journal.note_abort(self.task_id, reason.zh, reason.en)
+        self.deps.journal.note_abort(self.task_id, reason)
 
     def _dock_has_it_back(self) -> bool:
         """The dock's own sensor says the drone is in, in a report made well after it took off."""
@@ -331,15 +338,12 @@ class FlightTask:
     async def _landed(self, s: DroneState) -> None:
         assert s.lat is not None and s.lon is not None
         if distance_m(s.lat, s.lon, self.dock.lat, self.dock.lon) > DOCKED_RADIUS_M:
-            await self._to(TaskState.ABORTED, self._final_reason or Reason(
-                f"无人机降落在机场外（{s.lat:.5f}, {s.lon:.5f}），需人工回收",
-                f"landed away from the dock at {s.lat:.5f}, {s.lon:.5f}; recover it by hand"))
+            await self._to(TaskState.ABORTED, self._final_reason or Reason.of("task.landed_away", lat=s.lat, lon=s.lon))
             return
         await self._to(TaskState.DOCKED)
         await self._close_dock(charge=True)
         if self.abort_requested:
-            await self._to(TaskState.ABORTED, self._final_reason or Reason("任务已中止，无人机已回巢",
-                                                                           "aborted; the drone is back in its dock"))
+            await self._to(TaskState.ABORTED, self._final_reason or Reason.of("task.aborted_docked"))
         else:
             await self._to(TaskState.COMPLETED)
 
@@ -383,18 +387,18 @@ class FlightTask:
         control = self._control()
         await control.return_home()
         if abort:
-            self.mark_abort(Reason(f"操作员 {by} 中止任务", f"aborted by operator {by}"))
+            self.mark_abort(Reason.of("task.aborted_by", by=by))
         if self.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE):
             await self._to(TaskState.RETURNING, by=by)
 
     async def operator_land_here(self, by: str) -> None:
         await self._control().land()
-        self.mark_abort(Reason(f"操作员 {by} 指令就地降落", f"landed where it was by operator {by}"))
+        self.mark_abort(Reason.of("task.landed_by", by=by))
         if self.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE, TaskState.RETURNING):
             await self._to(TaskState.LANDING, by=by)
 
     def _control(self) -> DroneControl:
         control = self.deps.control_for(self.sysid)
         if control is None:
-            raise CommandRefused(Reason("无人机未连接", "the drone is not connected"), command="takeover")
+            raise CommandRefused(Reason.of("task.not_connected"), command="takeover")
         return control

@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from drones.model import DroneState, LandedState, LinkState
+from drones.model import DroneState, LandedState
+from vocab import LinkState
 
 #: History kept per drone for plots.
 HISTORY_S = 600.0
@@ -71,7 +72,8 @@ N_COLS = Col.MESSAGES + 1
 class _Slots:
     """Non-numeric state of one drone; each attribute is replaced whole, only when it changes."""
 
-    __slots__ = ("flight_mode", "armed", "landed", "health_all_ok", "armable", "status_text", "link", "mission")
+    __slots__ = ("flight_mode", "armed", "landed", "health_all_ok", "armable", "status_text", "link", "mission",
+                 "link_loss_action")
 
     def __init__(self) -> None:
         self.flight_mode: str | None = None
@@ -82,6 +84,7 @@ class _Slots:
         self.status_text: str | None = None
         self.link = LinkState.NEVER
         self.mission: tuple[int, int] | None = None   # (current, total)
+        self.link_loss_action: int | None = None      # PX4 NAV_DLL_ACT, once read from the drone
 
 
 def _opt(x: float) -> float | None:
@@ -238,6 +241,9 @@ class TelemetryStore:
     def set_mission(self, sysid: int, current: int, total: int) -> None:
         self._slots[self._row_of[sysid]].mission = (current, total)
 
+    def set_link_loss_action(self, sysid: int, action: int | None) -> None:
+        self._slots[self._row_of[sysid]].link_loss_action = action
+
     def link(self, sysid: int) -> LinkState:
         return self._slots[self._row_of[sysid]].link
 
@@ -292,6 +298,7 @@ class TelemetryStore:
             mission_current=None if s.mission is None else s.mission[0],
             mission_total=None if s.mission is None else s.mission[1],
             status_text=s.status_text,
+            link_loss_action=s.link_loss_action,
             updated_at=_opt(v[Col.UPDATED_AT]),
         )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
-SOURCES = ["console", "widgets"]
+SOURCES = ["console", "widgets", "vocab"]
 LANGS = ["zh_CN"]
 
 

@@ -121,3 +121,11 @@ def test_the_checker_catches_a_forbidden_import(tmp_path: Path, where: str, snip
     forbidden = forbidden_for(ROOT / where)
     assert forbidden is not None
     assert [n for n in imports_of(bad) if violates(n, forbidden)]
+
+
+def test_code_cites_the_projects_own_docs_only() -> None:
+    """The team's shared notes are not part of the product: code cites docs/architecture.md instead."""
+    outside = ("DESIGN.md", "STACK.md", "STYLE.md", "../shared")
+    cited = [f"{f.relative_to(ROOT)}: {name}" for f in project_modules() + [ROOT / "main.py"]
+             for name in outside if name in f.read_text(encoding="utf-8")]
+    assert cited == []

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxL
 from widgets.alert_alarm import ALARM_TONES, AlertSound, FlashOverlay
 from widgets.alert_dialogs import QuarantineDialog, ask_choice, ask_text
 from widgets.alert_table import ALERT_ID_ROLE, AlertQueue, Column, QueueView
-from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, AlertRow, QuarantineRow, SlaView,
+from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, AlertRow, QuarantineRow,
                                  action_allowed, format_duration)
+from vocab.sla import SlaSummary
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
 OK_COLOUR = "#3fb950"
@@ -210,7 +211,7 @@ class AlertDesk(QWidget):
         if self.quarantine_dialog is not None and self.quarantine_dialog.isVisible():
             self.quarantine_dialog.set_rows(self.quarantine_rows)
 
-    def set_sla(self, sla: SlaView) -> None:
+    def set_sla(self, sla: SlaSummary) -> None:
         def fig(name: str, f: Any) -> str:
             return self.tr("%1 %2 / p90 %3 (%4)").replace("%1", name).replace("%2", format_duration(f.median_s)) \
                 .replace("%3", format_duration(f.p90_s)).replace("%4", str(f.count))

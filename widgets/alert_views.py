@@ -3,7 +3,7 @@ buttons follow.
 
 The console turns its alert records, quarantine, SLA figures and five automatics into these values
 (already localized) and hands them over; the widgets know nothing of the alert service, MQTT or the
-fleet (DESIGN.md section 2). Values not known are `None`, never zero.
+fleet (docs/architecture.md, "Layers"). Values not known are `None`, never zero.
 """
 
 from __future__ import annotations
@@ -12,19 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-#: Workflow states of an alert, in the order of a normal life (the console's `WORKFLOW_STATES`).
-STATES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "on_scene", "resolved", "dismissed")
-OPEN_STATES = frozenset({"new", "acknowledged", "dispatched", "on_scene"})
-CLOSED_STATES = frozenset({"resolved", "dismissed"})
-#: Which state may follow which (copied from the console's workflow rules: widgets cannot import them).
-NEXT_STATES: Mapping[str, frozenset[str]] = {
-    "new": frozenset({"acknowledged", "dispatched", "resolved", "dismissed"}),
-    "acknowledged": frozenset({"dispatched", "resolved", "dismissed"}),
-    "dispatched": frozenset({"on_scene", "resolved", "dismissed"}),
-    "on_scene": frozenset({"resolved", "dismissed"}),
-    "resolved": frozenset(),
-    "dismissed": frozenset(),
-}
+from vocab import ALERT_TRANSITIONS, CLOSED_ALERT_STATES, AlertState
+from vocab.states import DISPATCHABLE_ALERT_STATES
+
+#: Workflow states of an alert, in the order of a normal life.
+STATES: tuple[AlertState, ...] = tuple(AlertState)
+OPEN_STATES = frozenset(AlertState) - CLOSED_ALERT_STATES
 #: A glyph per known category, drawn before its localized name (fonts without one show the name alone).
 CATEGORY_GLYPHS: Mapping[str, str] = {
     "illegal_parking": "🅿", "garbage_spill": "♻", "road_damage": "⛔", "muck_truck": "⛟", "crowding": "☗",
@@ -54,15 +47,15 @@ class AlertAction(Enum):
 def action_allowed(action: AlertAction, state: str, *, in_shared_incident: bool = False) -> bool:
     """Whether the workflow lets `action` apply to an alert in `state` (the core has the last word)."""
     if action is AlertAction.ACKNOWLEDGE:
-        return "acknowledged" in NEXT_STATES[state]
+        return AlertState.ACKNOWLEDGED in ALERT_TRANSITIONS[AlertState(state)]
     if action is AlertAction.DISPATCH:
-        return state in ("new", "acknowledged")
+        return state in DISPATCHABLE_ALERT_STATES
     if action is AlertAction.DISMISS:
-        return "dismissed" in NEXT_STATES[state]
+        return AlertState.DISMISSED in ALERT_TRANSITIONS[AlertState(state)]
     if action is AlertAction.RESOLVE:
-        return "resolved" in NEXT_STATES[state]
+        return AlertState.RESOLVED in ALERT_TRANSITIONS[AlertState(state)]
     if action is AlertAction.REOPEN:
-        return state in CLOSED_STATES
+        return state in CLOSED_ALERT_STATES
     if action is AlertAction.SPLIT:
         return in_shared_incident
     return True  # assign and note apply to any alert
@@ -152,24 +145,6 @@ class QuarantineRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SlaFigureView:
-    count: int
-    median_s: float | None
-    p90_s: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class SlaView:
-    """The shift's operator figures, from this console's receipt of each alert."""
-
-    shift_start: float
-    alerts: int
-    acknowledge: SlaFigureView
-    dispatch: SlaFigureView
-    on_scene: SlaFigureView
-
-
-@dataclass(frozen=True, slots=True)
 class DockChoice:
     """One dock for the selected alert: time on scene, or why it cannot go (localized)."""
 
@@ -205,8 +180,10 @@ class NearbyAlertRow:
 
 @dataclass(frozen=True, slots=True)
 class ProposalView:
-    """What the dispatch confirmation shows; `refused` (localized) when no dock can go."""
+    """What the dispatch confirmation shows; `refused` (localized) when no dock can go. `plan_id` names the
+    plan this view shows, so the confirmation asks for exactly that dock and route to fly."""
 
+    plan_id: str | None
     dock_id: str | None
     dock_name: str
     route_length_m: float | None
@@ -214,6 +191,7 @@ class ProposalView:
     pattern: str
     checks_passed: tuple[str, ...]
     refused: str = ""
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@
 scene with the reason any is excluded, 4 the nearest cameras (offered for the video wall) and
 the other alerts nearby, 5 the dispatch proposal: the Dispatch button asks for a confirmation
 showing dock, route, ETA, verification pattern and the checks passed, then emits
-`dispatch_requested`. The console computes an `AutomaticsView` (about once a second for the
+`dispatch_requested` with the plan the operator saw. The console computes an `AutomaticsView` (about once a second for the
 selected alert) and shows the fleet layer's answer with `show_result`.
 """
 
@@ -27,9 +27,9 @@ ALERT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class DispatchPanel(QWidget):
-    """Shows one `AutomaticsView`; Dispatch asks to confirm, then emits `dispatch_requested(alert_id)`."""
+    """Shows one `AutomaticsView`; Dispatch asks to confirm, then emits `dispatch_requested(alert_id, plan_id)`."""
 
-    dispatch_requested = Signal(str)        # alert id
+    dispatch_requested = Signal(str, str)   # alert id, plan id (the plan the operator confirmed)
     camera_open_requested = Signal(str)     # camera id, for the video wall
     alert_select_requested = Signal(str)    # a nearby alert's id
 
@@ -150,8 +150,8 @@ class DispatchPanel(QWidget):
         p = v.proposal
         self.proposal_label.setText(self.proposal_text(v) if p.dock_id else "")
         self.checks_label.setText("\n".join(f"✓ {c}" for c in p.checks_passed))
-        self.refused_label.setText(p.refused)
-        self.refused_label.setVisible(bool(p.refused))
+        self.refused_label.setText("\n".join([p.refused] if p.refused else [f"⚠ {w}" for w in p.warnings]))
+        self.refused_label.setVisible(bool(p.refused or p.warnings))
 
     def proposal_text(self, v: AutomaticsView) -> str:
         p = v.proposal
@@ -170,12 +170,14 @@ class DispatchPanel(QWidget):
                 self.show_result(False, v.proposal.refused)
             return False
         checks = "\n".join(f"✓ {c}" for c in v.proposal.checks_passed)
+        warnings = "\n".join(f"⚠ {w}" for w in v.proposal.warnings)
         text = self.tr("Send a drone to %1?").replace("%1", f"{v.alert_id} · {v.title}") + "\n\n" \
-            + self.proposal_text(v) + ("\n\n" + self.tr("Checks passed:") + "\n" + checks if checks else "")
+            + self.proposal_text(v) + ("\n\n" + self.tr("Checks passed:") + "\n" + checks if checks else "") \
+            + ("\n\n" + self.tr("Warnings:") + "\n" + warnings if warnings else "")
         if not self.confirm(self.tr("Dispatch"), text):
             return False
         self.show_result(True, self.tr("Dispatch requested…"))
-        self.dispatch_requested.emit(v.alert_id)
+        self.dispatch_requested.emit(v.alert_id, v.proposal.plan_id or "")
         return True
 
     def confirm(self, title: str, text: str) -> bool:

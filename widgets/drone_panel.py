@@ -2,8 +2,9 @@
 
 The console decides which drone is shown (`set_detail`, a few times a second) and whether this
 console holds command authority over it (`set_authority`). The panel asks for commands through
-`command_requested`; their outcome comes back through `show_result`. Destructive commands ask the
-operator to confirm first (DESIGN.md section 6).
+`command_requested`; their outcome comes back through `show_result`. Destructive commands, and
+taking authority from another console, ask the operator to confirm first (docs/architecture.md,
+"Safety rules").
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ class DronePanel(QWidget):
         self.result_list.setMaximumHeight(self.fontMetrics().height() * MAX_RESULTS + 8)
 
         grid = QGridLayout()
-        order = (DroneCommand.TAKE_AUTHORITY, DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO,
-                 DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT, DroneCommand.REACTIVATE)
+        order = (DroneCommand.TAKE_AUTHORITY, DroneCommand.RELEASE_AUTHORITY, DroneCommand.FORCE_TAKE,
+                 DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.RETURN, DroneCommand.LAND,
+                 DroneCommand.ABORT, DroneCommand.REACTIVATE)
         for i, cmd in enumerate(order):
             grid.addWidget(self.buttons[cmd], i // 2, i % 2)
         alt_row = QHBoxLayout()
@@ -187,7 +189,8 @@ class DronePanel(QWidget):
             self.status_list.scrollToBottom()
 
     def set_authority(self, holds: bool, holder_text: str) -> None:
-        """Whether this console holds command authority over the shown drone, and who does if not."""
+        """Whether this console holds command authority over the shown drone, and who does if not
+        (`holder_text` empty: nobody)."""
         self._holds, self._holder_text = holds, holder_text
         self._update_enabled()
 
@@ -195,13 +198,16 @@ class DronePanel(QWidget):
         d = self._detail
         if d is None:
             return False
-        if d.locked_out:
-            # Emergency-stopped: nothing but re-activation (authority first, if another console has it).
-            if cmd is DroneCommand.REACTIVATE:
-                return self._holds
-            return cmd is DroneCommand.TAKE_AUTHORITY and not self._holds
+        held_elsewhere = not self._holds and bool(self._holder_text)
         if cmd is DroneCommand.TAKE_AUTHORITY:
             return not self._holds
+        if cmd is DroneCommand.FORCE_TAKE:
+            return held_elsewhere
+        if cmd is DroneCommand.RELEASE_AUTHORITY:
+            return self._holds
+        if d.locked_out:
+            # Emergency-stopped: nothing but re-activation (authority first, if another console has it).
+            return cmd is DroneCommand.REACTIVATE and self._holds
         if not self._holds or cmd is DroneCommand.REACTIVATE:
             return False
         if cmd is DroneCommand.EMERGENCY_STOP:
@@ -216,6 +222,8 @@ class DronePanel(QWidget):
         self.alt_spin.setEnabled(self._allowed(DroneCommand.ALTITUDE))
         d = self._detail
         self.buttons[DroneCommand.REACTIVATE].setVisible(d is not None and d.locked_out)
+        self.buttons[DroneCommand.FORCE_TAKE].setVisible(self._allowed(DroneCommand.FORCE_TAKE))
+        self.buttons[DroneCommand.RELEASE_AUTHORITY].setVisible(self._holds)
         self.reason_label.setText(self.disabled_reason())
         self.reason_label.setVisible(bool(self.reason_label.text()))
 
@@ -249,8 +257,11 @@ class DronePanel(QWidget):
             args["alt_rel_m"] = float(self.alt_spin.value())
         elif cmd is DroneCommand.EMERGENCY_STOP:
             if not self.confirm(self.tr("Emergency stop"),
-                                self.tr("Stop the motors of drone %1 now? An airborne drone will fall.")
-                                .replace("%1", str(d.sysid))):
+                                self.tr("Stop drone %1 where it is (brake and hover) and lock it against every "
+                                        "other command until it is re-activated?").replace("%1", str(d.sysid))):
+                return
+        elif cmd is DroneCommand.FORCE_TAKE:
+            if not self.confirm_take_over(self._holder_text):
                 return
         elif cmd is DroneCommand.REACTIVATE:
             if not self.confirm(self.tr("Re-activate"),
@@ -264,6 +275,13 @@ class DronePanel(QWidget):
         sysid, self._pending_goto = self._pending_goto, None
         if sysid is not None and sysid == self.current_sysid and self._allowed(DroneCommand.GOTO):
             self.command_requested.emit(DroneCommand.GOTO, sysid, {"lat": float(lat), "lon": float(lon)})
+
+    def confirm_take_over(self, why: str) -> bool:
+        """Asks before taking authority from another console (a supervisor's decision, or a console gone)."""
+        return self.confirm(self.tr("Take over authority"),
+                            self.tr("%1\n\nTake command authority from that console now? Its operator can no "
+                                    "longer command this drone; the take-over is journaled under your name.")
+                            .replace("%1", why))
 
     def confirm(self, title: str, text: str) -> bool:
         """Asks the operator to confirm a destructive command (tests override this)."""
@@ -294,6 +312,8 @@ class DronePanel(QWidget):
         """The command's button label, without the ellipsis."""
         return {
             DroneCommand.TAKE_AUTHORITY: self.tr("Take authority"), DroneCommand.HOLD: self.tr("Hold"),
+            DroneCommand.FORCE_TAKE: self.tr("Force take (supervisor)"),
+            DroneCommand.RELEASE_AUTHORITY: self.tr("Release authority"),
             DroneCommand.RESUME: self.tr("Resume"), DroneCommand.GOTO: self.tr("Go to"),
             DroneCommand.ALTITUDE: self.tr("Altitude"), DroneCommand.RETURN: self.tr("Return home"),
             DroneCommand.LAND: self.tr("Land here"), DroneCommand.ABORT: self.tr("Abort task"),
@@ -306,14 +326,15 @@ class DronePanel(QWidget):
         self.hint.setText(self.tr("Select a drone on the map or the fleet board"))
         for cmd, button in self.buttons.items():
             label = self.command_text(cmd)
-            button.setText(label + ("…" if cmd is DroneCommand.GOTO else ""))
+            button.setText(label + ("…" if cmd in (DroneCommand.GOTO, DroneCommand.FORCE_TAKE) else ""))
             key = SHORTCUTS.get(cmd)
             button.setToolTip(self.tr("%1 (shortcut %2)").replace("%1", label).replace("%2", key) if key else label)
         self.alt_button.setText(self.tr("Set"))
         self.alt_button.setToolTip(self.tr("Climb or descend to this height above ground"))
         self.alt_label.setText(self.tr("Altitude"))
         self.buttons[DroneCommand.EMERGENCY_STOP].setToolTip(
-            self.tr("Stops the motors at once, even in the air; asks for confirmation"))
+            self.tr("Brakes and hovers at once, then locks every other command until re-activated; asks for "
+                    "confirmation"))
         self._paint_results()
         if self._detail is not None:
             self._show_detail(self._detail)

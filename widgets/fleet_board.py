@@ -17,8 +17,10 @@ from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QEvent, QItem
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from widgets.situation import (DOCK_STATUS_COLOURS, DistrictReadiness, DockStatus, FleetRow, Selection, SelectionKind,
+from widgets.texts import term_text
+from widgets.situation import (DOCK_STATUS_COLOURS, DistrictReadiness, FleetRow, Selection, SelectionKind,
                                SelectionModel)
+from vocab import DockStatus
 
 #: Roles beyond Qt's own: the sort key of a cell and the identity/state of its row.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -58,16 +60,7 @@ _FIELDS: dict[Column, tuple[str, ...]] = {
 
 def dock_status_text(status: DockStatus) -> str:
     """The localized name of a dock state, shared by the board, the map and tooltips."""
-    texts = {
-        DockStatus.READY: QCoreApplication.translate("DockStatus", "Ready"),
-        DockStatus.CHARGING: QCoreApplication.translate("DockStatus", "Charging"),
-        DockStatus.IN_FLIGHT: QCoreApplication.translate("DockStatus", "In flight"),
-        DockStatus.WEATHER_HOLD: QCoreApplication.translate("DockStatus", "Weather hold"),
-        DockStatus.OFFLINE: QCoreApplication.translate("DockStatus", "Offline"),
-        DockStatus.FAULT: QCoreApplication.translate("DockStatus", "Fault"),
-        DockStatus.UNKNOWN: QCoreApplication.translate("DockStatus", "Unknown"),
-    }
-    return texts[status]
+    return term_text(status)
 
 
 def format_mm_ss(seconds: float) -> str:

@@ -3,7 +3,7 @@
 The map, the fleet board and the drone panel know nothing of MAVSDK, MQTT or the console: the
 console turns its fleet, dock and task snapshots into these values on a timer and hands them
 over (`MapView.set_scene`, `FleetBoard.set_rows`, `DronePanel.set_detail`). Values not yet
-reported are `None`, never zero (STYLE.md: a battery of 0 % is not an unknown battery).
+reported are `None`, never zero (a battery of 0 % is not an unknown battery).
 """
 
 from __future__ import annotations
@@ -15,17 +15,7 @@ from enum import Enum
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-
-class DockStatus(Enum):
-    """What a dock can do right now, the colour of its icon and its row on the fleet board."""
-
-    READY = "ready"                # online, drone inside and charged enough to fly
-    CHARGING = "charging"          # drone inside, charging (not yet ready)
-    IN_FLIGHT = "in_flight"        # its drone is out
-    WEATHER_HOLD = "weather_hold"  # wind or rain beyond the limits
-    OFFLINE = "offline"            # the dock is silent or said offline
-    FAULT = "fault"                # cover fault, drone unhealthy, lost link on the ground
-    UNKNOWN = "unknown"            # not reported yet
+from vocab import DockStatus
 
 
 #: One colour per dock state, shared by the map and the fleet board (theme.py's state colours).
@@ -242,6 +232,8 @@ class DroneCommand(Enum):
     """The takeover actions of the fleet layer, as the drone panel requests them."""
 
     TAKE_AUTHORITY = "take_authority"
+    FORCE_TAKE = "force_take"          # a supervisor takes authority from another console (confirmed)
+    RELEASE_AUTHORITY = "release_authority"
     HOLD = "hold"
     RESUME = "resume"
     GOTO = "goto"              # args: lat, lon (picked on the map)

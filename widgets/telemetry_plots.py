@@ -2,7 +2,7 @@
 
 Data comes from a `SeriesSource` (the console's ring buffers); one 10 Hz timer redraws all four
 plots with `setData` on long-lived items, and runs only while the plots are visible and a drone is
-selected (pyqtgraph's scrollingPlots pattern, STYLE.md).
+selected (pyqtgraph's scrollingPlots pattern).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from widgets.situation import SeriesSource
 
-#: The plots' refresh period: 10 Hz (DESIGN.md section 3).
+#: The plots' refresh period: 10 Hz (docs/architecture.md, "Threads").
 REFRESH_MS = 100
 #: Time windows offered, in minutes; the first entry that equals DEFAULT is selected.
 WINDOWS_MIN = (1, 5, 10)

@@ -2,9 +2,12 @@
 
 Alert events come from the bridge (`on_alert_event`, queued onto the GUI thread) at whatever
 rate the city sends them, up to thousands a second in a burst: they only land in a pending
-map (latest record per alert wins), and a 150 ms timer hands the desk one batch (DESIGN.md
-section 3; STYLE.md: never `setData` per message). Workflow actions run on the core loop as
-coroutines; their outcome, or the core's refusal reason, comes back through a queued signal.
+map (latest record per alert wins), and a 150 ms timer hands the desk one batch (never
+`setData` per message). Workflow actions run on the core loop as coroutines; their outcome, or
+the core's refusal reason, comes back through a queued signal. The five automatics of the
+selected alert (dock ranking, planning, nearby cameras and alerts) are computed on the core loop
+too and come back by signal: nothing heavy runs on the GUI thread (docs/architecture.md,
+"Threads"). The plan a confirmation shows is the plan the dispatch request carries.
 The map's alert markers are kept here, updated with each batch, so the map's 10 Hz scene costs
 nothing per alert.
 """
@@ -23,16 +26,17 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter
 
 from console.core.alert_events import AlertQuarantined, AlertReceived, AlertUpdated, WorkflowRefused
-from console.client.alert_feed import AlertFeed, sla_view
+from console.client.alert_feed import AlertFeed
 from console.core.alert_store import AlertRecord
+from console.core.five_automatics import DispatchPlan, FiveAutomatics
 from console.core.services import CoreServices
 from console.client.situation_controller import operator_name
-from console.client.situation_feed import reason_text
-from drones.model import Reason
+from vocab import Reason
 from widgets.alert_desk import AlertDesk
 from widgets.alert_views import AlertAction
 from widgets.dispatch_panel import DispatchPanel
 from widgets.situation import AlertMark, Selection, SelectionKind, SelectionModel
+from widgets.texts import reason_text
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +48,16 @@ FLUSH_CHUNK = 50
 MARKS_PERIOD_S = 1.0      # the map's alert layer changes at most once a second in a burst
 AREA_MAX_LEVEL = 2        # affected areas on the map: levels 1-2, and the selected alert
 SLOW_PERIOD_MS = 1000     # SLA figures and the selected alert's five automatics (docks and drones move)
+KEPT_PLANS = 20           # recent plans the panel may have shown (a confirmation names one of them)
 
 
 class AlertController(QObject):
     """Owns the alert desk (`desk`) and the dispatch panel (`panel`), side by side in `widget`.
     Connect the bridge's `alert_event` to `on_alert_event`; call `stop()` before the core goes away."""
 
-    action_done = Signal(bool, str)          # ok, text for the operator (emitted on the core thread)
-    dispatch_done = Signal(bool, str)
+    action_done = Signal(bool, str, object)      # ok, label, Reason | None (emitted on the core thread)
+    dispatch_done = Signal(bool, str, object)
+    automatics_ready = Signal(object, object)    # FiveAutomatics, AlertRecord (emitted on the core thread)
     camera_open_requested = Signal(str)      # camera id, for the video wall
 
     def __init__(self, services: CoreServices, selection: SelectionModel, *, language: str,
@@ -82,14 +88,20 @@ class AlertController(QObject):
         self._mark_selected: str | None = None
         self.flush_ms_max = 0.0      # the longest batch hand-over so far (health line)
         self.batches = 0
+        # The five automatics: one request at a time on the core loop; the plans the panel has shown,
+        # by id, so a confirmation dispatches exactly the plan it showed.
+        self._automatics_pending = False
+        self._automatics_again = False
+        self._plans: dict[str, DispatchPlan] = {}
 
         self.desk.action_requested.connect(self._on_action)
         self.panel.dispatch_requested.connect(self._dispatch)
         self.panel.camera_open_requested.connect(self.camera_open_requested)
         self.panel.alert_select_requested.connect(
             lambda alert_id: self.selection.select(Selection(SelectionKind.ALERT, alert_id)))
-        self.action_done.connect(self.desk.show_result)
+        self.action_done.connect(self._action_result)
         self.dispatch_done.connect(self._dispatch_result)
+        self.automatics_ready.connect(self._show_automatics)
         self.selection.changed.connect(self._on_selection)
 
         records = services.alerts.alerts()
@@ -158,7 +170,7 @@ class AlertController(QObject):
         self.flush_ms_max = max(self.flush_ms_max, (time.perf_counter() - t0) * 1000)
 
     def _slow(self) -> None:
-        self.desk.set_sla(sla_view(self.services.alerts.sla()))
+        self.desk.set_sla(self.services.alerts.sla())
         self._refresh_panel()
         self.report_health()
 
@@ -208,17 +220,41 @@ class AlertController(QObject):
             self._refresh_panel()
 
     def _refresh_panel(self) -> None:
+        """Asks the core for the selected alert's five automatics (one request at a time; GUI thread)."""
         alert_id = self._selected_id()
-        record = self.services.alerts.alert(alert_id) if alert_id else None
-        if record is None:
-            if alert_id is not None:
+        if alert_id is None:
+            return
+        if self._automatics_pending:
+            self._automatics_again = True   # asked again when the running one comes back
+            return
+        self._automatics_pending = True
+        future = self.services.core.submit(self.services.automatics_for(alert_id))
+        future.add_done_callback(self._automatics_computed)
+
+    def _automatics_computed(self, future: concurrent.futures.Future[Any]) -> None:
+        # Core thread: only emit.
+        exc = future.exception()
+        if exc is not None:
+            if not isinstance(exc, WorkflowRefused):
+                log.error("five automatics failed: %r", exc)
+            self.automatics_ready.emit(None, None)
+        else:
+            self.automatics_ready.emit(*future.result())
+
+    def _show_automatics(self, five: FiveAutomatics | None, record: AlertRecord | None) -> None:
+        self._automatics_pending = False
+        if self._automatics_again:
+            self._automatics_again = False
+            self._refresh_panel()
+        if five is None or record is None or record.id != self._selected_id():
+            if five is None and self._selected_id() is not None:
                 self.panel.set_view(None)
             return
-        try:
-            five = self.services.five_automatics(record)
-        except Exception:  # noqa: BLE001 - a broken rule must not freeze the desk; the panel says nothing new
-            log.exception("five automatics failed for %s", record.id)
-            return
+        plan = five.proposal.plan
+        if plan is not None:
+            self._plans[plan.plan_id] = plan
+            while len(self._plans) > KEPT_PLANS:
+                self._plans.pop(next(iter(self._plans)))
         self.panel.set_view(self.feed.automatics(five, record))
 
     # ----- actions --------------------------------------------------------------------------------
@@ -235,7 +271,7 @@ class AlertController(QObject):
             AlertAction.ACKNOWLEDGE: lambda: alerts.acknowledge(alert_id, by=by),
             AlertAction.ASSIGN: lambda: alerts.assign(alert_id, args.get("operator"), by=by),
             AlertAction.NOTE: lambda: alerts.add_note(alert_id, str(args.get("text", "")), by=by),
-            AlertAction.DISMISS: lambda: alerts.dismiss(alert_id, Reason(args["reason"], args["reason"]), by=by),
+            AlertAction.DISMISS: lambda: alerts.dismiss(alert_id, Reason.said(str(args["reason"])), by=by),
             AlertAction.RESOLVE: lambda: alerts.resolve(alert_id, by=by),
             AlertAction.REOPEN: lambda: alerts.reopen(alert_id, by=by),
             AlertAction.SPLIT: lambda: alerts.split(alert_id, by=by),
@@ -245,30 +281,44 @@ class AlertController(QObject):
         future = self.services.core.submit(calls[action]())
         future.add_done_callback(lambda f: self._finished(label, f, dispatch=False))
 
-    def _dispatch(self, alert_id: str) -> None:
-        """The confirmed one-click dispatch: the core picks the dock of its own five automatics."""
-        log.info("operator %s: dispatch alert %s", self.operator, alert_id)
-        future = self.services.core.submit(self.services.alerts.dispatch_alert(alert_id, by=self.operator))
+    def _dispatch(self, alert_id: str, plan_id: str) -> None:
+        """The confirmed one-click dispatch: the plan the panel showed, and no other, goes to the core."""
+        plan = self._plans.get(plan_id)
         label = self.desk.action_text(AlertAction.DISPATCH) + f" {alert_id}"
+        if plan is None or plan.alert_id != alert_id:
+            # Cannot happen through the panel; say so rather than let the core choose another dock.
+            log.error("dispatch of %s: the confirmed plan %r is not known here", alert_id, plan_id)
+            self._dispatch_result(False, label, Reason.of("alert.dispatch_failed", error="plan not found"))
+            return
+        log.info("operator %s: dispatch alert %s with dock %s (plan %s)", self.operator, alert_id, plan.dock.id,
+                 plan.plan_id)
+        future = self.services.core.submit(self.services.alerts.dispatch_alert(alert_id, by=self.operator,
+                                                                               choice=plan))
         future.add_done_callback(lambda f: self._finished(label, f, dispatch=True))
 
     def _finished(self, label: str, future: concurrent.futures.Future[Any], *, dispatch: bool) -> None:
-        # Runs on the core thread: only emit (the signal is queued to the GUI thread).
+        # Runs on the core thread: only emit (the signal is queued to the GUI thread, which renders the text).
         signal = self.dispatch_done if dispatch else self.action_done
         exc = future.exception()
-        language = self.feed.language
         if exc is None:
             result = future.result()
             task = getattr(result, "task_id", None) if isinstance(result, AlertRecord) else None
-            text = label + (f" → {task}" if task and dispatch else "") + " ✓"
-            signal.emit(True, text)
+            signal.emit(True, label + (f" → {task}" if task and dispatch else ""), None)
         elif isinstance(exc, WorkflowRefused):
-            signal.emit(False, f"{label}: {reason_text(exc.reason, language)}")
+            signal.emit(False, label, exc.reason)
         else:
             log.error("%s failed: %r", label, exc)
-            signal.emit(False, f"{label}: {exc or type(exc).__name__}")
+            signal.emit(False, label, Reason.said(str(exc) or type(exc).__name__))
 
-    def _dispatch_result(self, ok: bool, text: str) -> None:
+    @staticmethod
+    def _result_text(ok: bool, label: str, reason: Reason | None) -> str:
+        return f"{label} ✓" if ok else f"{label}: {reason_text(reason)}"
+
+    def _action_result(self, ok: bool, label: str, reason: Reason | None) -> None:
+        self.desk.show_result(ok, self._result_text(ok, label, reason))
+
+    def _dispatch_result(self, ok: bool, label: str, reason: Reason | None) -> None:
+        text = self._result_text(ok, label, reason)
         self.panel.show_result(ok, text)
         self.desk.show_result(ok, text)
 

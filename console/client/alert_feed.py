@@ -10,16 +10,15 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from console.core.alert_contract import category_name
-from console.core.alert_events import STATE_NAMES
-from console.core.alert_incidents import SlaFigure, SlaSummary
 from console.core.alert_store import AlertRecord, QuarantineRecord
 from console.core.five_automatics import FiveAutomatics
-from console.client.situation_feed import district_name, reason_text
+from console.client.situation_feed import district_name
 from drones.basemap import Basemap
 from drones.geo import distance_m
 from widgets.alert_views import (AlertRow, AutomaticsView, DockChoice, NearbyAlertRow, NearbyCameraRow, ProposalView,
-                                 QuarantineRow, SlaFigureView, SlaView)
+                                 QuarantineRow)
 from widgets.situation import AlertMark
+from widgets.texts import reason_text, term_text
 
 translate = QCoreApplication.translate
 
@@ -32,19 +31,6 @@ def level_name(level: int, language: str) -> str:
     return f"{level}级" if zh(language) else f"L{level}"
 
 
-def state_name(state: str, language: str) -> str:
-    name = STATE_NAMES.get(state)
-    return reason_text(name, language) if name else state
-
-
-def exclusion_name(kind: str | None) -> str:
-    """The localized name of an exclusion category (`drones.safety.EXCLUSION_CATEGORY`'s values)."""
-    names = {
-        "battery": translate("AlertFeed", "battery"), "weather": translate("AlertFeed", "weather"),
-        "offline": translate("AlertFeed", "offline"), "busy": translate("AlertFeed", "busy"),
-        "no-fly route": translate("AlertFeed", "no-fly route"), "out of range": translate("AlertFeed", "out of range"),
-    }
-    return names.get(kind or "", kind or "")
 
 
 class AlertFeed:
@@ -72,48 +58,39 @@ class AlertFeed:
         district = a.district or ""
         return AlertRow(
             alert_id=a.id, level=a.level, level_name=level_name(a.level, lang), category=a.category,
-            category_name=reason_text(a.category_name, lang), title=a.title, district=district,
+            category_name=reason_text(a.category_name), title=a.title, district=district,
             district_name=self.district(district), ts=a.ts, received_ts=record.received_ts, state=record.state,
-            state_name=state_name(record.state, lang), assigned_to=record.assigned_to, task_id=record.task_id,
+            state_name=term_text(record.state), assigned_to=record.assigned_to, task_id=record.task_id,
             incident_id=record.incident_id, source_cleared=record.source_cleared,
-            reason=reason_text(record.reason, lang) if record.state == "dismissed" else "", detail=a.detail)
+            reason=reason_text(record.reason) if record.state == "dismissed" else "", detail=a.detail)
 
     def quarantine_row(self, q: QuarantineRecord) -> QuarantineRow:
         item = q.item
-        return QuarantineRow(q.id, item.topic, reason_text(item.reason, self.language), item.raw, item.size,
+        return QuarantineRow(q.id, item.topic, reason_text(item.reason), item.raw, item.size,
                              item.received_ts, item.alert_id)
 
     def automatics(self, five: FiveAutomatics, record: AlertRecord) -> AutomaticsView:
-        lang = self.language
         docks = tuple(DockChoice(o.dock.id, o.dock.name, self.district(o.dock.district), o.distance_m, o.eta_s,
-                                 reason_text(o.excluded, lang), exclusion_name(o.category)) for o in five.docks)
+                                 reason_text(o.excluded), term_text(o.kind) if o.kind else "") for o in five.docks)
         cameras = tuple(NearbyCameraRow(c.camera_id, c.name, c.distance_m, c.stream_url is not None)
                         for c in five.resources.cameras)
-        nearby = tuple(NearbyAlertRow(n.alert_id, n.level, reason_text(category_name(n.category), lang),
-                                      state_name(n.state, lang), n.distance_m) for n in five.resources.alerts)
+        nearby = tuple(NearbyAlertRow(n.alert_id, n.level, reason_text(category_name(n.category)),
+                                      term_text(n.state), n.distance_m) for n in five.resources.alerts)
         p = five.proposal
         route = p.route
         length = sum(distance_m(*a, *b) for a, b in zip(route, route[1:])) if len(route) > 1 else None
-        proposal = ProposalView(p.dock.id if p.dock else None, p.dock.name if p.dock else "", length, p.eta_s,
-                                reason_text(p.pattern, lang), tuple(reason_text(c, lang) for c in p.checks_passed),
-                                reason_text(p.refused, lang))
+        proposal = ProposalView(p.plan.plan_id if p.plan else None, p.dock.id if p.dock else None, p.dock.name if p.dock else "", length, p.eta_s,
+                                reason_text(p.pattern), tuple(reason_text(c) for c in p.checks_passed),
+                                reason_text(p.refused), tuple(reason_text(w) for w in p.warnings))
         return AutomaticsView(
-            alert_id=record.id, title=record.alert.title or reason_text(record.alert.category_name, lang),
+            alert_id=record.id, title=record.alert.title or reason_text(record.alert.category_name),
             state=record.state, alert_level=five.response.alert_level, response_level=five.response.level,
-            response_rule=reason_text(five.response.rule, lang), radius_m=five.area.radius_m,
-            area_rule=reason_text(five.area.rule, lang), docks=docks, cameras=cameras, nearby_alerts=nearby,
+            response_rule=reason_text(five.response.rule), radius_m=five.area.radius_m,
+            area_rule=reason_text(five.area.rule), docks=docks, cameras=cameras, nearby_alerts=nearby,
             proposal=proposal)
 
     def mark(self, record: AlertRecord, radius_m: float | None) -> AlertMark:
         a = record.alert
-        tip = f"{level_name(a.level, self.language)} · {reason_text(a.category_name, self.language)}\n" \
-              f"{a.title}\n{a.id} · {state_name(record.state, self.language)}"
+        tip = f"{level_name(a.level, self.language)} · {reason_text(a.category_name)}\n" \
+              f"{a.title}\n{a.id} · {term_text(record.state)}"
         return AlertMark(a.id, a.lat, a.lon, a.level, a.title, record.state != "new", radius_m, tip)
-
-
-def sla_view(sla: SlaSummary) -> SlaView:
-    def fig(f: SlaFigure) -> SlaFigureView:
-        return SlaFigureView(f.count, f.median_s, f.p90_s)
-
-    return SlaView(sla.shift_start, sla.alerts, fig(sla.acknowledge), fig(sla.dispatch), fig(sla.on_scene))
-

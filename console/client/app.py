@@ -107,6 +107,9 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
             QMessageBox.critical(None, QCoreApplication.translate("Console", "Console"), problem)
         sys.stderr.write(f"error: {problem}\n")
         return EXIT_UNHEALTHY
+    if demo_site is not None:
+        # A simulator that dies takes the demo's drones, docks and cameras with it: the health line says so.
+        services.health.add_provider(lambda: {"demo_site_exit": demo_site.exit_code})
     bridge = CoreBridge(services.bus)
     window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
     bridge.broker_state.connect(window.set_broker_state)

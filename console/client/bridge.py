@@ -1,4 +1,4 @@
-"""The one bridge from the core loop to the GUI thread (DESIGN.md section 3).
+"""The one bridge from the core loop to the GUI thread (docs/architecture.md, "Threads").
 
 Core events are re-emitted as Qt signals. The bridge lives in the GUI thread, so a signal
 emitted from the core thread is queued and its slots run on the GUI thread.

@@ -2,7 +2,7 @@
 
 The widgets repaint from snapshots on timers (map 10 Hz, drone panel 5 Hz, fleet board 1 Hz),
 never per telemetry message; operator commands go to the core loop as coroutines and their
-outcome comes back as a queued signal (DESIGN.md section 3).
+outcome comes back as a queued signal (docs/architecture.md, "Threads").
 """
 
 from __future__ import annotations
@@ -10,25 +10,29 @@ from __future__ import annotations
 import concurrent.futures
 import getpass
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core.services import CoreServices
-from console.client.situation_feed import SituationFeed, camera_layer, district_shapes, reason_text, zone_shapes
-from drones.model import CommandRefused, DispatchRefused, Reason
+from console.client.situation_feed import SituationFeed, camera_layer, district_shapes, zone_shapes
+from drones.authority import AuthorityHeld
+from drones.model import CommandRefused, DispatchRefused
+from vocab import Reason
 from widgets.drone_panel import DronePanel
 from widgets.fleet_board import FleetBoard
 from widgets.map_view import MapView
 from widgets.situation import DroneCommand, Selection, SelectionKind, SelectionModel
+from widgets.texts import reason_text
 
 log = logging.getLogger(__name__)
 
 MAP_PERIOD_MS = 100       # 10 Hz: smooth enough for drones at 10-15 m/s on a city map
 PANEL_PERIOD_MS = 200     # 5 Hz head-up display
 BOARD_PERIOD_MS = 1000    # the fleet board changes at the docks' osd rate
-NO_OPEN_TASK = Reason("该无人机没有进行中的任务", "the drone has no open task")
+NO_OPEN_TASK = Reason.of("command.drone_no_task")
 #: Altitude of a go-to when the drone's own altitude is not known yet (metres above the dock).
 GOTO_DEFAULT_ALT_REL_M = 60.0
 
@@ -44,7 +48,9 @@ def operator_name() -> str:
 class SituationController(QObject):
     """Owns the selection and the three situation widgets; call `stop()` before the core goes away."""
 
-    command_done = Signal(object, bool, str)   # DroneCommand, ok, text for the operator
+    command_done = Signal(object, bool, str)   # DroneCommand, ok, text for the operator (GUI thread)
+    _command_result = Signal(object, bool, object)   # DroneCommand, ok, Reason | None (from the core thread)
+    _holder_gone = Signal(int, object)                # sysid, Reason: authority held by an offline console
 
     def __init__(self, services: CoreServices, *, language: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +81,8 @@ class SituationController(QObject):
         self.map.point_picked.connect(self.panel.point_picked)
         self.board.locate_requested.connect(self._locate)
         self.command_done.connect(self.panel.show_result)
+        self._command_result.connect(self._show_command_result)
+        self._holder_gone.connect(self._offer_take_over)
 
         self._timers = [QTimer(self, interval=ms, timeout=fn) for ms, fn in
                         ((MAP_PERIOD_MS, self._refresh_map), (PANEL_PERIOD_MS, self._refresh_panel),
@@ -131,6 +139,10 @@ class SituationController(QObject):
         authority = self.services.tasks.authority
         holder = authority.holder(dock_id)
         text = "" if holder is None else f"{holder.operator} @ {holder.console}"
+        offline_since = authority.holder_offline_since(dock_id)
+        if offline_since is not None:
+            text += " " + self.tr("(console offline since %1)").replace(
+                "%1", time.strftime("%H:%M:%S", time.localtime(offline_since)))
         self.panel.set_authority(authority.holds(dock_id), text)
 
     # ----- selection -----------------------------------------------------------------------------------
@@ -162,7 +174,9 @@ class SituationController(QObject):
         m = self.services.tasks.manager
         by = self.operator
         calls: dict[DroneCommand, Callable[[], Awaitable[Any]]] = {
-            DroneCommand.TAKE_AUTHORITY: lambda: self.services.tasks.authority.take(dock_id, by),
+            DroneCommand.TAKE_AUTHORITY: lambda: self.services.tasks.take_authority(dock_id, by),
+            DroneCommand.FORCE_TAKE: lambda: self.services.tasks.take_authority(dock_id, by, force=True),
+            DroneCommand.RELEASE_AUTHORITY: lambda: self.services.tasks.release_authority(dock_id, by),
             DroneCommand.HOLD: lambda: m.hold(sysid, by=by),
             DroneCommand.RESUME: lambda: m.resume(sysid, by=by),
             DroneCommand.GOTO: lambda: m.goto(sysid, args["lat"], args["lon"], self._goto_alt_amsl(sysid), by=by),
@@ -181,13 +195,29 @@ class SituationController(QObject):
         # Runs on the core thread: only emit (the signal is queued to the GUI thread).
         exc = future.exception()
         if exc is None:
-            self.command_done.emit(command, True, self.tr("accepted"))
+            result = future.result()
+            self._command_result.emit(command, True, result if isinstance(result, Reason) else None)
+        elif isinstance(exc, AuthorityHeld) and exc.holder_offline and command is DroneCommand.TAKE_AUTHORITY:
+            # The holding console is gone: say so and let the operator take over (GUI thread decides).
+            self._holder_gone.emit(sysid, exc.reason)
         elif isinstance(exc, (CommandRefused, DispatchRefused)):
             log.warning("drone %d: %s refused: %s", sysid, command.value, exc)
-            self.command_done.emit(command, False, reason_text(exc.reason, self.feed.language))
+            self._command_result.emit(command, False, exc.reason)
         else:
             log.error("drone %d: %s failed: %r", sysid, command.value, exc)
-            self.command_done.emit(command, False, self.tr("failed: %1").replace("%1", str(exc) or type(exc).__name__))
+            self._command_result.emit(command, False, Reason.said(str(exc) or type(exc).__name__))
+
+    def _offer_take_over(self, sysid: int, reason: Reason) -> None:
+        """Authority is held by a console whose presence is gone: warn, and take over only if the operator says so."""
+        if self.panel.confirm_take_over(reason_text(reason)):
+            self._on_command(DroneCommand.FORCE_TAKE, sysid, {})
+        else:
+            self._show_command_result(DroneCommand.TAKE_AUTHORITY, False, reason)
+
+    def _show_command_result(self, command: DroneCommand, ok: bool, reason: Reason | None) -> None:
+        """A command's outcome in the operator's language (GUI thread): what the core answered."""
+        text = reason_text(reason) if reason is not None else self.tr("accepted")
+        self.command_done.emit(command, ok, text)
 
     def _goto_alt_amsl(self, sysid: int) -> float:
         """Keep the drone's altitude for a go-to; from the ground, fly at a safe default height."""

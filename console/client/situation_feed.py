@@ -1,6 +1,6 @@
 """Turns the core's fleet, dock and task snapshots into the values the situation widgets draw.
 
-Runs on the GUI thread from timers (DESIGN.md section 3): the fleet store, dock states and the
+Runs on the GUI thread from timers (docs/architecture.md, "Threads"): the fleet store, dock states and the
 task service's open-task tuple are safe to read from any thread; nothing here awaits the core.
 """
 
@@ -14,47 +14,27 @@ from PySide6.QtCore import QCoreApplication
 
 translate = QCoreApplication.translate
 
-from console.core.fleet_status import (Status, TrailBook, charge_trend_pct_min, coverage_radius_m, district_counts,
+from console.core.fleet_status import (TrailBook, charge_trend_pct_min, coverage_radius_m, district_counts,
                                   dock_readiness, ready_in_s)
 from console.core.task_service import TaskView
 from drones.basemap import Basemap
 from drones.cameras import CameraRegistry
 from drones.dock_client import DockClient
 from drones.fleet import Fleet
-from drones.model import DockState, DroneState, LandedState, LinkState, Reason, TaskState
+from drones.model import DockState, DroneState, LandedState
+from vocab import LinkState, Reason, TaskState
 from drones.nofly import NoFlyZone
 from drones.patterns import PatternBook
 from drones.safety import Limits
 from drones.site import Site
 from widgets.fleet_board import dock_status_text
-from widgets.situation import (AlertMark, CameraLayer, DistrictReadiness, DistrictShape, DockMark, DockStatus,
-                               DroneDetail, DroneMark, FleetRow, MapScene, RouteMark, ZoneShape)
+from widgets.texts import reason_text, term_text
+from widgets.situation import (AlertMark, CameraLayer, DistrictReadiness, DistrictShape, DockMark, DroneDetail,
+                               DroneMark, FleetRow, MapScene, RouteMark, ZoneShape)
+from vocab import DockStatus
 
 #: Seconds of battery history the charge trend is fitted over.
 TREND_HISTORY_S = 120.0
-
-
-def reason_text(reason: Reason | None, language: str) -> str:
-    if reason is None:
-        return ""
-    return reason.zh if language.startswith("zh") else reason.en
-
-
-def task_state_text(state: TaskState) -> str:
-    """The localized name of a flight-task state."""
-    return {
-        TaskState.PLANNED: translate("SituationFeed", "planned"),
-        TaskState.PREFLIGHT: translate("SituationFeed", "preflight"),
-        TaskState.LAUNCHING: translate("SituationFeed", "launching"),
-        TaskState.EN_ROUTE: translate("SituationFeed", "en route"),
-        TaskState.ON_SCENE: translate("SituationFeed", "on scene"),
-        TaskState.RETURNING: translate("SituationFeed", "returning"),
-        TaskState.LANDING: translate("SituationFeed", "landing"),
-        TaskState.DOCKED: translate("SituationFeed", "docked"),
-        TaskState.COMPLETED: translate("SituationFeed", "completed"),
-        TaskState.ABORTED: translate("SituationFeed", "aborted"),
-        TaskState.FAILED: translate("SituationFeed", "failed"),
-    }[state]
 
 
 def district_name(basemap: Basemap | None, key: str, language: str) -> str:
@@ -172,7 +152,7 @@ class SituationFeed:
     def _status(self, state: DockState | None, drone: DroneState | None,
                 task_open: bool) -> tuple[DockStatus, str]:
         r = dock_readiness(state, drone, task_open=task_open, limits=self.limits)
-        return DockStatus(r.status), reason_text(r.reason, self.language)
+        return r.status, reason_text(r.reason)
 
     def _drone_tip(self, s: DroneState, dock_name: str, task: TaskView | None) -> str:
         alt = f"{s.alt_rel_m:.0f} m" if s.alt_rel_m is not None else "-- m"
@@ -180,7 +160,7 @@ class SituationFeed:
         lines = [translate("SituationFeed", "Drone %1 (%2)").replace("%1", str(s.sysid)).replace("%2", dock_name),
                  f"{alt} · {bat} · {s.flight_mode or '--'}"]
         if task is not None:
-            lines.append(f"{task.task_id} · {task_state_text(task.state)}")
+            lines.append(f"{task.task_id} · {term_text(task.state)}")
         if s.link == LinkState.LOST:
             lines.append(translate("SituationFeed", "LINK LOST"))
         return "\n".join(lines)
@@ -192,13 +172,13 @@ class SituationFeed:
         tasks = {t.sysid: t for t in self.open_tasks()}
         dock_states = self.docks.states()
         rows = []
-        statuses: dict[str, str] = {}
+        statuses: dict[str, DockStatus] = {}
         for dock in self.site.docks:
             drone = self.fleet.snapshot(dock.sysid)
             state = dock_states.get(dock.id)
             task = tasks.get(dock.sysid)
             status, _why = self._status(state, drone, task is not None)
-            statuses[dock.id] = status.value
+            statuses[dock.id] = status
             t, v = self.fleet.store.series(dock.sysid, "battery_pct", TREND_HISTORY_S)
             trend = charge_trend_pct_min(t, v)
             ready = ready_in_s(drone.battery_pct, trend) if status == DockStatus.CHARGING else None
@@ -208,7 +188,7 @@ class SituationFeed:
                 dock.id, dock.name, dock.district, district_name(self.basemap, dock.district, self.language), status,
                 drone_text(drone, task), drone.battery_pct, trend, link_text(drone),
                 None if drone.link == LinkState.NEVER else drone.link == LinkState.OK,
-                task_state_text(task.state) if task else "", ready, dock.sysid))
+                term_text(task.state) if task else "", ready, dock.sysid))
         readiness = [DistrictReadiness(c.district, district_name(self.basemap, c.district, self.language), c.ready,
                                        c.total, self.min_ready) for c in district_counts(self.site.docks, statuses)]
         return rows, readiness
@@ -239,7 +219,7 @@ class SituationFeed:
             heading_deg=s.heading_deg, alt_rel_m=s.alt_rel_m, ground_speed_m_s=s.ground_speed_m_s, climb_m_s=climb,
             battery_pct=s.battery_pct, battery_v=s.battery_v, gps_fix=s.gps_fix, satellites=s.satellites,
             lat=s.lat, lon=s.lon, mission_current=s.mission_current, mission_total=s.mission_total,
-            task_id=task.task_id if task else None, task_state=task_state_text(task.state) if task else None,
+            task_id=task.task_id if task else None, task_state=term_text(task.state) if task else None,
             status_texts=texts, locked_out=locked_out)
 
     def series(self, sysid: int, name: str, seconds: float) -> tuple[np.ndarray, np.ndarray]:

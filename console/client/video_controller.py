@@ -19,7 +19,8 @@ import numpy as np
 from PySide6.QtCore import QLoggingCategory, QObject, QSettings, QStandardPaths, QTimer
 
 from console.core.alert_events import AlertReceived
-from console.client.situation_feed import district_name, task_state_text
+from console.client.situation_feed import district_name
+from widgets.texts import term_text
 from console.core.video_director import AlertFocus, CameraCandidate, Slot, TileAssignment, VideoDirector
 from drones.geo import distances_m
 from drones.tasks import TaskStateChanged
@@ -185,7 +186,7 @@ class VideoController(QObject):
 
     def refresh_drones(self) -> None:
         """Altitude, battery and task state on every drone tile (2 Hz)."""
-        states = {t.sysid: task_state_text(t.state) for t in self.services.tasks.open_tasks}
+        states = {t.sysid: term_text(t.state) for t in self.services.tasks.open_tasks}
         for tile in self.wall.tiles[:self.wall.tile_count]:
             src = tile.source
             if src is None or src.kind != "drone":

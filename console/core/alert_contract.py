@@ -1,7 +1,7 @@
-"""The alert contract (DESIGN.md section 4.2): what makes an MQTT payload a usable alert.
+"""The alert contract (docs/architecture.md, "Alerts"): what makes an MQTT payload a usable alert.
 
 `validate(topic, payload, received_ts)` turns one message into an `Alert`, or into a
-`Quarantined` record holding the reason (Chinese and English) and the raw bytes, for the
+`Quarantined` record holding the reason (a code with its parameters) and the raw bytes, for the
 quarantine list the operator can open. It never raises: whatever arrives, the caller gets
 one of the two. Presence is lenient (an unknown category, a missing title or timestamp is
 fine: "new algorithms appear without notice"), types are strict (a level of "2级" or a
@@ -16,10 +16,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from types import MappingProxyType
 from typing import Any, Literal
 
-from drones.model import Reason
+from vocab import Reason
 
 #: Payloads above this are quarantined unread (a platform inlining a snapshot image).
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -35,26 +34,17 @@ STATUSES: tuple[str, ...] = ("active", "cleared")
 
 #: The categories the console was built with, as the city's algorithms name them. Any other
 #: category is shown as "unknown" with its raw name, never dropped.
-KNOWN_CATEGORIES: Mapping[str, Reason] = MappingProxyType({
-    "illegal_parking": Reason("违章停车", "Illegal parking"),
-    "garbage_spill": Reason("暴露垃圾", "Exposed garbage"),
-    "road_damage": Reason("道路破损", "Road damage"),
-    "muck_truck": Reason("渣土车未密闭", "Uncovered muck truck"),
-    "crowding": Reason("人员聚集", "Crowding"),
-    "waterlogging": Reason("道路积水", "Waterlogging"),
-    "fallen_tree": Reason("树木倒伏", "Fallen tree"),
-    "gas_leak": Reason("燃气泄漏报警", "Gas leak"),
-    "drone_intrusion": Reason("无人机闯入", "Drone intrusion"),
-    "forest_fire_smoke": Reason("林区烟火", "Forest fire smoke"),
-    "illegal_fishing": Reason("非法捕捞", "Illegal fishing"),
-    "sea_rescue": Reason("海上遇险求救", "Sea rescue"),
+KNOWN_CATEGORIES: frozenset[str] = frozenset({
+    "illegal_parking", "garbage_spill", "road_damage", "muck_truck", "crowding", "waterlogging", "fallen_tree",
+    "gas_leak", "drone_intrusion", "forest_fire_smoke", "illegal_fishing", "sea_rescue",
 })
 
 
 def category_name(category: str) -> Reason:
     """The localized name of a category; an unknown one is shown as such, with its raw name."""
-    known = KNOWN_CATEGORIES.get(category)
-    return known or Reason(f"未知类别：{category}", f"unknown category: {category}")
+    if category in KNOWN_CATEGORIES:
+        return Reason.of(f"category.{category}")
+    return Reason.of("category.unknown", category=category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,19 +101,19 @@ class Quarantined:
 
 
 class _Unusable(Exception):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.reason = Reason(zh, en)
+    def __init__(self, code: str, **params: object) -> None:
+        self.reason = Reason.of(code, **params)
+        super().__init__(self.reason.en)
 
 
 def _number(body: Mapping[str, Any], key: str) -> float:
     value = body.get(key)
     if value is None:
-        raise _Unusable(f"缺少字段 {key}", f"missing field {key}")
+        raise _Unusable("contract.missing_field", field=key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Unusable(f"字段 {key} 应为数字，实为 {_show(value)}", f"{key} must be a number, got {_show(value)}")
+        raise _Unusable("contract.not_number", field=key, value=_show(value))
     if not math.isfinite(value):
-        raise _Unusable(f"字段 {key} 不是有限数值", f"{key} is not a finite number")
+        raise _Unusable("contract.not_finite", field=key)
     return float(value)
 
 
@@ -132,9 +122,9 @@ def _text(body: Mapping[str, Any], key: str, default: str | None = None, limit: 
     if value is None:
         return default
     if not isinstance(value, str):
-        raise _Unusable(f"字段 {key} 应为文本，实为 {_show(value)}", f"{key} must be text, got {_show(value)}")
+        raise _Unusable("contract.not_text", field=key, value=_show(value))
     if len(value) > limit:
-        raise _Unusable(f"字段 {key} 过长（{len(value)} 字符）", f"{key} is too long ({len(value)} characters)")
+        raise _Unusable("contract.too_long", field=key, length=len(value))
     return value
 
 
@@ -167,45 +157,41 @@ def topic_parts(topic: str) -> tuple[str | None, str | None]:
 def _alert(topic: str, body: Mapping[str, Any], received_ts: float) -> Alert:
     alert_id = body.get("id")
     if alert_id is None or alert_id == "":
-        raise _Unusable("缺少告警编号 id", "no alert id")
+        raise _Unusable("contract.no_id")
     if not isinstance(alert_id, str):
-        raise _Unusable(f"告警编号 id 应为文本，实为 {_show(alert_id)}", f"id must be text, got {_show(alert_id)}")
+        raise _Unusable("contract.id_not_text", value=_show(alert_id))
     if len(alert_id) > MAX_ID_CHARS or not alert_id.isprintable():
-        raise _Unusable("告警编号 id 过长或含控制字符", "id is too long or has control characters")
+        raise _Unusable("contract.id_bad")
     level = body.get("level")
     if isinstance(level, bool) or not isinstance(level, int):
-        raise _Unusable(f"等级 level 应为 1–4 的整数，实为 {_show(level)}",
-                        f"level must be an integer 1-4, got {_show(level)}")
+        raise _Unusable("contract.level_type", value=_show(level))
     if not 1 <= level <= 4:
-        raise _Unusable(f"等级 level {level} 不在 1–4 之间", f"level {level} is outside 1-4")
+        raise _Unusable("contract.level_range", level=level)
     lat, lon = _number(body, "lat"), _number(body, "lon")
     if not -90.0 <= lat <= 90.0:
-        raise _Unusable(f"纬度 {lat} 超出 −90..90（经纬度是否写反？）",
-                        f"latitude {lat} is outside -90..90 (lat and lon swapped?)")
+        raise _Unusable("contract.lat_range", lat=lat)
     if not -180.0 <= lon <= 180.0:
-        raise _Unusable(f"经度 {lon} 超出 −180..180", f"longitude {lon} is outside -180..180")
+        raise _Unusable("contract.lon_range", lon=lon)
     district, topic_category = topic_parts(topic)
     category = _text(body, "category", topic_category, limit=MAX_ID_CHARS) or "unknown"
     status = body.get("status", "active")
     if status not in STATUSES:
-        raise _Unusable(f"状态 status 应为 active 或 cleared，实为 {_show(status)}",
-                        f"status must be active or cleared, got {_show(status)}")
+        raise _Unusable("contract.status", value=_show(status))
     ts_text = _text(body, "ts")
     ts = received_ts
     if ts_text is not None:
         try:
             ts = parse_ts(ts_text)
         except (ValueError, OverflowError, OSError):
-            raise _Unusable(f"时间 ts 不是 ISO-8601 时间：{_show(ts_text)}",
-                            f"ts is not an ISO-8601 time: {_show(ts_text)}") from None
+            raise _Unusable("contract.ts", value=_show(ts_text)) from None
     source = body.get("source")
     if source is not None and not isinstance(source, dict):
-        raise _Unusable(f"来源 source 应为对象，实为 {_show(source)}", f"source must be an object, got {_show(source)}")
+        raise _Unusable("contract.source", value=_show(source))
     confidence = body.get("confidence")
     if confidence is not None:
         confidence = _number(body, "confidence")
         if not 0.0 <= confidence <= 1.0:
-            raise _Unusable(f"置信度 {confidence} 不在 0–1 之间", f"confidence {confidence} is outside 0-1")
+            raise _Unusable("contract.confidence", value=confidence)
     return Alert(
         id=alert_id, ts=ts, category=category, level=level, lat=lat, lon=lon, status=status, district=district,
         title=_text(body, "title", "") or "", detail=_text(body, "detail", "") or "",
@@ -223,28 +209,26 @@ def validate(topic: str, payload: bytes | None, received_ts: float) -> Alert | Q
         return Quarantined(topic, reason, bytes(raw[:MAX_RAW_KEPT_BYTES]), size, received_ts, alert_id)
 
     if payload is None:
-        return quarantine(Reason("消息内容不是字节串", "the payload is not bytes"))
+        return quarantine(Reason.of("contract.not_bytes"))
     if size > MAX_PAYLOAD_BYTES:
-        return quarantine(Reason(f"消息过大：{size} 字节，上限 {MAX_PAYLOAD_BYTES} 字节",
-                                 f"oversized: {size} bytes, the limit is {MAX_PAYLOAD_BYTES}"))
+        return quarantine(Reason.of("contract.oversized", size=size, limit=MAX_PAYLOAD_BYTES))
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return quarantine(Reason(f"不是 UTF-8 编码（第 {exc.start} 字节）", f"not UTF-8 (at byte {exc.start})"))
+        return quarantine(Reason.of("contract.not_utf8", at=exc.start))
     try:
         body = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        where = f"第 {exc.lineno} 行第 {exc.colno} 列" if isinstance(exc, json.JSONDecodeError) else "嵌套过深"
-        where_en = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "too deep"
-        return quarantine(Reason(f"不是有效的 JSON（{where}）", f"not valid JSON ({where_en})"))
+    except json.JSONDecodeError as exc:
+        return quarantine(Reason.of("contract.not_json", line=exc.lineno, column=exc.colno, problem=exc.msg))
+    except RecursionError:
+        return quarantine(Reason.of("contract.too_deep"))
     if not isinstance(body, dict):
         kind = type(body).__name__
-        return quarantine(Reason(f"JSON 不是对象（是 {kind}）", f"the JSON is a {kind}, not an object"))
+        return quarantine(Reason.of("contract.not_object", kind=kind))
     alert_id = body.get("id") if isinstance(body.get("id"), str) else None
     try:
         return _alert(topic, body, received_ts)
     except _Unusable as exc:
         return quarantine(exc.reason, alert_id)
     except Exception as exc:  # noqa: BLE001 - the contract promises "never raises"; a bug here must not stop ingest
-        return quarantine(Reason(f"无法解析：{type(exc).__name__}", f"cannot be read: {type(exc).__name__}: {exc}"),
-                          alert_id)
+        return quarantine(Reason.of("contract.unreadable", error=f"{type(exc).__name__}: {exc}"), alert_id)

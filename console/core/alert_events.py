@@ -4,10 +4,10 @@ Events are frozen values passed to `AlertService`'s `on_event` callback on the c
 the GUI bridge forwards them as Qt signals. Records inside them are snapshots: a later change
 arrives as a new event with a new record.
 
-The console-to-console state message (DESIGN.md section 4.2), retained on
+The console-to-console state message (docs/architecture.md, "Console-to-console topics"), retained on
 `{root}/console/v1/alerts/{alert_id}`:
 `{"alert_id", "state", "by", "console", "ts", "task_id"}` plus `assigned_to` and, for a
-dismissal, `reason` / `reason_en`. `ts` is epoch seconds (as task states); ISO-8601 is accepted.
+dismissal, `reason` (English text) and `reason_code` (`vocab.Reason` as JSON). `ts` is epoch seconds (as task states); ISO-8601 is accepted.
 """
 
 from __future__ import annotations
@@ -19,25 +19,10 @@ from typing import Any, Literal
 
 from console.core.alert_contract import parse_ts
 from console.core.alert_incidents import Incident
-from console.core.alert_store import WORKFLOW_STATES, AlertRecord, QuarantineRecord, WorkflowState
-from drones.model import Reason
+from console.core.alert_store import AlertRecord, QuarantineRecord
+from vocab import AlertState, Reason
 
 AlertChange = Literal["state", "remote_state", "cleared", "assigned", "note", "incident", "dispatch_refused"]
-
-#: Which workflow state may follow which; `reopen` (closed -> acknowledged) is separate.
-TRANSITIONS: Mapping[str, frozenset[str]] = {
-    "new": frozenset({"acknowledged", "dispatched", "resolved", "dismissed"}),
-    "acknowledged": frozenset({"dispatched", "resolved", "dismissed"}),
-    "dispatched": frozenset({"on_scene", "resolved", "dismissed"}),
-    "on_scene": frozenset({"resolved", "dismissed"}),
-    "resolved": frozenset(),
-    "dismissed": frozenset(),
-}
-STATE_NAMES: Mapping[str, Reason] = {
-    "new": Reason("新告警", "new"), "acknowledged": Reason("已确认", "acknowledged"),
-    "dispatched": Reason("已派出", "dispatched"), "on_scene": Reason("已到场", "on scene"),
-    "resolved": Reason("已处置", "resolved"), "dismissed": Reason("已排除", "dismissed"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +68,12 @@ class WorkflowRefused(Exception):
 
 
 def refused_transition(alert_id: str, state: str, to: str) -> WorkflowRefused:
-    now, want = STATE_NAMES[state], STATE_NAMES[to]
-    return WorkflowRefused(Reason(f"告警 {alert_id} {now.zh}，不能改为{want.zh}",
-                                  f"alert {alert_id} is {now.en}; it cannot become {want.en}"))
+    return WorkflowRefused(Reason.of("alert.transition", alert_id=alert_id, state=AlertState(state),
+                                     to=AlertState(to)))
 
 
 def unknown_alert(alert_id: str) -> WorkflowRefused:
-    return WorkflowRefused(Reason(f"未知告警 {alert_id}", f"unknown alert {alert_id}"))
+    return WorkflowRefused(Reason.of("alert.unknown", alert_id=alert_id))
 
 
 def state_payload(record: AlertRecord) -> dict[str, Any]:
@@ -98,7 +82,7 @@ def state_payload(record: AlertRecord) -> dict[str, Any]:
                                "console": record.state_console, "ts": record.state_ts, "task_id": record.task_id,
                                "assigned_to": record.assigned_to}
     if record.reason is not None:
-        payload["reason"], payload["reason_en"] = record.reason.zh, record.reason.en
+        payload["reason"], payload["reason_code"] = record.reason.en, record.reason.to_json()
     return payload
 
 
@@ -107,7 +91,7 @@ class RemoteState:
     """Another console's workflow state of an alert, checked."""
 
     alert_id: str
-    state: WorkflowState
+    state: AlertState
     by: str
     console: str
     ts: float
@@ -120,13 +104,13 @@ def parse_state(alert_id: str, body: Mapping[str, Any]) -> RemoteState | Reason:
     """A state message as RemoteState, or the reason it cannot be used."""
     state, by, console, task_id = body.get("state"), body.get("by"), body.get("console"), body.get("task_id")
     if body.get("alert_id") != alert_id:
-        return Reason("状态消息的 alert_id 与主题不符", "the state's alert_id does not match its topic")
-    if state not in WORKFLOW_STATES:
-        return Reason(f"未知处置状态 {state!r}", f"unknown workflow state {state!r}")
+        return Reason.of("state_msg.alert_id")
+    if state not in AlertState.__members__.values():
+        return Reason.of("state_msg.unknown_state", state=repr(state))
     if not isinstance(by, str) or not isinstance(console, str) or not console:
-        return Reason("状态消息缺少 by 或 console", "the state has no by or console")
+        return Reason.of("state_msg.no_by")
     if task_id is not None and not isinstance(task_id, str):
-        return Reason("task_id 应为文本", "task_id must be text")
+        return Reason.of("state_msg.task_id")
     raw_ts = body.get("ts")
     ts: float | None = None
     if isinstance(raw_ts, (int, float)) and not isinstance(raw_ts, bool) and math.isfinite(raw_ts):
@@ -137,9 +121,18 @@ def parse_state(alert_id: str, body: Mapping[str, Any]) -> RemoteState | Reason:
         except (ValueError, OverflowError, OSError):
             ts = None
     if ts is None:
-        return Reason("状态消息的 ts 不是时间", "the state's ts is not a time")
+        return Reason.of("state_msg.ts")
     assigned = body.get("assigned_to")
-    zh, en = body.get("reason"), body.get("reason_en")
-    reason = Reason(zh, en if isinstance(en, str) else zh) if isinstance(zh, str) else None
-    return RemoteState(alert_id, state, by, console, ts, task_id, assigned if isinstance(assigned, str) else None,
-                       reason)
+    return RemoteState(alert_id, AlertState(state), by, console, ts, task_id,
+                       assigned if isinstance(assigned, str) else None, _reason_in(body))
+
+
+def _reason_in(body: Mapping[str, Any]) -> Reason | None:
+    """The reason a state message carries: its code when it has one, else its text as the sender's words."""
+    coded, text = body.get("reason_code"), body.get("reason")
+    if isinstance(coded, Mapping):
+        try:
+            return Reason.from_json(coded)
+        except (ValueError, KeyError, TypeError):
+            pass
+    return Reason.said(text) if isinstance(text, str) and text.strip() else None

@@ -26,6 +26,7 @@ import numpy as np
 from console.core.alert_contract import CST
 from console.core.alert_store import AlertRecord
 from drones.geo import distance_m
+from vocab.sla import SlaFigure, SlaSummary
 
 METRES_PER_DEG_LAT = 111_320.0
 #: Shift changes in a Qingdao command hall (local hours).
@@ -223,24 +224,6 @@ class Correlator:
 
 
 # ---------------------------------------------------------------------------- SLA
-
-
-@dataclass(frozen=True, slots=True)
-class SlaFigure:
-    """How long one step took over the alerts that reached it: count, median and 90th percentile (s)."""
-
-    count: int
-    median_s: float | None
-    p90_s: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class SlaSummary:
-    shift_start: float          # epoch seconds
-    alerts: int                 # received this shift
-    acknowledge: SlaFigure
-    dispatch: SlaFigure
-    on_scene: SlaFigure
 
 
 def shift_start(now: float, shift_hours: tuple[int, ...] = DEFAULT_SHIFT_HOURS) -> float:

@@ -2,48 +2,67 @@
 
 Runs on the core loop. Subscribes (QoS 1) to the city's alerts `{root}/alerts/v1/#`, to the
 other consoles' retained workflow states `{root}/console/v1/alerts/+` and to integrators'
-dispatch requests `{root}/console/v1/requests/dispatch` (DESIGN.md section 4.2).
+dispatch requests `{root}/console/v1/requests/dispatch` (docs/architecture.md, "Alerts").
 
-Ingest is validate -> journal (committed) -> event, all inside the message handler: when the
-handler returns, the alert is on disk. A payload that cannot be used is quarantined with its
-reason; a handler never raises. Redelivery of an id is a no-op; `cleared` closes the source side.
+Ingest is validate -> journal -> event, in batches (docs/architecture.md, "No alert is lost"):
+the MQTT link hands over every message already queued inside `batch()`, one journal
+transaction. What the batch announces (events to the GUI, automatic dispatches) waits in an
+outbox and is released only once the transaction has committed; if the commit (or any write)
+fails, the error propagates so the link does not acknowledge the batch, the outbox is dropped
+and the in-memory views are reloaded from the journal, so the broker's redelivery is journaled
+and announced exactly once. A payload that cannot be used is quarantined with its reason.
+Redelivery of a journaled id is a no-op; `cleared` closes the source side.
 
 Workflow actions are journaled, then published retained on `{root}/console/v1/alerts/{id}`;
 a state that could not be published (broker down) is retried until it goes out. Another
 console's state is applied when it is newer (by `ts`, then console id).
 
 Automation (site `[[automation.rules]]`) and dispatch requests call the injected
-`dispatch(record, by) -> task_id`; its refusal (any exception, with `.reason` when it has one)
-is journaled and announced, and the alert then waits for an operator.
+`dispatch(record, by, choice) -> task_id`, where `choice` is the dock (or the whole plan) the
+requester saw; its refusal (any exception, with `.reason` when it has one) is journaled and
+announced, and the alert then waits for an operator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.core.alert_contract import Alert, Quarantined, validate
-from console.core.alert_events import (TRANSITIONS, AlertEvent, AlertQuarantined, AlertReceived, AlertUpdated,
-                                  IncidentChanged, RemoteState, WorkflowRefused, parse_state, refused_transition,
-                                  state_payload, unknown_alert)
-from console.core.alert_incidents import DEFAULT_SHIFT_HOURS, CorrelationPolicy, Correlator, Incident, SlaSummary, \
-    shift_start, sla_summary
-from console.core.alert_store import AlertRecord, AlertStore, QuarantineRecord, WorkflowState
+from console.core.alert_events import (AlertEvent, AlertQuarantined, AlertReceived, AlertUpdated, IncidentChanged,
+                                       RemoteState, WorkflowRefused, parse_state, refused_transition, state_payload,
+                                       unknown_alert)
+from console.core.alert_incidents import (DEFAULT_SHIFT_HOURS, CorrelationPolicy, Correlator, Incident, SlaSummary,
+                                          shift_start, sla_summary)
+from console.core.alert_store import AlertRecord, AlertStore, QuarantineRecord
 from drones.basemap import Basemap
-from drones.model import Reason
 from drones.mqtt_port import LINK_ERRORS, MqttMessage, MqttPort, json_object, payload_bytes
 from drones.site import Site
+from vocab import ALERT_TRANSITIONS, AlertState, Reason
+from vocab.states import DISPATCHABLE_ALERT_STATES
+
+if TYPE_CHECKING:
+    from console.core.five_automatics import DispatchPlan
 
 log = logging.getLogger(__name__)
 
-#: dispatch(record, by) -> task id; `by` is the operator, AUTOMATION_BY or "request:{requested_by}".
-DispatchFn = Callable[[AlertRecord, str], Awaitable[str]]
+#: What a dispatch request names: the plan the operator confirmed, a dock an integrator asked for, or
+#: None (the best dock of the moment).
+DispatchChoice = "DispatchPlan | str | None"
+#: dispatch(record, by, choice) -> task id; `by` is the operator, AUTOMATION_BY or "request:{requested_by}".
+DispatchFn = Callable[[AlertRecord, str, "DispatchPlan | str | None"], Awaitable[str]]
+#: What the journal raises when it cannot keep a write (a full disk, a broken file): never caught to be
+#: logged and forgotten, so the batch it belongs to is not acknowledged.
+STORAGE_ERRORS = (sqlite3.Error, OSError)
 #: Seconds between retries of workflow states the broker has not taken yet.
 REPUBLISH_INTERVAL_S = 2.0
 #: Alerts kept in memory (and shown) after they are closed; open ones are kept whatever their age.
@@ -72,19 +91,17 @@ class AlertService:
         self.store = AlertStore(journal_file)
         self.correlator = Correlator(correlation or CorrelationPolicy())
         self._lock = threading.Lock()   # guards the in-memory views read by the GUI thread
-        self._records: dict[str, AlertRecord] = {}
-        self._quarantine: deque[QuarantineRecord] = deque(self.store.quarantine(QUARANTINE_SHOWN),
-                                                          maxlen=QUARANTINE_SHOWN)
-        self._pending_remote = self.store.remote_state_ids()
+        self._records: dict[str, AlertRecord] = {}   # views of the journal, replaced whole by _load_from_journal
+        self._quarantine: deque[QuarantineRecord] = deque(maxlen=QUARANTINE_SHOWN)
+        self._pending_remote: set[str] = set()
+        self._outbox: list[Callable[[], None]] | None = None   # what a batch announces, held until its commit
         self._dispatching: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._republisher: asyncio.Task[None] | None = None
-        for record in self.store.load(clock() - HISTORY_S):
-            self._records[record.id] = record
-            self.correlator.restore(record, record.incident_id or f"INC-{record.id}", locked=record.incident_locked)
+        self._load_from_journal()
         # Subscribed at construction, so they are part of the link's first connection (persistent session).
         if hasattr(mqtt, "add_batch_scope"):
-            mqtt.add_batch_scope(self.store.batch)  # one journal commit per batch of incoming messages
+            mqtt.add_batch_scope(self.batch)  # one journal commit per batch of incoming messages
         mqtt.subscribe(f"{self.root}/alerts/v1/#", self._on_alert, qos=1)
         mqtt.subscribe(f"{self.root}/console/v1/alerts/+", self._on_state, qos=1)
         mqtt.subscribe(f"{self.root}/console/v1/requests/dispatch", self._on_request, qos=1)
@@ -125,13 +142,64 @@ class AlertService:
         start = shift_start(now if now is not None else self._clock(), self.shift_hours)
         return sla_summary(self.alerts(), start)
 
-    # ---------------------------------------------------------------- ingest
+    # ---------------------------------------------------------------- batches and their outbox
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One batch of incoming messages: one journal transaction, with what it announces released after it.
+
+        Runs on the core loop around handlers that never await, so no other coroutine can see or
+        write half a batch. On any error the transaction rolls back, the outbox is dropped, the
+        in-memory views are rebuilt from the journal, and the error goes on to the MQTT link
+        (which then does not acknowledge the batch: the broker delivers it again).
+        """
+        if self._outbox is not None:
+            yield
+            return
+        self._outbox = []
+        try:
+            with self.store.batch():
+                yield
+        except BaseException:
+            dropped, self._outbox = len(self._outbox), None
+            self._load_from_journal()
+            log.warning("a batch of incoming alerts was rolled back; %d announcements withheld", dropped)
+            raise
+        released, self._outbox = self._outbox, None
+        for release in released:
+            release()
+
+    def _after_commit(self, action: Callable[[], None]) -> None:
+        """Runs `action` once what was written so far is committed (now, outside a batch)."""
+        if self._outbox is not None:
+            self._outbox.append(action)
+        else:
+            action()
 
     def _emit(self, event: AlertEvent) -> None:
+        self._after_commit(lambda: self._deliver(event))
+
+    def _deliver(self, event: AlertEvent) -> None:
         try:
             self._on_event(event)
         except Exception:  # noqa: BLE001 - a broken listener must not lose an alert
             log.exception("alert event listener failed on %r", type(event).__name__)
+
+    def _load_from_journal(self) -> None:
+        """The in-memory views, as the journal has them (at start, and after a batch was rolled back)."""
+        records: dict[str, AlertRecord] = {}
+        correlator = Correlator(self.correlator.policy)
+        for record in self.store.load(self._clock() - HISTORY_S):
+            records[record.id] = record
+            correlator.restore(record, record.incident_id or f"INC-{record.id}", locked=record.incident_locked)
+        quarantine = self.store.quarantine(QUARANTINE_SHOWN)
+        with self._lock:
+            self._records = records
+            self.correlator = correlator
+            self._quarantine = deque(quarantine, maxlen=QUARANTINE_SHOWN)
+        self._pending_remote = self.store.remote_state_ids()
+
+    # ---------------------------------------------------------------- ingest
 
     def _put(self, record: AlertRecord) -> None:
         with self._lock:
@@ -142,11 +210,22 @@ class AlertService:
             self._emit(IncidentChanged(incident_id, incident))
 
     def _on_alert(self, message: MqttMessage) -> None:
-        """Handler of `{root}/alerts/v1/#` (core loop). Returns only once the outcome is journaled."""
+        """Handler of `{root}/alerts/v1/#` (core loop, inside `batch()`).
+
+        Raises when the journal cannot keep the outcome (the batch is then not acknowledged). Any
+        other failure is a bug in handling this one payload: it goes to the quarantine with the
+        error, so it is neither lost nor delivered again for ever.
+        """
+        topic, raw = str(message.topic), payload_bytes(message)
         try:
-            self.ingest(str(message.topic), payload_bytes(message))
-        except Exception:  # noqa: BLE001 - validation never raises; this is the journal itself failing
-            log.exception("alert on %s could not be journaled", message.topic)
+            self.ingest(topic, raw)
+        except STORAGE_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - see above: kept in the quarantine, the batch goes on
+            log.exception("alert on %s could not be handled; quarantined", topic)
+            data = raw or b""
+            self._quarantined(Quarantined(topic, Reason.of("contract.internal", error=f"{type(exc).__name__}: {exc}"),
+                                          data[:65536], len(data), self._clock()))
 
     def ingest(self, topic: str, payload: bytes | None) -> str:
         """Validates and journals one message: "new", "duplicate", "cleared" or "quarantined"."""
@@ -171,7 +250,7 @@ class AlertService:
     def _quarantined(self, item: Quarantined) -> None:
         record = QuarantineRecord(self.store.add_quarantine(item), item)
         with self._lock:
-            self._quarantine.append(record)
+            self._quarantine.append(record)   # a rolled-back batch reloads this from the journal
         log.info("quarantined a payload on %s: %s", item.topic, item.reason.en)
         self._emit(AlertQuarantined(record))
 
@@ -209,12 +288,12 @@ class AlertService:
             self._put(record)
         return record
 
-    async def _transition(self, alert_id: str, to: WorkflowState, *, by: str, reason: Reason | None = None,
+    async def _transition(self, alert_id: str, to: AlertState, *, by: str, reason: Reason | None = None,
                           task_id: str | None = None, reopen: bool = False) -> AlertRecord:
         record = self._require(alert_id)
         if record.state == to and (task_id is None or task_id == record.task_id):
             return record   # already there: a second click, or the other console was quicker
-        if not (reopen and record.closed) and to not in TRANSITIONS[record.state]:
+        if not (reopen and record.closed) and to not in ALERT_TRANSITIONS[record.state]:
             raise refused_transition(alert_id, record.state, to)
         # Strictly newer than what we last saw, so this console's act wins over the state it answers.
         ts = max(self._clock(), record.state_ts + 0.001)
@@ -242,25 +321,25 @@ class AlertService:
         return record
 
     async def acknowledge(self, alert_id: str, *, by: str) -> AlertRecord:
-        return await self._transition(alert_id, "acknowledged", by=by)
+        return await self._transition(alert_id, AlertState.ACKNOWLEDGED, by=by)
 
     async def mark_dispatched(self, alert_id: str, task_id: str, *, by: str) -> AlertRecord:
-        return await self._transition(alert_id, "dispatched", by=by, task_id=task_id)
+        return await self._transition(alert_id, AlertState.DISPATCHED, by=by, task_id=task_id)
 
     async def mark_on_scene(self, alert_id: str, *, by: str) -> AlertRecord:
-        return await self._transition(alert_id, "on_scene", by=by)
+        return await self._transition(alert_id, AlertState.ON_SCENE, by=by)
 
     async def resolve(self, alert_id: str, *, by: str) -> AlertRecord:
-        return await self._transition(alert_id, "resolved", by=by)
+        return await self._transition(alert_id, AlertState.RESOLVED, by=by)
 
     async def dismiss(self, alert_id: str, reason: Reason, *, by: str) -> AlertRecord:
-        return await self._transition(alert_id, "dismissed", by=by, reason=reason)
+        return await self._transition(alert_id, AlertState.DISMISSED, by=by, reason=reason)
 
     async def reopen(self, alert_id: str, *, by: str) -> AlertRecord:
         """A closed alert back to acknowledged (someone is on it again)."""
         if not self._require(alert_id).closed:
-            raise WorkflowRefused(Reason(f"告警 {alert_id} 未关闭，无需重开", f"alert {alert_id} is not closed"))
-        return await self._transition(alert_id, "acknowledged", by=by, reopen=True)
+            raise WorkflowRefused(Reason.of("alert.not_closed", alert_id=alert_id))
+        return await self._transition(alert_id, AlertState.ACKNOWLEDGED, by=by, reopen=True)
 
     async def assign(self, alert_id: str, operator: str | None, *, by: str) -> AlertRecord:
         record = self._require(alert_id)
@@ -315,7 +394,8 @@ class AlertService:
             return  # a retained state cleared by an administrator
         body, problem = json_object(raw)
         alert_id = topic.rsplit("/", 1)[-1]
-        state = parse_state(alert_id, body) if body is not None else Reason("不是 JSON 对象", problem or "not JSON")
+        state = parse_state(alert_id, body) if body is not None else Reason.of("message.not_json",
+                                                                                problem=problem or "?")
         if isinstance(state, Reason):
             self._quarantined(Quarantined(topic, state, raw[:65536], len(raw), self._clock(), alert_id))
             return
@@ -352,63 +432,77 @@ class AlertService:
         return any(rule.matches(alert.category, alert.level, district) for rule in self.site.automation)
 
     def _maybe_automate(self, record: AlertRecord) -> None:
-        if (record.state != "new" or record.source_cleared or self.dispatch is None
+        if (record.state != AlertState.NEW or record.source_cleared or self.dispatch is None
                 or not self._automation_rule_matches(record)):
             return
         self.store.action(record.id, "automation", by=AUTOMATION_BY, result="matched", ts=self._clock())
-        self._spawn(self._dispatch(record.id, by=AUTOMATION_BY))
+        self._after_commit(lambda: self._spawn(self._dispatch(record.id, by=AUTOMATION_BY, choice=None)))
 
     def _on_request(self, message: MqttMessage) -> None:
-        """Handler of `{root}/console/v1/requests/dispatch`: `{"alert_id", "requested_by"}`."""
+        """Handler of `{root}/console/v1/requests/dispatch`: `{"alert_id", "requested_by"}`, optionally
+        `"dock_id"` (that dock flies or the request is refused, never another)."""
         topic, raw = str(message.topic), payload_bytes(message) or b""
         body, problem = json_object(raw)
         alert_id = body.get("alert_id") if body else None
         requested_by = body.get("requested_by") if body else None
+        dock_id = body.get("dock_id") if body else None
+        reason = None
         if not isinstance(alert_id, str) or not alert_id or not isinstance(requested_by, str):
-            reason = Reason("派出请求需要 alert_id 和 requested_by 文本", problem or
-                            "a dispatch request needs alert_id and requested_by as text")
+            reason = (Reason.of("message.not_json", problem=problem) if problem is not None
+                      else Reason.of("request.bad"))
+        elif dock_id is not None and (not isinstance(dock_id, str) or not dock_id):
+            reason = Reason.of("request.bad_dock", value=repr(dock_id)[:40])
+        if reason is not None:
             self._quarantined(Quarantined(topic, reason, raw[:65536], len(raw), self._clock()))
             return
-        self.store.action(alert_id, "dispatch_request", by=requested_by, result="received", ts=self._clock())
-        self._spawn(self._dispatch(alert_id, by=f"request:{requested_by}"))
+        assert isinstance(alert_id, str) and isinstance(requested_by, str)
+        self.store.action(alert_id, "dispatch_request", by=requested_by, result="received", ts=self._clock(),
+                          detail=f"dock {dock_id}" if dock_id else None)
+        self._after_commit(lambda: self._spawn(self._dispatch(alert_id, by=f"request:{requested_by}",
+                                                              choice=dock_id)))
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def dispatch_alert(self, alert_id: str, *, by: str) -> AlertRecord:
-        """The operator's one click: dispatch through the injected callable; WorkflowRefused says why not."""
-        record = self._require(alert_id)
-        if self.dispatch is None:
-            raise WorkflowRefused(Reason("本控制台未接入派出功能", "this console cannot dispatch"))
-        if record.state not in ("new", "acknowledged"):
-            raise refused_transition(alert_id, record.state, "dispatched")
-        if alert_id in self._dispatching:
-            raise WorkflowRefused(Reason(f"告警 {alert_id} 正在派出", f"alert {alert_id} is being dispatched"))
+    async def dispatch_alert(self, alert_id: str, *, by: str, choice: DispatchPlan | str | None = None
+                             ) -> AlertRecord:
+        """Dispatches the alert: `choice` is the plan the operator confirmed, the dock an integrator
+        named, or None for the best dock now. That dock flies or WorkflowRefused says why, never another."""
+        try:
+            record = self._require(alert_id)
+            if self.dispatch is None:
+                raise WorkflowRefused(Reason.of("alert.no_dispatch"))
+            if record.state not in DISPATCHABLE_ALERT_STATES:
+                raise refused_transition(alert_id, record.state, AlertState.DISPATCHED)
+            if alert_id in self._dispatching:
+                raise WorkflowRefused(Reason.of("alert.dispatching", alert_id=alert_id))
+        except WorkflowRefused as exc:
+            self.store.action(alert_id, "dispatch", by=by, result="refused", ts=self._clock(), detail=exc.reason.en)
+            raise
         self._dispatching.add(alert_id)
         try:
-            task_id = await self.dispatch(record, by)
+            task_id = await self.dispatch(record, by, choice)
         except Exception as exc:  # noqa: BLE001 - every refusal is shown as it comes from the fleet layer
             reason = getattr(exc, "reason", None)
-            reason = reason if isinstance(reason, Reason) else Reason(f"派出失败：{exc}", f"dispatch failed: {exc}")
+            if not isinstance(reason, Reason):
+                log.error("dispatch of %s failed: %r", alert_id, exc)
+                reason = Reason.of("alert.dispatch_failed", error=str(exc) or type(exc).__name__)
             self.store.action(alert_id, "dispatch", by=by, result="refused", ts=self._clock(), detail=reason.en)
-            current = self._records.get(alert_id, record)
-            self._emit(AlertUpdated(current, "dispatch_refused", reason))
+            self._emit(AlertUpdated(self._records.get(alert_id, record), "dispatch_refused", reason))
             raise WorkflowRefused(reason) from exc
         finally:
             self._dispatching.discard(alert_id)
         self.store.action(alert_id, "dispatch", by=by, result="ok", ts=self._clock(), detail=task_id)
         return await self.mark_dispatched(alert_id, task_id, by=by)
 
-    async def _dispatch(self, alert_id: str, *, by: str) -> None:
-        """Automatic or requested dispatch: like the operator's click, but a refusal only leaves a trace."""
+    async def _dispatch(self, alert_id: str, *, by: str, choice: str | None) -> None:
+        """Automatic or requested dispatch: like the operator's click; a refusal is journaled by `dispatch_alert`."""
         try:
-            await self.dispatch_alert(alert_id, by=by)
+            await self.dispatch_alert(alert_id, by=by, choice=choice)
         except WorkflowRefused as exc:
             log.info("no automatic dispatch for %s (%s): %s", alert_id, by, exc.reason.en)
-            self.store.action(alert_id, "dispatch", by=by, result="not dispatched", ts=self._clock(),
-                              detail=exc.reason.en)
 
     # ---------------------------------------------------------------- background
 

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from console.core.alert_contract import Alert, Quarantined
 from drones.journal import open_wal
-from drones.model import Reason
+from vocab import CLOSED_ALERT_STATES, AlertState, Reason
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-WorkflowState = Literal["new", "acknowledged", "dispatched", "on_scene", "resolved", "dismissed"]
-WORKFLOW_STATES: tuple[str, ...] = get_args(WorkflowState)
-CLOSED_STATES = frozenset({"resolved", "dismissed"})
+SCHEMA_VERSION = 2   # 2: reasons are vocab.Reason JSON (quarantine.reason_json replaces reason_zh)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,7 +45,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     dispatched_ts REAL,
     on_scene_ts REAL,
     closed_ts REAL,
-    reason_json TEXT,                            -- {"zh", "en"}: why dismissed
+    reason_json TEXT,                            -- vocab.Reason as JSON: why dismissed
     published INTEGER NOT NULL DEFAULT 1         -- 0: the state still has to go out retained
 );
 CREATE INDEX IF NOT EXISTS alerts_received ON alerts (received_ts);
@@ -85,21 +83,23 @@ CREATE TABLE IF NOT EXISTS remote_states (       -- other consoles' states of al
     alert_id TEXT PRIMARY KEY,
     payload_json TEXT NOT NULL
 );
+"""
+_QUARANTINE = """
 CREATE TABLE IF NOT EXISTS quarantine (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     received_ts REAL NOT NULL,
     topic TEXT NOT NULL,
     size INTEGER NOT NULL,
     raw BLOB NOT NULL,
-    reason_zh TEXT NOT NULL,
-    reason_en TEXT NOT NULL,
+    reason_json TEXT NOT NULL,                   -- vocab.Reason as JSON
+    reason_en TEXT NOT NULL,                     -- its English text, for someone reading the file
     alert_id TEXT
 );
 """
 
 
 def alerts_path(journal_file: Path) -> Path:
-    """The alert journal next to the task journal (`console.core.task_service.journal_path()`)."""
+    """The alert journal next to the task journal (`Workstation.journal_file`)."""
     return journal_file.with_name("alerts.sqlite")
 
 
@@ -116,7 +116,7 @@ class AlertRecord:
 
     alert: Alert
     received_ts: float
-    state: WorkflowState = "new"
+    state: AlertState = AlertState.NEW
     state_ts: float = 0.0
     state_by: str | None = None
     state_console: str | None = None
@@ -144,7 +144,7 @@ class AlertRecord:
 
     @property
     def closed(self) -> bool:
-        return self.state in CLOSED_STATES
+        return self.state in CLOSED_ALERT_STATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +154,35 @@ class QuarantineRecord:
 
 
 def _reason_json(reason: Reason | None) -> str | None:
-    return json.dumps({"zh": reason.zh, "en": reason.en}, ensure_ascii=False) if reason else None
+    return json.dumps(reason.to_json(), ensure_ascii=False) if reason else None
 
 
 def _reason(text: str | None) -> Reason | None:
+    """A reason column read back ({"zh", "en"} from schema 1 comes back as the English words)."""
     if not text:
         return None
     data = json.loads(text)
-    return Reason(data["zh"], data["en"])
+    if "code" in data:
+        return Reason.from_json(data)
+    return Reason.said(str(data.get("en") or data.get("zh") or ""))
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Schema 1 kept quarantine reasons as reason_zh/reason_en text: they become said-reasons in reason_json."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(quarantine)")}
+    if "reason_zh" not in columns:
+        return
+    with db:
+        db.execute("BEGIN")
+        db.execute("ALTER TABLE quarantine RENAME TO quarantine_v1")
+        db.execute(_QUARANTINE)
+        for row in db.execute("SELECT id, received_ts, topic, size, raw, reason_en, alert_id FROM quarantine_v1"):
+            reason = Reason.said(row[5])
+            db.execute("INSERT INTO quarantine (id, received_ts, topic, size, raw, reason_json, reason_en, alert_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row[:5], _reason_json(reason), row[5], row[6]))
+        db.execute("DROP TABLE quarantine_v1")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+    log.info("alert journal migrated to schema %d", SCHEMA_VERSION)
 
 
 class AlertStore:
@@ -170,15 +191,16 @@ class AlertStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._db = open_wal(path, _SCHEMA, SCHEMA_VERSION)
+        self._db = open_wal(path, _SCHEMA + _QUARANTINE, SCHEMA_VERSION)
+        _migrate(self._db)
         self._in_batch = False
 
     @contextmanager
     def batch(self) -> Iterator[None]:
         """One transaction for a batch of incoming messages: a commit per batch instead of per alert.
 
-        Workflow changes made meanwhile (`transition`, `assign`) still commit at once, taking the
-        batch's earlier writes with them: committing early is always safe, late never.
+        Everything written inside commits together or not at all: the caller announces the batch only
+        after the commit (`AlertService.batch`), so nothing in it may commit early.
         """
         if self._in_batch:
             yield
@@ -187,16 +209,18 @@ class AlertStore:
         self._in_batch = True
         try:
             yield
+            self._db.execute("COMMIT")
         except BaseException:
-            self._in_batch = False
-            self._db.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk); otherwise roll back here.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
-        self._in_batch = False
-        self._db.execute("COMMIT")
+        finally:
+            self._in_batch = False
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """Several statements that must land together, committed before returning."""
+        """Several statements that must land together: committed before returning, or inside a batch, with it."""
         if not self._in_batch:
             with self._db:
                 self._db.execute("BEGIN")
@@ -206,12 +230,11 @@ class AlertStore:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK TO change")
-            self._db.execute("RELEASE change")
+            if self._db.in_transaction:   # not when SQLite rolled the whole batch back itself (a full disk)
+                self._db.execute("ROLLBACK TO change")
+                self._db.execute("RELEASE change")
             raise
         self._db.execute("RELEASE change")
-        self._db.execute("COMMIT")  # the batch so far, with this change: the caller shows it as done
-        self._db.execute("BEGIN")
 
     def close(self) -> None:
         self._db.close()
@@ -279,7 +302,7 @@ class AlertStore:
 
     def action(self, alert_id: str | None, action: str, *, by: str, result: str, ts: float,
                detail: str | None = None) -> None:
-        """Records a dispatch request, an automation decision or its outcome (DESIGN.md section 6)."""
+        """Records a dispatch request, an automation decision or its outcome (docs/architecture.md, "Safety rules")."""
         self._db.execute("INSERT INTO actions (ts, alert_id, action, by, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
                          (ts, alert_id, action, by, result, detail))
 
@@ -309,17 +332,18 @@ class AlertStore:
 
     def add_quarantine(self, item: Quarantined) -> int:
         cur = self._db.execute(
-            "INSERT INTO quarantine (received_ts, topic, size, raw, reason_zh, reason_en, alert_id) "
+            "INSERT INTO quarantine (received_ts, topic, size, raw, reason_json, reason_en, alert_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (item.received_ts, item.topic, item.size, item.raw, item.reason.zh, item.reason.en, item.alert_id))
+            (item.received_ts, item.topic, item.size, item.raw, _reason_json(item.reason), item.reason.en,
+             item.alert_id))
         return int(cur.lastrowid or 0)
 
     def quarantine(self, limit: int = 1000) -> list[QuarantineRecord]:
         """The newest `limit` quarantined payloads, oldest first."""
-        rows = self._db.execute("SELECT * FROM (SELECT id, received_ts, topic, size, raw, reason_zh, reason_en, "
-                                "alert_id FROM quarantine ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)).fetchall()
-        return [QuarantineRecord(r[0], Quarantined(r[2], Reason(r[5], r[6]), bytes(r[4]), r[3], r[1], r[7]))
-                for r in rows]
+        rows = self._db.execute("SELECT * FROM (SELECT id, received_ts, topic, size, raw, reason_json, alert_id "
+                                "FROM quarantine ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)).fetchall()
+        return [QuarantineRecord(r[0], Quarantined(r[2], _reason(r[5]) or Reason.said(""), bytes(r[4]), r[3], r[1],
+                                                   r[6])) for r in rows]
 
     # ---------------------------------------------------------------- reading back
 
@@ -359,6 +383,7 @@ class AlertStore:
     def _record(row: tuple[Any, ...], notes: tuple[Note, ...]) -> AlertRecord:
         (alert_id, alert_json, received, state, state_ts, state_by, state_console, task_id, assigned, incident,
          locked, cleared, acked, dispatched, on_scene, closed, reason_json, published) = row
-        return AlertRecord(Alert.from_json(json.loads(alert_json)), received, state, state_ts, state_by, state_console,
+        return AlertRecord(Alert.from_json(json.loads(alert_json)), received, AlertState(state), state_ts, state_by,
+                           state_console,
                            task_id, assigned, incident, bool(locked), cleared, acked, dispatched, on_scene, closed,
                            _reason(reason_json), bool(published), notes)

@@ -1,4 +1,4 @@
-"""The core thread: one asyncio event loop in a thread of its own (DESIGN.md section 3).
+"""The core thread: one asyncio event loop in a thread of its own (docs/architecture.md, "Threads").
 
 MQTT, the fleet link and task state machines live on this loop so that a busy GUI never
 stalls a keepalive or a heartbeat. The GUI hands work over with `submit()`; results and
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Worker threads for blocking library calls (MAVSDK's asyncio wrappers use the default
-#: executor; 6 workers make 56 unacknowledged commands take 20 s, STACK.md).
+#: executor; 6 workers make 56 unacknowledged commands take 20 s, docs/architecture.md, "Threads").
 EXECUTOR_WORKERS = 64
 #: How long orderly shutdown may take before the loop is abandoned (the window must be gone in 3 s).
 SHUTDOWN_TIMEOUT_S = 2.0

@@ -10,11 +10,12 @@ import asyncio
 import logging
 import time
 
-from console.core.fleet_status import Status, dock_readiness
+from console.core.fleet_status import dock_readiness
 from console.core.task_service import TaskService
 from drones.geo import destination
 from drones.model import CommandRefused, DispatchRefused
 from drones.site import Dock
+from vocab import DockStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,13 @@ async def launch_demo_flights(tasks: TaskService, count: int, *, by: str) -> lis
                 continue
             ready = dock_readiness(tasks.docks.state(dock.id), tasks.fleet.snapshot(dock.sysid), task_open=False,
                                    limits=tasks.limits)
-            if ready.status != Status.READY:
+            if ready.status != DockStatus.READY:
                 continue
             tried.add(dock.id)
             bearing = (i * 137.5) % 360.0  # golden-angle spread: neighbouring docks fly different ways
             lat, lon = destination(dock.lat, dock.lon, bearing, DEMO_DISTANCE_M)
             try:
-                task = await tasks.dispatch(dock, lat, lon, "default", by=by)
+                task = await tasks.dispatch(dock, tasks.plan_to(dock, lat, lon, "default"), by=by)
             except (DispatchRefused, CommandRefused) as exc:
                 log.info("demo flight from %s not started: %s", dock.id, exc.reason.en)
                 continue

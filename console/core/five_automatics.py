@@ -1,4 +1,4 @@
-"""The "five automatics" of emergency command, for one alert (DESIGN.md section 1, issue 6):
+"""The "five automatics" of emergency command, for one alert (docs/architecture.md, "What it is"):
 
 1. response level, with the rules that set it (alert level, category, place);
 2. affected area (a radius per category);
@@ -14,7 +14,9 @@ frozen values; any thread (the console calls it on the core loop).
 from __future__ import annotations
 
 import math
+import time
 import tomllib
+import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +29,11 @@ from console.resources import resource_path
 from drones.basemap import Basemap
 from drones.cameras import CameraRegistry
 from drones.geo import LocalProjection, distance_m
-from drones.model import DockState, DroneState, Reason
+from drones.model import LINK_LOSS_NONE, DockState, DroneState, link_loss_action
+from vocab import AlertState, Reason
 from drones.nofly import NoFlyZone
 from drones.patterns import PatternBook
+from drones.planning import FlightPlan
 from drones.safety import DockOption, Limits, rank_docks, readiness_refusal
 from drones.site import Dock, Site
 
@@ -112,7 +116,7 @@ def alert_rules_from_dict(data: Mapping[str, Any], *, path: Path | str = "<alert
         if at_most is not None and (not isinstance(at_most, int) or not 1 <= at_most <= 4):
             raise fail(f"{key}.at_most", f"must be a level 1..4, got {at_most!r}")
         near = raw.get("near_nofly_m")
-        rules.append(ResponseRule(str(raw.get("id", key)), Reason(raw["zh"], raw["en"]),
+        rules.append(ResponseRule(str(raw.get("id", key)), Reason.data(zh=raw["zh"], en=raw["en"]),
                                   frozenset(raw.get("categories", ())), frozenset(raw.get("districts", ())),
                                   positive(near, f"{key}.near_nofly_m") if near is not None else None,
                                   raise_by, at_most))
@@ -133,8 +137,11 @@ class ResponseLevel:
     @property
     def rule(self) -> Reason:
         if not self.rules:
-            return Reason(f"按告警等级 {self.alert_level} 级", f"the alert's own level {self.alert_level}")
-        return Reason("；".join(r.zh for r in self.rules), "; ".join(r.en for r in self.rules))
+            return Reason.of("response.own_level", level=self.alert_level)
+        joined = self.rules[0]
+        for r in self.rules[1:]:
+            joined = Reason.of("list.pair", first=joined, second=r)
+        return joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +166,7 @@ class NearbyAlert:
     alert_id: str
     category: str
     level: int
-    state: str
+    state: AlertState
     distance_m: float
 
 
@@ -170,27 +177,49 @@ class NearbyResources:
 
 
 @dataclass(frozen=True, slots=True)
+class DispatchPlan:
+    """One dispatch as the operator confirms it and the drone flies it, made once on the core loop.
+
+    The confirmation shows this dock, route, ETA and pattern; the dispatch request carries the
+    object back, and the launch re-checks this dock's preflight on fresh states and flies this
+    flight plan, or refuses with the reason. Nothing re-plans in between or picks another dock.
+    """
+
+    plan_id: str
+    alert_id: str
+    dock: Dock
+    flight: FlightPlan
+    eta_s: float               # launch preparation plus flight to the scene
+    made_at: float             # epoch seconds
+
+    @property
+    def route(self) -> tuple[tuple[float, float], ...]:
+        return self.flight.route
+
+
+@dataclass(frozen=True, slots=True)
 class DispatchProposal:
-    """The best dock and what a confirmation shows; `refused` when no dock can go, and
+    """The best dock's plan and what a confirmation shows; `refused` when no dock can go, and
     `automatic_refused` when an operator must decide even where a site policy would dispatch."""
 
-    option: DockOption | None
+    plan: DispatchPlan | None
     pattern: Reason | None
     checks_passed: tuple[Reason, ...]
     refused: Reason | None = None
     automatic_refused: Reason | None = None
+    warnings: tuple[Reason, ...] = ()     # what the operator should know before confirming
 
     @property
     def dock(self) -> Dock | None:
-        return self.option.dock if self.option else None
+        return self.plan.dock if self.plan else None
 
     @property
     def eta_s(self) -> float | None:
-        return self.option.eta_s if self.option else None
+        return self.plan.eta_s if self.plan else None
 
     @property
     def route(self) -> tuple[tuple[float, float], ...]:
-        return self.option.plan.route if self.option and self.option.plan else ()
+        return self.plan.route if self.plan else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +299,8 @@ class Automatics:
         """2. The affected area: a circle of the category's radius."""
         radius = self.rules.radius_for(alert.category)
         configured = alert.category in self.rules.radius_m
-        rule = (Reason(f"{alert.category_name.zh}：半径 {radius:g} m", f"{alert.category_name.en}: radius {radius:g} m")
-                if configured else Reason(f"默认半径 {radius:g} m", f"default radius {radius:g} m"))
+        rule = (Reason.of("area.category", category=alert.category_name, radius_m=radius) if configured
+                else Reason.of("area.default", radius_m=radius))
         return AffectedArea(alert.lat, alert.lon, radius, rule)
 
     def reachable_docks(self, alert: Alert, drone_states: Mapping[int, DroneState],
@@ -279,6 +308,12 @@ class Automatics:
         """3. Every dock by time on scene; excluded ones last, with their reasons."""
         return rank_docks((alert.lat, alert.lon), self.patterns.for_category(alert.category), self.site.docks,
                           drone_states, dock_states, self.zones, self.site, frozenset(busy_sysids), limits=self.limits)
+
+    def option_for(self, alert: Alert, dock: Dock, drone_states: Mapping[int, DroneState],
+                   dock_states: Mapping[str, DockState], busy_sysids: Collection[int] = ()) -> DockOption:
+        """One named dock for the alert: its plan, or why it cannot go (an integrator's or a confirmed choice)."""
+        return rank_docks((alert.lat, alert.lon), self.patterns.for_category(alert.category), (dock,), drone_states,
+                          dock_states, self.zones, self.site, frozenset(busy_sysids), limits=self.limits)[0]
 
     def nearby(self, alert: Alert, others: Iterable[AlertRecord] = ()) -> NearbyResources:
         """4. The nearest cameras (for the video wall) and the other alerts within NEARBY_ALERTS_M."""
@@ -298,49 +333,62 @@ class Automatics:
         near.sort(key=lambda a: a.distance_m)
         return NearbyResources(tuple(cameras), tuple(near[:MAX_NEARBY_ALERTS]))
 
-    def proposal(self, options: list[DockOption], drone_states: Mapping[int, DroneState],
+    def proposal(self, alert_id: str, options: list[DockOption], drone_states: Mapping[int, DroneState],
                  dock_states: Mapping[str, DockState], busy_sysids: Collection[int] = ()) -> DispatchProposal:
         """5. The best available dock and the checks it passed; why not, when none can go."""
         available = [o for o in options if o.available]
         if not available:
-            why = options[0].excluded if options else Reason("站点没有机场", "the site has no docks")
-            return DispatchProposal(None, None, (), Reason(f"没有可派出的机场（最近的：{why.zh}）",
-                                                           f"no dock can go (nearest: {why.en})"))
+            why = options[0].excluded if options else Reason.of("proposal.no_docks")
+            return DispatchProposal(None, None, (), Reason.of("proposal.none", why=why))
         best = available[0]
-        assert best.plan is not None
-        plan, dock = best.plan, best.dock
+        drone = drone_states.get(best.dock.sysid)
+        warnings = (Reason.of("preflight.link_loss_none"),) if drone is not None and \
+            drone.link_loss_action == LINK_LOSS_NONE else ()
+        return DispatchProposal(self.dispatch_plan(alert_id, best), best.plan.pattern.describe() if best.plan else None,
+                                self.checks_passed(best, drone_states, dock_states), None,
+                                self.automatic_refusal(best.dock, drone_states, dock_states, busy_sysids), warnings)
+
+    def dispatch_plan(self, alert_id: str, option: DockOption) -> DispatchPlan:
+        """The plan object of an available dock: what the confirmation shows and the launch flies."""
+        assert option.plan is not None and option.eta_s is not None
+        return DispatchPlan(uuid.uuid4().hex[:12], alert_id, option.dock, option.plan, option.eta_s, time.time())
+
+    def checks_passed(self, option: DockOption, drone_states: Mapping[int, DroneState],
+                      dock_states: Mapping[str, DockState]) -> tuple[Reason, ...]:
+        """What the confirmation lists as checked for this dock (the values of this moment)."""
+        assert option.plan is not None
+        plan, dock = option.plan, option.dock
         drone, state = drone_states.get(dock.sysid), dock_states.get(dock.id)
-        checks = [Reason("机场在线，舱盖正常", "dock online, cover working"),
-                  Reason("无人机链路正常，自检通过", "drone link up, health checks pass")]
+        checks = [Reason.of("check.dock_ok"), Reason.of("check.drone_ok")]
         if state is not None and state.wind_speed_m_s is not None:
-            checks.append(Reason(f"风速 {state.wind_speed_m_s:.1f} m/s ≤ {self.limits.max_wind_m_s:g} m/s",
-                                 f"wind {state.wind_speed_m_s:.1f} m/s ≤ {self.limits.max_wind_m_s:g} m/s"))
+            checks.append(Reason.of("check.wind", wind_m_s=state.wind_speed_m_s, limit_m_s=self.limits.max_wind_m_s))
         if state is not None and state.rainfall is not None:
-            checks.append(Reason(f"降雨等级 {state.rainfall} ≤ {self.limits.max_rain_level}",
-                                 f"rainfall {state.rainfall} ≤ {self.limits.max_rain_level}"))
+            checks.append(Reason.of("check.rain", rain=state.rainfall, limit=self.limits.max_rain_level))
         if drone is not None and drone.battery_pct is not None:
-            checks.append(Reason(f"电量 {drone.battery_pct:.0f}% ≥ 往返 {plan.energy_pct:.0f}% + 保留 {plan.reserve_pct:g}%",
-                                 f"battery {drone.battery_pct:.0f}% ≥ round trip {plan.energy_pct:.0f}% + "
-                                 f"{plan.reserve_pct:g}% reserve"))
-        checks.append(Reason(f"最高高度 {plan.max_alt_rel_m:g} m ≤ 限高 {plan.ceiling_m:g} m",
-                             f"highest point {plan.max_alt_rel_m:g} m ≤ ceiling {plan.ceiling_m:g} m"))
-        avoided = f"，绕开 {', '.join(plan.avoided_zones)}" if plan.avoided_zones else ""
-        avoided_en = f", around {', '.join(plan.avoided_zones)}" if plan.avoided_zones else ""
-        checks.append(Reason(f"航线不进入禁飞区{avoided}", f"route clear of no-fly zones{avoided_en}"))
+            checks.append(Reason.of("check.battery", pct=drone.battery_pct, energy_pct=plan.energy_pct,
+                                    reserve_pct=plan.reserve_pct))
+        checks.append(Reason.of("check.ceiling", top_m=plan.max_alt_rel_m, ceiling_m=plan.ceiling_m))
+        checks.append(Reason.of("check.route_around", zones=", ".join(plan.avoided_zones)) if plan.avoided_zones
+                      else Reason.of("check.route_clear"))
+        checks.append(Reason.of("check.link_loss",
+                                action=link_loss_action(drone.link_loss_action if drone is not None else None)))
+        return tuple(checks)
+
+    def automatic_refusal(self, dock: Dock, drone_states: Mapping[int, DroneState],
+                          dock_states: Mapping[str, DockState], busy_sysids: Collection[int] = ()) -> Reason | None:
+        """Why automation (not an operator) must not send this dock: it would leave its district short."""
         # Ready means able to launch at all (not: able to reach this alert), so range and route do not count.
         ready_here = sum(1 for d in self.site.docks if d.district == dock.district and readiness_refusal(
             drone_states.get(d.sysid), dock_states.get(d.id), self.limits, busy=d.sysid in busy_sysids) is None)
-        automatic_refused = None
-        if ready_here - 1 < self.site.min_ready_per_district:
-            automatic_refused = Reason(
-                f"{dock.district} 区仅剩 {ready_here} 个就绪机场，自动派出后少于 {self.site.min_ready_per_district} 个，需人工确认",
-                f"{dock.district} has {ready_here} ready docks; dispatching automatically would leave fewer than "
-                f"{self.site.min_ready_per_district}: an operator must confirm")
-        return DispatchProposal(best, plan.pattern.describe(), tuple(checks), None, automatic_refused)
+        if ready_here - 1 >= self.site.min_ready_per_district:
+            return None
+        return Reason.of("proposal.min_ready", district=Reason.of(f"district.{dock.district}"), ready=ready_here,
+                         min_ready=self.site.min_ready_per_district)
 
     def for_alert(self, alert: Alert, *, drone_states: Mapping[int, DroneState], dock_states: Mapping[str, DockState],
                   busy_sysids: Collection[int] = (), others: Iterable[AlertRecord] = ()) -> FiveAutomatics:
         """All five for one alert, from the states of the moment."""
         options = self.reachable_docks(alert, drone_states, dock_states, busy_sysids)
         return FiveAutomatics(alert.id, self.response_level(alert), self.affected_area(alert), tuple(options),
-                              self.nearby(alert, others), self.proposal(options, drone_states, dock_states, busy_sysids))
+                              self.nearby(alert, others),
+                              self.proposal(alert.id, options, drone_states, dock_states, busy_sysids))

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drones.model import CoverState, DockState, DroneState, LandedState, LinkState, Reason
+from drones.model import CoverState, DockState, DroneState, LandedState
+from vocab import DockStatus, LinkState, Reason
 from drones.patterns import Pattern
 from drones.planning import DEFAULT_CRUISE_ALT_AGL_M, WindEstimate, direct_energy_model
 from drones.safety import Limits
@@ -33,23 +34,11 @@ TRAIL_S = 300.0
 TRAIL_STEP_S = 2.0
 
 
-class Status:
-    """Dock states (the values of widgets.situation.DockStatus, kept as text so this module needs no Qt)."""
-
-    READY = "ready"
-    CHARGING = "charging"
-    IN_FLIGHT = "in_flight"
-    WEATHER_HOLD = "weather_hold"
-    OFFLINE = "offline"
-    FAULT = "fault"
-    UNKNOWN = "unknown"
-
-
 @dataclass(frozen=True, slots=True)
 class DockReadiness:
     """What one dock can do now and why (the reason is None when it is simply ready)."""
 
-    status: str
+    status: DockStatus
     reason: Reason | None = None
 
 
@@ -59,34 +48,31 @@ def dock_readiness(dock: DockState | None, drone: DroneState | None, *, task_ope
     airborne = drone is not None and drone.landed in (LandedState.IN_AIR, LandedState.TAKING_OFF,
                                                        LandedState.LANDING)
     if task_open or airborne:
-        return DockReadiness(Status.IN_FLIGHT)
+        return DockReadiness(DockStatus.IN_FLIGHT)
     if dock is None or dock.updated_at is None and not dock.online:
-        return DockReadiness(Status.UNKNOWN, Reason("机场尚未上报", "the dock has not reported yet"))
+        return DockReadiness(DockStatus.UNKNOWN, Reason.of("ready.dock_not_reported"))
     if not dock.online:
-        return DockReadiness(Status.OFFLINE, Reason("机场离线", "the dock is offline"))
+        return DockReadiness(DockStatus.OFFLINE, Reason.of("preflight.dock_offline"))
     if dock.cover == CoverState.FAULT:
-        return DockReadiness(Status.FAULT, Reason("舱盖故障", "cover fault"))
+        return DockReadiness(DockStatus.FAULT, Reason.of("ready.cover_fault"))
     if drone is None or drone.link == LinkState.NEVER:
-        return DockReadiness(Status.UNKNOWN, Reason("尚未与无人机建立链路", "no link to the drone yet"))
+        return DockReadiness(DockStatus.UNKNOWN, Reason.of("preflight.no_link"))
     if drone.link == LinkState.LOST:
-        return DockReadiness(Status.FAULT, Reason("无人机失联", "the drone's link is lost"))
+        return DockReadiness(DockStatus.FAULT, Reason.of("ready.link_lost"))
     if drone.healthy is False:
-        return DockReadiness(Status.FAULT, Reason("无人机自检未通过", "the drone's health checks fail"))
+        return DockReadiness(DockStatus.FAULT, Reason.of("preflight.unhealthy"))
     if drone.healthy is None or drone.landed == LandedState.UNKNOWN:
-        return DockReadiness(Status.UNKNOWN, Reason("无人机状态尚未上报",
-                                                    "the drone has not reported its state yet"))
+        return DockReadiness(DockStatus.UNKNOWN, Reason.of("ready.state_unknown"))
     if dock.wind_speed_m_s is not None and dock.wind_speed_m_s > limits.max_wind_m_s:
-        return DockReadiness(Status.WEATHER_HOLD, Reason(f"风速 {dock.wind_speed_m_s:.1f} m/s 超限",
-                                                         f"wind {dock.wind_speed_m_s:.1f} m/s beyond the limit"))
+        return DockReadiness(DockStatus.WEATHER_HOLD, Reason.of("ready.wind", wind_m_s=dock.wind_speed_m_s))
     if dock.rainfall is not None and dock.rainfall > limits.max_rain_level:
-        return DockReadiness(Status.WEATHER_HOLD, Reason("降雨超限", "rain beyond the limit"))
+        return DockReadiness(DockStatus.WEATHER_HOLD, Reason.of("ready.rain"))
     battery = drone.battery_pct
     if battery is None:
-        return DockReadiness(Status.UNKNOWN, Reason("电量未知", "battery not reported yet"))
+        return DockReadiness(DockStatus.UNKNOWN, Reason.of("ready.battery_unknown"))
     if battery < READY_BATTERY_PCT:
-        return DockReadiness(Status.CHARGING, Reason(f"电量 {battery:.0f}% 低于就绪线 {READY_BATTERY_PCT:.0f}%",
-                                                     f"battery {battery:.0f}% below {READY_BATTERY_PCT:.0f}% ready"))
-    return DockReadiness(Status.READY)
+        return DockReadiness(DockStatus.CHARGING, Reason.of("ready.battery_low", pct=battery, ready_pct=READY_BATTERY_PCT))
+    return DockReadiness(DockStatus.READY)
 
 
 def charge_trend_pct_min(t: np.ndarray, pct: np.ndarray) -> float | None:
@@ -136,13 +122,13 @@ class DistrictCount:
     total: int
 
 
-def district_counts(docks: Sequence[Dock], statuses: dict[str, str]) -> list[DistrictCount]:
+def district_counts(docks: Sequence[Dock], statuses: dict[str, DockStatus]) -> list[DistrictCount]:
     """Ready docks per district, in the site file's district order."""
     order: dict[str, list[int]] = {}
     for d in docks:
         counts = order.setdefault(d.district, [0, 0])
         counts[1] += 1
-        counts[0] += statuses.get(d.id) == Status.READY
+        counts[0] += statuses.get(d.id) == DockStatus.READY
     return [DistrictCount(k, ready, total) for k, (ready, total) in order.items()]
 
 

@@ -1,6 +1,8 @@
 """The health summary of a running console: what `--smoke` prints and IT staff read.
 
-Qt-free. Later capabilities add their own counters through `HealthModel.set()`/`add()`.
+Qt-free. Every problem names its cause in plain words (which port, which dock, which task, why):
+IT staff act on this line without opening a log. Later capabilities add their own counters
+through `HealthModel.set()`/`add()`.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from console.core.events import BrokerStateChanged, Event, FleetLinksChanged
@@ -44,6 +47,8 @@ class HealthModel:
             "alerts_quarantined": 0,
         }
         self._tasks: Counter[str] = Counter()
+        self._failures: list[str] = []   # "task T from dock D failed: why", in the order they happened
+        self._providers: list[Callable[[], dict[str, Any]]] = []
 
     def on_event(self, event: Event) -> None:
         """Bus listener (core thread)."""
@@ -64,11 +69,23 @@ class HealthModel:
         with self._lock:
             self._tasks = Counter(counts)
 
+    def add_provider(self, provider: Callable[[], dict[str, Any]]) -> None:
+        """Figures read fresh at every snapshot (any thread), e.g. which drones have never linked."""
+        self._providers.append(provider)
+
+    def task_failed(self, task_id: str, dock_id: str, why: str) -> None:
+        """A flight task failed while this console ran: unhealthy until the console restarts."""
+        with self._lock:
+            self._failures.append(f"task {task_id} from dock {dock_id} failed: {why}")
+
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy of every figure, with the problems that make the console unhealthy."""
         with self._lock:
             snap = dict(self._values)
             snap["tasks_by_state"] = dict(self._tasks)
+            snap["tasks_failed"] = list(self._failures)
+        for provider in self._providers:
+            snap.update(provider())
         snap["errors_logged"] = self._errors.count if self._errors else 0
         if self._errors and self._errors.last:
             snap["last_error"] = self._errors.last
@@ -77,15 +94,34 @@ class HealthModel:
         return snap
 
 
+#: Docks named one by one in a problem line, before "and N more".
+NAMED = 8
+
+
+def _named(items: list[str]) -> str:
+    return ", ".join(items[:NAMED]) + (f" and {len(items) - NAMED} more" if len(items) > NAMED else "")
+
+
 def problems(snap: dict[str, Any]) -> list[str]:
     """Plain-language reasons why a snapshot is not healthy (empty when it is)."""
     out: list[str] = []
     if not snap.get("broker_connected"):
         reason = snap.get("broker_reason") or "not connected"
         out.append(f"MQTT broker {snap.get('broker_url') or '(none)'}: {reason}")
+    if snap.get("demo_site_exit") is not None:
+        out.append(f"the demo site's simulator stopped (exit code {snap['demo_site_exit']}): its drones, docks "
+                   "and cameras are gone")
+    for dock_id, url, result in snap.get("mavlink_open_failures", []):
+        out.append(f"MAVLink {url} for dock {dock_id} could not be opened ({result}): is another program using it?")
+    never, lost = snap.get("drones_never_linked", []), snap.get("drones_link_lost", [])
+    if never:
+        out.append(f"{len(never)} of {snap.get('drones_total', 0)} drones never linked: {_named(never)}")
+    if lost:
+        out.append(f"{len(lost)} drones lost their link: {_named(lost)}")
     total, connected = snap.get("drones_total", 0), snap.get("drones_connected", 0)
-    if connected < total:
+    if connected < total and not never and not lost:
         out.append(f"{total - connected} of {total} drones have no MAVLink link")
+    out.extend(snap.get("tasks_failed", []))
     docks_total, docks_online = snap.get("docks_total", 0), snap.get("docks_online", 0)
     if docks_online < docks_total:
         out.append(f"{docks_total - docks_online} of {docks_total} docks offline")

@@ -3,7 +3,7 @@
 Runs on the core loop. Other core services register topic handlers with `subscribe()`; the
 link (re)subscribes on every connection, so a broker restart is invisible to them except
 for the gap. Presence is announced retained on `{root}/console/v1/consoles/{console_id}`
-with a last will that marks the console offline if it vanishes (DESIGN.md section 4.2).
+with a last will that marks the console offline if it vanishes (docs/architecture.md, "Console-to-console topics").
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import ssl
 import time
 from contextlib import AbstractContextManager, ExitStack
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiomqtt
@@ -33,7 +33,10 @@ PRESENCE_TIMEOUT_S = 0.5   # the offline presence at close; the last will covers
 #: Messages handled together, inside one batch scope (one journal commit), before they are acknowledged.
 MAX_BATCH = 500
 
-Handler = Callable[[aiomqtt.Message], Awaitable[None] | None]
+#: A message handler: a plain function (never a coroutine), so a whole batch is handled without yielding
+#: to the loop and no other coroutine sees half of it. It raises only when it could not keep the message
+#: (the journal failed): the batch is then not acknowledged and the broker delivers it again.
+Handler = Callable[[aiomqtt.Message], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +166,7 @@ class MqttLink:
                 for scope in self._batch_scopes:
                     scopes.enter_context(scope())
                 for message in batch:
-                    await self._dispatch(message)
+                    self._dispatch(message)
         except Exception as exc:  # noqa: BLE001 - e.g. the journal's disk is full
             # Nothing of the batch is acknowledged: reconnecting makes the broker deliver it again.
             log.exception("%d incoming messages could not be kept; reconnecting so they come again", len(batch))
@@ -173,14 +176,15 @@ class MqttLink:
                 # aiomqtt 2.5 has no public manual acknowledgement; paho's is reached through its client.
                 client._client.ack(message.mid, message.qos)  # noqa: SLF001
 
-    async def _dispatch(self, message: aiomqtt.Message) -> None:
+    def _dispatch(self, message: aiomqtt.Message) -> None:
         for sub in self._subs:
             if message.topic.matches(sub.topic_filter):
                 try:
-                    result = sub.handler(message)
-                    if asyncio.iscoroutine(result):
-                        await result
-                except Exception:  # noqa: BLE001 - one bad handler must not drop the connection
+                    sub.handler(message)
+                except Exception:
+                    if message.qos > 0:
+                        raise   # not kept: the batch must not be acknowledged (the broker redelivers it)
+                    # A QoS 0 message (dock telemetry) is never delivered again; the next one replaces it.
                     log.exception("handler for %s failed on %s", sub.topic_filter, message.topic)
 
     def _make_client(self) -> aiomqtt.Client:

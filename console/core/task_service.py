@@ -7,37 +7,34 @@ dock, then hand it to the task manager with the safety checks of the moment it s
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from platformdirs import user_data_dir
-
-from drones.authority import CommandAuthority
+from drones.authority import RELEASE_COMMAND, TAKE_COMMAND, CommandAuthority
 from drones.dock_client import DockClient
 from drones.drone_control import MavsdkDroneControl
 from drones.fleet import Fleet
 from drones.journal import Journal
-from drones.model import Reason, TaskState
+from drones.model import CommandRefused
 from drones.mqtt_port import MqttPort
 from drones.nofly import NoFlyZone, load_nofly
 from drones.patterns import PatternBook, load_patterns
-from drones.planning import WindEstimate, plan_flight
+from drones.planning import FlightPlan, WindEstimate, plan_flight
 from drones.safety import Limits, en_route_refusal, preflight
 from drones.site import Dock, Site
 from drones.task_manager import TaskManager
 from drones.tasks import FlightTask, TaskDeps, TaskPlan, TaskStateChanged
+from vocab import Reason, TaskState
 
 log = logging.getLogger(__name__)
 
-
-def journal_path() -> Path:
-    """Where the journal lives; QD_CONSOLE_DATA_DIR overrides (tests, several consoles on one machine)."""
-    base = os.environ.get("QD_CONSOLE_DATA_DIR") or user_data_dir("qd-console", appauthor=False)
-    return Path(base) / "journal.sqlite"
+#: Who releases a dock's authority when its task ends (the journal's "by").
+TASK_END_BY = "task end"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +56,20 @@ class TaskService:
     """Owns the journal, authority and task manager of one console."""
 
     def __init__(self, site: Site, mqtt: MqttPort, fleet: Fleet, docks: DockClient, *, console_id: str,
-                 on_task_event: Callable[[TaskStateChanged], None], journal_file: Path | None = None) -> None:
+                 on_task_event: Callable[[TaskStateChanged], None], journal_file: Path) -> None:
         self.site = site
         self.fleet = fleet
         self.docks = docks
         self.mqtt = mqtt
-        self.journal = Journal(journal_file or journal_path())
+        self.journal = Journal(journal_file)
         self.authority = CommandAuthority(site.docks, mqtt, console_id, site.topic_root)
         self.zones: tuple[NoFlyZone, ...] = load_nofly(site.nofly_path) if site.nofly_path else ()
         self.patterns: PatternBook = load_patterns()
-        self.limits = Limits()
+        self.limits = Limits(require_link_loss_action=site.require_link_loss_action)
         self._on_task_event = on_task_event
         # Replaced whole on each transition (core loop), so the GUI thread reads a consistent tuple.
         self._views: dict[str, TaskView] = {}
+        self._background: set[asyncio.Task[object]] = set()
         self.open_tasks: tuple[TaskView, ...] = ()
         deps = TaskDeps(journal=self.journal, drone_state=fleet.snapshot, dock_state=docks.state, docks=docks,
                         control_for=self._control_for, publish=self._publish, on_event=self._task_event,
@@ -86,7 +84,46 @@ class TaskService:
         else:
             self._views.pop(event.task_id, None)
             self.open_tasks = tuple(self._views.values())
+            if self.authority.holds(event.dock_id):
+                # The flight is over: the dock's authority goes back, so the next task (from any console) can
+                # take it without a forced takeover.
+                self._spawn(self.release_authority(event.dock_id, by=TASK_END_BY))
         self._on_task_event(event)
+
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ----- command authority (journaled like every command) -------------------------------------
+
+    async def take_authority(self, dock_id: str, by: str, *, force: bool = False) -> None:
+        """Takes the dock's authority for operator `by` at this console.
+
+        AuthorityHeld when another console holds it (its `holder_offline` says whether that console is
+        gone: the operator is warned and may then force); `force` takes it anyway (a supervisor's
+        decision, or after that warning), journaled with whom it displaced.
+        """
+        try:
+            displaced = await self.authority.take(dock_id, by, force=force)
+        except CommandRefused as exc:
+            self.journal.command(dock_id, TAKE_COMMAND, by=by, result="refused", detail=exc.reason.en)
+            raise
+        detail = f"from {displaced.operator}@{displaced.console}" if displaced else None
+        self.journal.command(dock_id, TAKE_COMMAND, by=by, result="forced" if displaced else "accepted",
+                             detail=detail)
+
+    async def release_authority(self, dock_id: str, by: str) -> None:
+        """Gives the dock's authority back (nobody holds it afterwards); journaled."""
+        try:
+            await self.authority.release(dock_id)
+        except CommandRefused as exc:
+            self.journal.command(dock_id, RELEASE_COMMAND, by=by, result="refused", detail=exc.reason.en)
+            if by == TASK_END_BY:
+                log.warning("dock %s: authority not released after its task: %s", dock_id, exc.reason.en)
+                return
+            raise
+        self.journal.command(dock_id, RELEASE_COMMAND, by=by, result="accepted")
 
     def _remember(self, task: FlightTask) -> None:
         old = self._views.get(task.task_id)
@@ -99,7 +136,7 @@ class TaskService:
         action, mission = self.fleet.action(sysid), self.fleet.mission_raw(sysid)
         if action is None or mission is None:
             return None
-        return MavsdkDroneControl(action, mission, last_status_text=lambda: self.fleet.snapshot(sysid).status_text)
+        return MavsdkDroneControl(action, mission, words_since=lambda t, w: self.fleet.words_since(sysid, t, w))
 
     async def _publish(self, topic: str, payload: dict) -> None:  # type: ignore[type-arg]
         await self.mqtt.publish(topic, payload, qos=1, retain=True)
@@ -112,15 +149,23 @@ class TaskService:
         if recovered:
             log.info("carrying on with %d open tasks from the journal", len(recovered))
 
-    async def dispatch(self, dock: Dock, target_lat: float, target_lon: float, category: str, *, by: str,
-                       alert_id: str | None = None) -> FlightTask:
-        """Plans and starts a verification flight; DispatchRefused/CommandRefused say why not."""
-        pattern = self.patterns.for_category(category)
+    def plan_to(self, dock: Dock, target_lat: float, target_lon: float, category: str) -> FlightPlan:
+        """A flight from `dock` to a point with the category's pattern, with the dock's wind now
+        (DispatchRefused when it cannot be flown). For flights without an alert's five automatics."""
         wind = self.docks.state(dock.id).wind_speed_m_s
-        plan = plan_flight(dock, target_lat, target_lon, pattern, site=self.site, zones=self.zones,
-                           wind=WindEstimate(wind) if wind is not None else None, reserve_pct=self.limits.reserve_pct)
+        return plan_flight(dock, target_lat, target_lon, self.patterns.for_category(category), site=self.site,
+                           zones=self.zones, wind=WindEstimate(wind) if wind is not None else None,
+                           reserve_pct=self.limits.reserve_pct)
+
+    async def dispatch(self, dock: Dock, plan: FlightPlan, *, by: str, alert_id: str | None = None) -> FlightTask:
+        """Starts a verification flight of exactly this plan from this dock.
+
+        Takes the dock's command authority when nobody holds it. The launch re-checks this dock's
+        preflight on the states of that moment; when a check fails, DispatchRefused says why (the
+        attempt stays in the journal as a failed task). CommandRefused: authority or lockout.
+        """
         if not self.authority.holds(dock.id) and self.authority.holder(dock.id) is None:
-            await self.authority.take(dock.id, by)
+            await self.take_authority(dock.id, by)
         task_plan = TaskPlan.from_items(plan.items, plan.scene_lat, plan.scene_lon, eta_s=plan.eta_s,
                                         scene_radius_m=plan.pattern_radius_m)
         return await self.manager.dispatch(dock, task_plan, by=by, alert_id=alert_id,
@@ -130,8 +175,11 @@ class TaskService:
         return self.manager.counts_by_state()
 
     async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         await self.manager.close()
         self.journal.close()
 
 
-__all__ = ["TaskService", "TaskStateChanged", "TaskView", "journal_path"]
+__all__ = ["TaskService", "TaskStateChanged", "TaskView"]

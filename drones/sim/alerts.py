@@ -1,5 +1,5 @@
 """Simulated city alerts: what the city brain's AI video analysis, IoT sensors and the 12345
-hotline publish to `{root}/alerts/v1/{district}/{category}` (QoS 1, DESIGN.md section 4.2).
+hotline publish to `{root}/alerts/v1/{district}/{category}` (QoS 1, docs/architecture.md, "Alerts").
 
 `AlertGenerator` is pure (no I/O, no wall-clock waits): `advance(dt_s)` moves its simulated
 clock and returns the messages due, so tests drive it directly. It is deterministic for a
@@ -39,7 +39,7 @@ from drones.site import BrokerConfig, parse_broker_url
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE_PER_MIN = 14.0  # 620,000 cases a month (DESIGN.md section 1)
+DEFAULT_RATE_PER_MIN = 14.0  # 620,000 cases a month
 #: Longest simulated step `advance()` takes at once; longer advances are split.
 MAX_STEP_S = 1.0
 #: Real seconds between the feed's publishing rounds.
@@ -132,7 +132,7 @@ _SPECS = {c.name: c for c in CATEGORIES + NEW_CATEGORY_SPECS}
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One alert as the contract defines it (DESIGN.md section 4.2), plus the district of its topic."""
+    """One alert as the contract defines it (docs/architecture.md, "Alerts"), plus the district of its topic."""
 
     id: str
     ts: str

@@ -1,6 +1,6 @@
 """The embedded MQTT broker of the one-machine demo site (amqtt, pure Python, MQTT 3.1.1).
 
-Good enough for one demo hall (STACK.md: about 1,900 QoS-1 messages/s); a real site uses
+Good enough for one demo hall (about 1,900 QoS-1 messages/s, docs/architecture.md, "Demo site and port plan"); a real site uses
 Mosquitto or EMQX.
 """
 

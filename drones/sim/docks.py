@@ -1,4 +1,4 @@
-"""Simulated automatic drone docks on MQTT, speaking what a real dock's gateway would (DESIGN.md 4.2).
+"""Simulated automatic drone docks on MQTT, speaking what a real dock's gateway would (docs/architecture.md, "Docks").
 
 Topics follow the DJI Cloud API, with fields adapted to a dock whose drone speaks MAVLink:
 

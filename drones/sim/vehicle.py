@@ -36,6 +36,12 @@ class LandedState(IntEnum):
     LANDING = mavlink2.MAV_LANDED_STATE_LANDING
 
 
+#: What the simulated PX4 does on a data-link loss, by NAV_DLL_ACT (its other values are not simulated).
+_LINK_LOSS_ACTIONS: dict[int, tuple[FlightMode, str]] = {1: (FlightMode.HOLD, "holding"),
+                                                         2: (FlightMode.RTL, "returning"),
+                                                         3: (FlightMode.LAND, "landing")}
+
+
 @dataclass(slots=True)
 class Faults:
     """Injected faults (tests and demos): what is wrong with this vehicle right now."""
@@ -355,9 +361,12 @@ class SimVehicle:
         if self.last_gcs_heartbeat is not None and not self._link_failsafe_done \
                 and now_s - self.last_gcs_heartbeat > timeout:
             self._link_failsafe_done = True
-            if int(self.param("NAV_DLL_ACT")) == 2 and self.mode not in (FlightMode.RTL, FlightMode.LAND):
-                self.say(mavlink2.MAV_SEVERITY_CRITICAL, "Failsafe: no connection to ground station, returning")
-                self._set_mode(FlightMode.RTL)
+            # PX4's NAV_DLL_ACT: 0 no action (it carries on), 1 hold, 2 return, 3 land.
+            action = _LINK_LOSS_ACTIONS.get(int(self.param("NAV_DLL_ACT")))
+            if action is not None and self.armed and self.mode not in (FlightMode.RTL, FlightMode.LAND):
+                mode, words = action
+                self.say(mavlink2.MAV_SEVERITY_CRITICAL, f"Failsafe: no connection to ground station, {words}")
+                self._set_mode(mode)
 
     def reset_battery_flags(self) -> None:
         """After a recharge in the dock the battery failsafes may trigger again on the next flight."""

@@ -2,7 +2,7 @@
 
 mavsdk loads its C library with ctypes from `Path(mavsdk.__file__).parent / "lib"`, so the
 library must land in `mavsdk/lib/` inside the bundle, or the first `import mavsdk` raises
-LibraryNotFoundError (STACK.md, PyInstaller 6.22). `mavsdk.__version__` is read from the
+LibraryNotFoundError (docs/architecture.md, "Offline bundle"). `mavsdk.__version__` is read from the
 distribution metadata, hence `copy_metadata`.
 """
 

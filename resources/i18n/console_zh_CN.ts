@@ -234,33 +234,6 @@
     </message>
 </context>
 <context>
-    <name>AlertFeed</name>
-    <message>
-        <source>battery</source>
-        <translation>电量</translation>
-    </message>
-    <message>
-        <source>weather</source>
-        <translation>天气</translation>
-    </message>
-    <message>
-        <source>offline</source>
-        <translation>离线</translation>
-    </message>
-    <message>
-        <source>busy</source>
-        <translation>执行中</translation>
-    </message>
-    <message>
-        <source>no-fly route</source>
-        <translation>航线经禁飞区</translation>
-    </message>
-    <message>
-        <source>out of range</source>
-        <translation>超出航程</translation>
-    </message>
-</context>
-<context>
     <name>CameraSearchBox</name>
     <message>
         <source>Search cameras: id, street or district</source>
@@ -325,6 +298,10 @@
         <translation>已通过的检查：</translation>
     </message>
     <message>
+        <source>Warnings:</source>
+        <translation>注意：</translation>
+    </message>
+    <message>
         <source>Dispatch</source>
         <translation>派机</translation>
     </message>
@@ -386,38 +363,6 @@
     </message>
 </context>
 <context>
-    <name>DockStatus</name>
-    <message>
-        <source>Ready</source>
-        <extracomment>Roles beyond Qt&apos;s own: the sort key of a cell and the identity/state of its row. A battery below this is shown in the alarm colour (the dispatch reserve lives in the fleet layer). A charge trend smaller than this (%/min) is noise, shown without an arrow. The FleetRow fields each column shows: a cell is signalled as changed when one of them changes.</extracomment>
-        <translation>就绪</translation>
-    </message>
-    <message>
-        <source>Charging</source>
-        <translation>充电中</translation>
-    </message>
-    <message>
-        <source>In flight</source>
-        <translation>执行中</translation>
-    </message>
-    <message>
-        <source>Weather hold</source>
-        <translation>天气限飞</translation>
-    </message>
-    <message>
-        <source>Offline</source>
-        <translation>离线</translation>
-    </message>
-    <message>
-        <source>Fault</source>
-        <translation>故障</translation>
-    </message>
-    <message>
-        <source>Unknown</source>
-        <translation>未知</translation>
-    </message>
-</context>
-<context>
     <name>DronePanel</name>
     <message>
         <source>Drone %1 · %2</source>
@@ -461,8 +406,8 @@
         <translation>紧急停止</translation>
     </message>
     <message>
-        <source>Stop the motors of drone %1 now? An airborne drone will fall.</source>
-        <translation>立即停止无人机 %1 的电机？空中的无人机将坠落。</translation>
+        <source>Stop drone %1 where it is (brake and hover) and lock it against every other command until it is re-activated?</source>
+        <translation>让无人机 %1 原地刹停悬停，并锁定其他一切指令，直至解除锁定？</translation>
     </message>
     <message>
         <source>Re-activate</source>
@@ -473,12 +418,32 @@
         <translation>急停后重新激活无人机 %1？</translation>
     </message>
     <message>
+        <source>Take over authority</source>
+        <translation>接管指挥权</translation>
+    </message>
+    <message>
+        <source>%1
+
+Take command authority from that console now? Its operator can no longer command this drone; the take-over is journaled under your name.</source>
+        <translation>%1
+
+现在从该席位接管指挥权？其操作员将不能再指挥这架无人机；本次接管将以您的名义记入日志。</translation>
+    </message>
+    <message>
         <source>Take authority</source>
         <translation>接管指挥权</translation>
     </message>
     <message>
         <source>Hold</source>
         <translation>悬停</translation>
+    </message>
+    <message>
+        <source>Force take (supervisor)</source>
+        <translation>强制接管（值班长）</translation>
+    </message>
+    <message>
+        <source>Release authority</source>
+        <translation>释放指挥权</translation>
     </message>
     <message>
         <source>Resume</source>
@@ -525,8 +490,8 @@
         <translation>爬升或下降到此离地高度</translation>
     </message>
     <message>
-        <source>Stops the motors at once, even in the air; asks for confirmation</source>
-        <translation>立即停止电机（空中亦然），需确认</translation>
+        <source>Brakes and hovers at once, then locks every other command until re-activated; asks for confirmation</source>
+        <translation>立即刹停悬停，并锁定其他一切指令直至解除锁定；执行前需确认</translation>
     </message>
 </context>
 <context>
@@ -572,6 +537,7 @@
     <name>FleetTableModel</name>
     <message>
         <source>Dock</source>
+        <extracomment>Roles beyond Qt&apos;s own: the sort key of a cell and the identity/state of its row. A battery below this is shown in the alarm colour (the dispatch reserve lives in the fleet layer). A charge trend smaller than this (%/min) is noise, shown without an arrow. The FleetRow fields each column shows: a cell is signalled as changed when one of them changes.</extracomment>
         <translation>机场</translation>
     </message>
     <message>
@@ -912,26 +878,9 @@
     </message>
 </context>
 <context>
-    <name>SituationController</name>
-    <message>
-        <source>Click the map where the drone should fly to (Esc cancels)</source>
-        <extracomment>Altitude of a go-to when the drone&apos;s own altitude is not known yet (metres above the dock).</extracomment>
-        <translation>在地图上点击目标位置（Esc 取消）</translation>
-    </message>
-    <message>
-        <source>accepted</source>
-        <translation>已执行</translation>
-    </message>
-    <message>
-        <source>failed: %1</source>
-        <translation>失败：%1</translation>
-    </message>
-</context>
-<context>
-    <name>SituationFeed</name>
+    <name>Reason</name>
     <message>
         <source>planned</source>
-        <extracomment>Seconds of battery history the charge trend is fitted over.</extracomment>
         <translation>已计划</translation>
     </message>
     <message>
@@ -948,7 +897,7 @@
     </message>
     <message>
         <source>on scene</source>
-        <translation>到达现场</translation>
+        <translation>已到场</translation>
     </message>
     <message>
         <source>returning</source>
@@ -975,7 +924,815 @@
         <translation>失败</translation>
     </message>
     <message>
+        <source>new</source>
+        <translation>新告警</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>dispatched</source>
+        <translation>已派出</translation>
+    </message>
+    <message>
+        <source>resolved</source>
+        <translation>已处置</translation>
+    </message>
+    <message>
+        <source>dismissed</source>
+        <translation>已排除</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Charging</source>
+        <translation>充电中</translation>
+    </message>
+    <message>
+        <source>In flight</source>
+        <translation>执行中</translation>
+    </message>
+    <message>
+        <source>Weather hold</source>
+        <translation>天气限飞</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>battery</source>
+        <translation>电量</translation>
+    </message>
+    <message>
+        <source>weather</source>
+        <translation>天气</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>执行中</translation>
+    </message>
+    <message>
+        <source>no-fly route</source>
+        <translation>航线经禁飞区</translation>
+    </message>
+    <message>
+        <source>out of range</source>
+        <translation>超出航程</translation>
+    </message>
+    <message>
         <source>no link yet</source>
+        <translation>未建链</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>link lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <source>Shinan</source>
+        <translation>市南区</translation>
+    </message>
+    <message>
+        <source>Shibei</source>
+        <translation>市北区</translation>
+    </message>
+    <message>
+        <source>Licang</source>
+        <translation>李沧区</translation>
+    </message>
+    <message>
+        <source>Laoshan</source>
+        <translation>崂山区</translation>
+    </message>
+    <message>
+        <source>{first}; {second}</source>
+        <translation>{first}；{second}</translation>
+    </message>
+    <message>
+        <source>Illegal parking</source>
+        <translation>违章停车</translation>
+    </message>
+    <message>
+        <source>Exposed garbage</source>
+        <translation>暴露垃圾</translation>
+    </message>
+    <message>
+        <source>Road damage</source>
+        <translation>道路破损</translation>
+    </message>
+    <message>
+        <source>Uncovered muck truck</source>
+        <translation>渣土车未密闭</translation>
+    </message>
+    <message>
+        <source>Crowding</source>
+        <translation>人员聚集</translation>
+    </message>
+    <message>
+        <source>Waterlogging</source>
+        <translation>道路积水</translation>
+    </message>
+    <message>
+        <source>Fallen tree</source>
+        <translation>树木倒伏</translation>
+    </message>
+    <message>
+        <source>Gas leak</source>
+        <translation>燃气泄漏报警</translation>
+    </message>
+    <message>
+        <source>Drone intrusion</source>
+        <translation>无人机闯入</translation>
+    </message>
+    <message>
+        <source>Forest fire smoke</source>
+        <translation>林区烟火</translation>
+    </message>
+    <message>
+        <source>Illegal fishing</source>
+        <translation>非法捕捞</translation>
+    </message>
+    <message>
+        <source>Sea rescue</source>
+        <translation>海上遇险求救</translation>
+    </message>
+    <message>
+        <source>unknown category: {category}</source>
+        <translation>未知类别：{category}</translation>
+    </message>
+    <message>
+        <source>the payload is not bytes</source>
+        <translation>消息内容不是字节串</translation>
+    </message>
+    <message>
+        <source>oversized: {size} bytes, the limit is {limit}</source>
+        <translation>消息过大：{size} 字节，上限 {limit} 字节</translation>
+    </message>
+    <message>
+        <source>not UTF-8 (at byte {at})</source>
+        <translation>不是 UTF-8 编码（第 {at} 字节）</translation>
+    </message>
+    <message>
+        <source>not valid JSON (line {line}, column {column}: {problem})</source>
+        <translation>不是有效的 JSON（第 {line} 行第 {column} 列：{problem}）</translation>
+    </message>
+    <message>
+        <source>not valid JSON (nested too deep)</source>
+        <translation>不是有效的 JSON（嵌套过深）</translation>
+    </message>
+    <message>
+        <source>the JSON is a {kind}, not an object</source>
+        <translation>JSON 不是对象（是 {kind}）</translation>
+    </message>
+    <message>
+        <source>cannot be read: {error}</source>
+        <translation>无法解析：{error}</translation>
+    </message>
+    <message>
+        <source>missing field {field}</source>
+        <translation>缺少字段 {field}</translation>
+    </message>
+    <message>
+        <source>{field} must be a number, got {value}</source>
+        <translation>字段 {field} 应为数字，实为 {value}</translation>
+    </message>
+    <message>
+        <source>{field} is not a finite number</source>
+        <translation>字段 {field} 不是有限数值</translation>
+    </message>
+    <message>
+        <source>{field} must be text, got {value}</source>
+        <translation>字段 {field} 应为文本，实为 {value}</translation>
+    </message>
+    <message>
+        <source>{field} is too long ({length} characters)</source>
+        <translation>字段 {field} 过长（{length} 字符）</translation>
+    </message>
+    <message>
+        <source>no alert id</source>
+        <translation>缺少告警编号 id</translation>
+    </message>
+    <message>
+        <source>id must be text, got {value}</source>
+        <translation>告警编号 id 应为文本，实为 {value}</translation>
+    </message>
+    <message>
+        <source>id is too long or has control characters</source>
+        <translation>告警编号 id 过长或含控制字符</translation>
+    </message>
+    <message>
+        <source>level must be an integer 1-4, got {value}</source>
+        <translation>等级 level 应为 1–4 的整数，实为 {value}</translation>
+    </message>
+    <message>
+        <source>level {level} is outside 1-4</source>
+        <translation>等级 level {level} 不在 1–4 之间</translation>
+    </message>
+    <message>
+        <source>latitude {lat} is outside -90..90 (lat and lon swapped?)</source>
+        <translation>纬度 {lat} 超出 −90..90（经纬度是否写反？）</translation>
+    </message>
+    <message>
+        <source>longitude {lon} is outside -180..180</source>
+        <translation>经度 {lon} 超出 −180..180</translation>
+    </message>
+    <message>
+        <source>status must be active or cleared, got {value}</source>
+        <translation>状态 status 应为 active 或 cleared，实为 {value}</translation>
+    </message>
+    <message>
+        <source>ts is not an ISO-8601 time: {value}</source>
+        <translation>时间 ts 不是 ISO-8601 时间：{value}</translation>
+    </message>
+    <message>
+        <source>source must be an object, got {value}</source>
+        <translation>来源 source 应为对象，实为 {value}</translation>
+    </message>
+    <message>
+        <source>confidence {value} is outside 0-1</source>
+        <translation>置信度 {value} 不在 0–1 之间</translation>
+    </message>
+    <message>
+        <source>the console could not handle this payload ({error}); kept here so it is not lost</source>
+        <translation>控制台无法处理此消息（{error}），已保留以免丢失</translation>
+    </message>
+    <message>
+        <source>the state&apos;s alert_id does not match its topic</source>
+        <translation>状态消息的 alert_id 与主题不符</translation>
+    </message>
+    <message>
+        <source>unknown workflow state {state}</source>
+        <translation>未知处置状态 {state}</translation>
+    </message>
+    <message>
+        <source>the state has no by or console</source>
+        <translation>状态消息缺少 by 或 console</translation>
+    </message>
+    <message>
+        <source>task_id must be text</source>
+        <translation>task_id 应为文本</translation>
+    </message>
+    <message>
+        <source>the state&apos;s ts is not a time</source>
+        <translation>状态消息的 ts 不是时间</translation>
+    </message>
+    <message>
+        <source>not a JSON object ({problem})</source>
+        <translation>不是 JSON 对象（{problem}）</translation>
+    </message>
+    <message>
+        <source>a dispatch request needs alert_id and requested_by as text</source>
+        <translation>派出请求需要 alert_id 和 requested_by 文本</translation>
+    </message>
+    <message>
+        <source>dock_id must be the id of a dock of this site, got {value}</source>
+        <translation>dock_id 应为本站点机场编号，实为 {value}</translation>
+    </message>
+    <message>
+        <source>alert {alert_id} is {state}; it cannot become {to}</source>
+        <translation>告警 {alert_id} {state}，不能改为{to}</translation>
+    </message>
+    <message>
+        <source>unknown alert {alert_id}</source>
+        <translation>未知告警 {alert_id}</translation>
+    </message>
+    <message>
+        <source>alert {alert_id} is not closed</source>
+        <translation>告警 {alert_id} 未关闭，无需重开</translation>
+    </message>
+    <message>
+        <source>this console cannot dispatch</source>
+        <translation>本控制台未接入派出功能</translation>
+    </message>
+    <message>
+        <source>alert {alert_id} is being dispatched</source>
+        <translation>告警 {alert_id} 正在派出</translation>
+    </message>
+    <message>
+        <source>dispatch failed: {error}</source>
+        <translation>派出失败：{error}</translation>
+    </message>
+    <message>
+        <source>the plan was made for alert {plan_alert}, not {alert_id}</source>
+        <translation>该派出方案属于告警 {plan_alert}，不是 {alert_id}</translation>
+    </message>
+    <message>
+        <source>the alert&apos;s own level {level}</source>
+        <translation>按告警等级 {level} 级</translation>
+    </message>
+    <message>
+        <source>{category}: radius {radius_m:g} m</source>
+        <translation>{category}：半径 {radius_m:g} m</translation>
+    </message>
+    <message>
+        <source>default radius {radius_m:g} m</source>
+        <translation>默认半径 {radius_m:g} m</translation>
+    </message>
+    <message>
+        <source>no dock can go (nearest: {why})</source>
+        <translation>没有可派出的机场（最近的：{why}）</translation>
+    </message>
+    <message>
+        <source>the site has no docks</source>
+        <translation>站点没有机场</translation>
+    </message>
+    <message>
+        <source>dock {dock} is not on this site</source>
+        <translation>站点中没有机场 {dock}</translation>
+    </message>
+    <message>
+        <source>dock {dock} cannot go: {why}</source>
+        <translation>机场 {dock} 不能派出：{why}</translation>
+    </message>
+    <message>
+        <source>dock online, cover working</source>
+        <translation>机场在线，舱盖正常</translation>
+    </message>
+    <message>
+        <source>drone link up, health checks pass</source>
+        <translation>无人机链路正常，自检通过</translation>
+    </message>
+    <message>
+        <source>wind {wind_m_s:.1f} m/s ≤ {limit_m_s:g} m/s</source>
+        <translation>风速 {wind_m_s:.1f} m/s ≤ {limit_m_s:g} m/s</translation>
+    </message>
+    <message>
+        <source>rainfall {rain} ≤ {limit}</source>
+        <translation>降雨等级 {rain} ≤ {limit}</translation>
+    </message>
+    <message>
+        <source>battery {pct:.0f}% ≥ round trip {energy_pct:.0f}% + {reserve_pct:g}% reserve</source>
+        <translation>电量 {pct:.0f}% ≥ 往返 {energy_pct:.0f}% + 保留 {reserve_pct:g}%</translation>
+    </message>
+    <message>
+        <source>highest point {top_m:g} m ≤ ceiling {ceiling_m:g} m</source>
+        <translation>最高高度 {top_m:g} m ≤ 限高 {ceiling_m:g} m</translation>
+    </message>
+    <message>
+        <source>route clear of no-fly zones</source>
+        <translation>航线不进入禁飞区</translation>
+    </message>
+    <message>
+        <source>route clear of no-fly zones, around {zones}</source>
+        <translation>航线不进入禁飞区，绕开 {zones}</translation>
+    </message>
+    <message>
+        <source>on a lost link the drone will {action}</source>
+        <translation>数据链中断时无人机将{action}</translation>
+    </message>
+    <message>
+        <source>{district} has {ready} ready docks; dispatching automatically would leave fewer than {min_ready}: an operator must confirm</source>
+        <translation>{district}仅剩 {ready} 个就绪机场，自动派出后少于 {min_ready} 个，需人工确认</translation>
+    </message>
+    <message>
+        <source>carry on with what it is doing (no link-loss action set)</source>
+        <translation>按原任务继续飞行（未设置失联动作）</translation>
+    </message>
+    <message>
+        <source>hold where it is</source>
+        <translation>原地悬停</translation>
+    </message>
+    <message>
+        <source>return to its dock</source>
+        <translation>返航</translation>
+    </message>
+    <message>
+        <source>land where it is</source>
+        <translation>就地降落</translation>
+    </message>
+    <message>
+        <source>terminate flight</source>
+        <translation>终止飞行</translation>
+    </message>
+    <message>
+        <source>disarm</source>
+        <translation>锁定电机</translation>
+    </message>
+    <message>
+        <source>do what it is configured to (not read yet)</source>
+        <translation>执行其自身设置（尚未读取）</translation>
+    </message>
+    <message>
+        <source>the dock is offline</source>
+        <translation>机场离线</translation>
+    </message>
+    <message>
+        <source>the dock&apos;s cover has a fault</source>
+        <translation>机场舱盖故障</translation>
+    </message>
+    <message>
+        <source>the dock&apos;s cover state is not known</source>
+        <translation>机场舱盖状态未知</translation>
+    </message>
+    <message>
+        <source>no link to the drone yet</source>
+        <translation>未与无人机建立链路</translation>
+    </message>
+    <message>
+        <source>the link to the drone is lost</source>
+        <translation>无人机链路中断</translation>
+    </message>
+    <message>
+        <source>no heartbeat from the drone for {age_s:.1f} s</source>
+        <translation>无人机心跳已 {age_s:.1f} 秒未更新</translation>
+    </message>
+    <message>
+        <source>the drone is busy with another flight</source>
+        <translation>无人机正在执行其他任务</translation>
+    </message>
+    <message>
+        <source>the drone has not reported whether it is landed</source>
+        <translation>无人机着陆状态未知</translation>
+    </message>
+    <message>
+        <source>the drone has not reported its health</source>
+        <translation>无人机健康状态未知</translation>
+    </message>
+    <message>
+        <source>the drone&apos;s health checks fail</source>
+        <translation>无人机自检未通过</translation>
+    </message>
+    <message>
+        <source>the drone has no 3D GPS fix</source>
+        <translation>无人机无三维定位</translation>
+    </message>
+    <message>
+        <source>the wind speed is not known</source>
+        <translation>风速未知</translation>
+    </message>
+    <message>
+        <source>wind {wind_m_s:.1f} m/s is over the {limit_m_s:g} m/s limit</source>
+        <translation>风速 {wind_m_s:.1f} m/s 超过 {limit_m_s:g} m/s 限值</translation>
+    </message>
+    <message>
+        <source>the rainfall is not known</source>
+        <translation>降雨情况未知</translation>
+    </message>
+    <message>
+        <source>rainfall level {rain} is over the limit of {limit}</source>
+        <translation>降雨等级 {rain} 超过限值 {limit}</translation>
+    </message>
+    <message>
+        <source>the battery level is not known</source>
+        <translation>电池电量未知</translation>
+    </message>
+    <message>
+        <source>battery {pct:.0f}% is below the {min_pct:g}% needed to take off</source>
+        <translation>电量 {pct:.0f}% 低于起飞下限 {min_pct:g}%</translation>
+    </message>
+    <message>
+        <source>battery {pct:.0f}% is not enough: the round trip needs {energy_pct:.0f}% plus a {reserve_pct:g}% reserve</source>
+        <translation>电量 {pct:.0f}% 不足：往返需 {energy_pct:.0f}%，另需保留 {reserve_pct:g}%</translation>
+    </message>
+    <message>
+        <source>the mission climbs to {top_m:g} m, above the {ceiling_m:g} m ceiling</source>
+        <translation>任务高度 {top_m:g} m 超过限高 {ceiling_m:g} m</translation>
+    </message>
+    <message>
+        <source>{distance_km:.1f} km is beyond the drone&apos;s reach (about {reach_km:.1f} km)</source>
+        <translation>距离 {distance_km:.1f} km 超出续航范围（约 {reach_km:.1f} km）</translation>
+    </message>
+    <message>
+        <source>the round trip needs {energy_pct:.0f}% plus a {reserve_pct:g}% reserve: more than a full battery</source>
+        <translation>往返需 {energy_pct:.0f}% 电量，加保留 {reserve_pct:g}% 超出满电</translation>
+    </message>
+    <message>
+        <source>the drone has no link-loss action (NAV_DLL_ACT 0): it would carry on without the console; the site requires one</source>
+        <translation>无人机未设置失联动作（NAV_DLL_ACT 为 0），失联后将脱离控制台继续飞行；本站点要求设置</translation>
+    </message>
+    <message>
+        <source>the drone has no link-loss action (NAV_DLL_ACT 0): on a lost link it would carry on without the console</source>
+        <translation>无人机未设置失联动作（NAV_DLL_ACT 为 0），失联后将脱离控制台继续飞行</translation>
+    </message>
+    <message>
+        <source>the drone&apos;s link-loss action has not been read yet; the site requires one</source>
+        <translation>尚未读取无人机的失联动作；本站点要求设置</translation>
+    </message>
+    <message>
+        <source>battery {pct:.0f}% is only enough to get home (needs {need_pct:.0f}% + {reserve_pct:.0f}% reserve): returning</source>
+        <translation>电量 {pct:.0f}% 仅够返航（需 {need_pct:.0f}% + {reserve_pct:.0f}% 余量），自动返航</translation>
+    </message>
+    <message>
+        <source>dock</source>
+        <translation>机场</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>standoff point</source>
+        <translation>观察点</translation>
+    </message>
+    <message>
+        <source>the {what} is inside or at the edge of no-fly zone {zone} ({zone_id})</source>
+        <translation>{what}位于禁飞区「{zone}」内或紧邻其边界</translation>
+    </message>
+    <message>
+        <source>orbit radius cut to {radius_m:.0f} m to keep clear of {zone}</source>
+        <translation>为避开禁飞区「{zone}」，环绕半径减至 {radius_m:.0f} m</translation>
+    </message>
+    <message>
+        <source>hovering instead of orbiting to keep clear of {zone}</source>
+        <translation>为避开禁飞区「{zone}」，改为悬停观察</translation>
+    </message>
+    <message>
+        <source>the ceiling of {ceiling_m:g} m is below the safe cruise altitude of {min_m:g} m</source>
+        <translation>限高 {ceiling_m:g} m 低于安全巡航高度 {min_m:g} m</translation>
+    </message>
+    <message>
+        <source>on-scene altitude lowered to the {alt_m:g} m ceiling</source>
+        <translation>观察高度按限高降至 {alt_m:g} m</translation>
+    </message>
+    <message>
+        <source>no route around no-fly zone {zone} ({zone_id})</source>
+        <translation>航线无法绕开禁飞区「{zone}」</translation>
+    </message>
+    <message>
+        <source>On-scene look</source>
+        <translation>现场观察</translation>
+    </message>
+    <message>
+        <source>{name}: radius {radius_m:g} m, {turns:g} turns, at {alt_m:g} m</source>
+        <translation>{name}：半径 {radius_m:g} m，{turns:g} 圈，高度 {alt_m:g} m</translation>
+    </message>
+    <message>
+        <source>{name}: radius {radius_m:g} m, {duration_s:g} s, at {alt_m:g} m</source>
+        <translation>{name}：半径 {radius_m:g} m，{duration_s:g} 秒，高度 {alt_m:g} m</translation>
+    </message>
+    <message>
+        <source>{name}: hover {duration_s:g} s, at {alt_m:g} m</source>
+        <translation>{name}：悬停 {duration_s:g} 秒，高度 {alt_m:g} m</translation>
+    </message>
+    <message>
+        <source>{name}: hover {duration_s:g} s, {standoff_m:g} m upwind, at {alt_m:g} m</source>
+        <translation>{name}：悬停 {duration_s:g} 秒，上风向 {standoff_m:g} m，高度 {alt_m:g} m</translation>
+    </message>
+    <message>
+        <source>aborted before takeoff</source>
+        <translation>起飞前中止</translation>
+    </message>
+    <message>
+        <source>internal task error; the drone flies on under its own control</source>
+        <translation>任务内部错误，无人机按自身控制继续飞行</translation>
+    </message>
+    <message>
+        <source>the drone is not connected</source>
+        <translation>无人机未连接</translation>
+    </message>
+    <message>
+        <source>not airborne within {timeout_s:.0f} s</source>
+        <translation>{timeout_s:.0f} 秒内未起飞</translation>
+    </message>
+    <message>
+        <source>link down; the dock reports the drone back in</source>
+        <translation>数据链中断，由机场确认无人机已回巢</translation>
+    </message>
+    <message>
+        <source>came home during a link loss; the look was not finished</source>
+        <translation>数据链中断期间返航，现场任务未完成</translation>
+    </message>
+    <message>
+        <source>link lost; the drone will {action}</source>
+        <translation>数据链中断，无人机将{action}</translation>
+    </message>
+    <message>
+        <source>landed away from the dock at {lat:.5f}, {lon:.5f}; recover it by hand</source>
+        <translation>无人机降落在机场外（{lat:.5f}, {lon:.5f}），需人工回收</translation>
+    </message>
+    <message>
+        <source>aborted; the drone is back in its dock</source>
+        <translation>任务已中止，无人机已回巢</translation>
+    </message>
+    <message>
+        <source>aborted by operator {by}</source>
+        <translation>操作员 {by} 中止任务</translation>
+    </message>
+    <message>
+        <source>landed where it was by operator {by}</source>
+        <translation>操作员 {by} 指令就地降落</translation>
+    </message>
+    <message>
+        <source>console restarted before launch; nothing flew</source>
+        <translation>控制台重启，任务未起飞即中止</translation>
+    </message>
+    <message>
+        <source>console restarted during launch; the drone never left</source>
+        <translation>控制台重启时正在起飞，之后未见起飞</translation>
+    </message>
+    <message>
+        <source>link down: task ended by operator {by}; check the drone by hand</source>
+        <translation>数据链中断，操作员 {by} 结束任务，请人工确认无人机状态</translation>
+    </message>
+    <message>
+        <source>the drone of dock {dock} already has an open task</source>
+        <translation>机场 {dock} 的无人机已有进行中的任务</translation>
+    </message>
+    <message>
+        <source>emergency stop is active on this drone: re-activate it first</source>
+        <translation>该无人机处于急停锁定状态，请先解除锁定</translation>
+    </message>
+    <message>
+        <source>no drone {sysid} on this site</source>
+        <translation>站点中没有系统编号为 {sysid} 的无人机</translation>
+    </message>
+    <message>
+        <source>the drone&apos;s link is lost: no command can reach it</source>
+        <translation>无人机已失联，指令无法送达</translation>
+    </message>
+    <message>
+        <source>the task is on its way home: it cannot resume</source>
+        <translation>任务已在返航，不能继续原任务</translation>
+    </message>
+    <message>
+        <source>position unknown: cannot change altitude</source>
+        <translation>位置未知，无法改变高度</translation>
+    </message>
+    <message>
+        <source>no such open task</source>
+        <translation>任务不存在或已结束</translation>
+    </message>
+    <message>
+        <source>the drone has no open task</source>
+        <translation>该无人机没有进行中的任务</translation>
+    </message>
+    <message>
+        <source>locked, and the hold was accepted</source>
+        <translation>已锁定，悬停指令已被接受</translation>
+    </message>
+    <message>
+        <source>locked; the hold was not delivered ({why})</source>
+        <translation>已锁定，悬停指令未送达（{why}）</translation>
+    </message>
+    <message>
+        <source>the drone refused the command</source>
+        <translation>无人机拒绝执行</translation>
+    </message>
+    <message>
+        <source>refused: the drone has not landed</source>
+        <translation>无人机未落地，拒绝执行</translation>
+    </message>
+    <message>
+        <source>refused: landed state unknown</source>
+        <translation>着陆状态未知，拒绝执行</translation>
+    </message>
+    <message>
+        <source>the drone did not answer (timeout)</source>
+        <translation>无人机无应答（超时）</translation>
+    </message>
+    <message>
+        <source>data link error</source>
+        <translation>数据链错误</translation>
+    </message>
+    <message>
+        <source>the drone is busy, try again</source>
+        <translation>无人机忙，请稍后再试</translation>
+    </message>
+    <message>
+        <source>the drone does not support this command</source>
+        <translation>无人机不支持该指令</translation>
+    </message>
+    <message>
+        <source>parameter error</source>
+        <translation>参数错误</translation>
+    </message>
+    <message>
+        <source>invalid command argument</source>
+        <translation>指令参数无效</translation>
+    </message>
+    <message>
+        <source>command failed ({result})</source>
+        <translation>指令失败（{result}）</translation>
+    </message>
+    <message>
+        <source>{result}: {said}</source>
+        <translation>{result}：{said}</translation>
+    </message>
+    <message>
+        <source>dock {dock} is offline; command not sent</source>
+        <translation>机场 {dock} 离线，命令未发送</translation>
+    </message>
+    <message>
+        <source>MQTT link down; command not sent</source>
+        <translation>与消息服务器的连接中断，命令未发送</translation>
+    </message>
+    <message>
+        <source>dock did not answer in {timeout_s:g} s</source>
+        <translation>机场无应答（{timeout_s:g} 秒）</translation>
+    </message>
+    <message>
+        <source>the dock&apos;s answer could not be read</source>
+        <translation>机场应答无法识别</translation>
+    </message>
+    <message>
+        <source>the dock refused (code {result})</source>
+        <translation>机场拒绝执行（代码 {result}）</translation>
+    </message>
+    <message>
+        <source>the dock refused: {said}</source>
+        <translation>机场拒绝执行：{said}</translation>
+    </message>
+    <message>
+        <source>the dock went offline while carrying out the command</source>
+        <translation>机场在执行命令期间离线</translation>
+    </message>
+    <message>
+        <source>dock reported offline</source>
+        <translation>机场已离线（状态报告）</translation>
+    </message>
+    <message>
+        <source>dock stopped reporting; treated as offline</source>
+        <translation>机场无数据上报，视为离线</translation>
+    </message>
+    <message>
+        <source>take command authority on dock {dock} first</source>
+        <translation>未取得机场 {dock} 的指挥权，请先接管</translation>
+    </message>
+    <message>
+        <source>MQTT link down, authority unchanged</source>
+        <translation>与消息服务器的连接中断，指挥权未变更</translation>
+    </message>
+    <message>
+        <source>command authority on dock {dock} is held by {operator} at console {console}; read-only here</source>
+        <translation>机场 {dock} 的指挥权由席位 {console} 的 {operator} 持有，本席位只读</translation>
+    </message>
+    <message>
+        <source>command authority on dock {dock} is held by {operator} at console {console}, which is offline (last seen {since}); take it over only if that console is really gone</source>
+        <translation>机场 {dock} 的指挥权由席位 {console} 的 {operator} 持有，该席位已离线（最后在线 {since}）；确认该席位已不在后方可接管</translation>
+    </message>
+    <message>
+        <source>the dock has not reported yet</source>
+        <translation>机场尚未上报</translation>
+    </message>
+    <message>
+        <source>cover fault</source>
+        <translation>舱盖故障</translation>
+    </message>
+    <message>
+        <source>the drone&apos;s link is lost</source>
+        <translation>无人机失联</translation>
+    </message>
+    <message>
+        <source>the drone has not reported its state yet</source>
+        <translation>无人机状态尚未上报</translation>
+    </message>
+    <message>
+        <source>wind {wind_m_s:.1f} m/s beyond the limit</source>
+        <translation>风速 {wind_m_s:.1f} m/s 超限</translation>
+    </message>
+    <message>
+        <source>rain beyond the limit</source>
+        <translation>降雨超限</translation>
+    </message>
+    <message>
+        <source>battery not reported yet</source>
+        <translation>电量未知</translation>
+    </message>
+    <message>
+        <source>battery {pct:.0f}% below {ready_pct:.0f}% ready</source>
+        <translation>电量 {pct:.0f}% 低于就绪线 {ready_pct:.0f}%</translation>
+    </message>
+</context>
+<context>
+    <name>SituationController</name>
+    <message>
+        <source>(console offline since %1)</source>
+        <extracomment>Altitude of a go-to when the drone&apos;s own altitude is not known yet (metres above the dock).</extracomment>
+        <translation>（该席位自 %1 起离线）</translation>
+    </message>
+    <message>
+        <source>Click the map where the drone should fly to (Esc cancels)</source>
+        <translation>在地图上点击目标位置（Esc 取消）</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>已执行</translation>
+    </message>
+</context>
+<context>
+    <name>SituationFeed</name>
+    <message>
+        <source>no link yet</source>
+        <extracomment>Seconds of battery history the charge trend is fitted over.</extracomment>
         <translation>未建链</translation>
     </message>
     <message>

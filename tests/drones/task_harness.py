@@ -91,8 +91,9 @@ class Console:
         return await self.tasks.dispatch(dock, tp, by="op1", alert_id="ALR-T-1",
                                          preflight=lambda d, k: preflight(fp, d, k))
 
-    def states_of(self, task: FlightTask) -> list[str]:
-        return [to for _, _, to, _, _ in self.journal.transitions(task.task_id)]
+    def states_of(self, task: FlightTask | str) -> list[str]:
+        task_id = task if isinstance(task, str) else task.task_id
+        return [to for _, _, to, _, _ in self.journal.transitions(task_id)]
 
 
 async def _wait_ready(site: Site, fleet: Fleet, docks: DockClient) -> None:
@@ -118,7 +119,7 @@ async def console(site: Site, url: str, journal_path: Path) -> AsyncIterator[Con
         action, mission = fleet.action(sysid), fleet.mission_raw(sysid)
         if action is None or mission is None:
             return None
-        return MavsdkDroneControl(action, mission, last_status_text=lambda: fleet.snapshot(sysid).status_text)
+        return MavsdkDroneControl(action, mission, words_since=lambda t, w: fleet.words_since(sysid, t, w))
 
     deps = TaskDeps(journal=journal, drone_state=fleet.snapshot, dock_state=docks.state, docks=docks,
                     control_for=control_for, publish=publish, on_event=events.append)
@@ -168,14 +169,16 @@ class ServiceConsole:
 
     async def dispatch_to(self, dock: Dock, lat: float, lon: float, *, by: str = "op1",
                           category: str = "waterlogging", alert_id: str | None = "ALR-T-1") -> FlightTask:
-        return await self.service.dispatch(dock, lat, lon, category, by=by, alert_id=alert_id)
+        return await self.service.dispatch(dock, self.service.plan_to(dock, lat, lon, category), by=by,
+                                           alert_id=alert_id)
 
     async def dispatch(self, dock: Dock, bearing_deg: float = 45.0, distance_m: float = 300.0, *,
                        by: str = "op1") -> FlightTask:
         return await self.dispatch_to(dock, *self.target(dock, bearing_deg, distance_m), by=by)
 
-    def states_of(self, task: FlightTask) -> list[str]:
-        return [to for _, _, to, _, _ in self.journal.transitions(task.task_id)]
+    def states_of(self, task: FlightTask | str) -> list[str]:
+        task_id = task if isinstance(task, str) else task.task_id
+        return [to for _, _, to, _, _ in self.journal.transitions(task_id)]
 
     def commands(self, target: str) -> list[tuple[str, str, str]]:
         """(command, by, result) journaled for `target` ("drone:1", a dock id), oldest first."""

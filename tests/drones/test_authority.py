@@ -74,7 +74,7 @@ def test_two_consoles_agree_take_is_refused_force_works_and_release_clears(
 
             with pytest.raises(CommandRefused) as refused:
                 await b.authority.take("SN01", "李四")
-            assert "张三" in refused.value.reason.zh and "A" in refused.value.reason.zh
+            assert refused.value.reason.get("operator") == "张三" and refused.value.reason.get("console") == "A"
             assert "held by 张三 at console A" in refused.value.reason.en and refused.value.command == "take_authority"
             with pytest.raises(CommandRefused):
                 b.authority.require("SN01", "cover_open")
@@ -142,7 +142,7 @@ def test_dock_commands_need_authority_when_the_client_is_given_one(mosquitto: Mo
 
                 with pytest.raises(CommandRefused) as refused:
                     await docks_a.close_cover("SN01")
-                assert "take command authority" in refused.value.reason.en and "指挥权" in refused.value.reason.zh
+                assert "take command authority" in refused.value.reason.en
                 assert not isinstance(refused.value, DockCommandRefused)  # refused before anything was sent
 
                 await a.authority.take("SN01", "张三")
@@ -150,7 +150,7 @@ def test_dock_commands_need_authority_when_the_client_is_given_one(mosquitto: Mo
                 await eventually(lambda: held_by(b, "SN01", "A"), 5, "B to see A's authority")
                 with pytest.raises(CommandRefused) as refused:
                     await docks_b.close_cover("SN01")
-                assert "read-only" in refused.value.reason.en and "只读" in refused.value.reason.zh
+                assert "read-only" in refused.value.reason.en
         finally:
             await fleet.close()
             await asyncio.wait_for(fleet_task, 10)

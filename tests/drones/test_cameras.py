@@ -70,7 +70,7 @@ def test_ids_are_unique_20_digit_gb28181_codes_matching_the_district(registry: C
 def test_find_returns_the_camera_with_that_id(registry: CameraRegistry) -> None:
     for i in (0, 1, 123_456, len(registry) - 1):
         assert registry.find(registry.id(i)) == i
-    assert registry.find("37020200001310000001") == 0  # the id DESIGN.md uses in its alert example
+    assert registry.find("37020200001310000001") == 0  # the id of the alert contract's example
     assert registry.find("99999999999999999999") is None
     assert registry.find("not an id") is None
 

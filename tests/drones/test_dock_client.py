@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from vocab import Reason
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,7 +152,7 @@ def test_dock_refusals_arrive_with_the_docks_chinese_and_english_reason(mosquitt
             with pytest.raises(DockCommandRefused) as refused:
                 await c.open_cover("SN01", timeout_s=COVER_S)
             assert refused.value.result == ServiceResult.COVER_FAULT and refused.value.command == "cover_open"
-            assert refused.value.reason.zh == "舱盖电机故障" and refused.value.reason.en == "cover motor fault"
+            assert refused.value.reason.get("said") == Reason.data(zh="舱盖电机故障", en="cover motor fault")
             await eventually(lambda: c.state("SN01").cover is CoverState.FAULT, 5, "cover fault in osd")
             assert any(e.state.cover is CoverState.FAULT for e in h.events_of(DockStateChanged, "SN01"))
 
@@ -158,7 +160,7 @@ def test_dock_refusals_arrive_with_the_docks_chinese_and_english_reason(mosquitt
             with pytest.raises(DockCommandRefused) as refused:
                 await c.open_cover("LS01", timeout_s=COVER_S)
             assert refused.value.result == ServiceResult.WIND_TOO_HIGH and refused.value.dock_id == "LS01"
-            assert "风速" in refused.value.reason.zh and "wind" in refused.value.reason.en
+            assert refused.value.reason.get("said").get("zh").startswith("风速") and "wind" in refused.value.reason.en
             await eventually(lambda: (c.state("LS01").wind_speed_m_s or 0) >= 15, 5, "storm wind in osd")
 
             with pytest.raises(DockCommandRefused) as refused:
@@ -186,7 +188,7 @@ def test_an_offline_dock_is_refused_and_fails_the_command_it_was_running(mosquit
 
             with pytest.raises(DockCommandRefused) as refused:
                 await c.close_cover("SN01")
-            assert "离线" in refused.value.reason.zh and "offline" in refused.value.reason.en
+            assert refused.value.reason.code == "dock.offline_not_sent" and "offline" in refused.value.reason.en
 
             sim.inject("offline", on=False)
             await eventually(lambda: c.usable_for_planning("SN01"), 10, "back online")
@@ -207,7 +209,7 @@ def test_unanswered_command_times_out_silent_dock_goes_offline_and_link_down_ref
 
             with pytest.raises(DockCommandRefused) as refused:
                 await c.open_cover("GH01", timeout_s=0.5)
-            assert refused.value.reason.zh == "机场无应答（0.5 秒）"
+            assert refused.value.reason == Reason.of("dock.no_answer", timeout_s=0.5)
             assert refused.value.reason.en == "dock did not answer in 0.5 s" and refused.value.result is None
 
             # No more osd: the ghost goes silent while its status still says online.
@@ -219,7 +221,7 @@ def test_unanswered_command_times_out_silent_dock_goes_offline_and_link_down_ref
             await h.port.drop()
             with pytest.raises(DockCommandRefused) as refused:
                 await c.close_cover("SN01")
-            assert "连接中断" in refused.value.reason.zh and "MQTT link down" in refused.value.reason.en
+            assert refused.value.reason.code == "dock.mqtt_down" and "MQTT link down" in refused.value.reason.en
 
     asyncio.run(scenario())
 
@@ -258,7 +260,7 @@ def test_malformed_messages_are_logged_with_the_dock_and_survived(mosquitto: Mos
             ghost.answer = lambda req: reply(req, "done")
             with pytest.raises(DockCommandRefused) as refused:
                 await c.command("GH01", "cover_open", timeout_s=COVER_S)
-            assert refused.value.reason.zh == "机场应答无法识别"
+            assert refused.value.reason.code == "dock.unreadable_answer"
             ghost.answer = lambda req: reply(req, {"result": 42})
             with pytest.raises(DockCommandRefused) as refused:
                 await c.command("GH01", "cover_open", timeout_s=COVER_S)

@@ -23,12 +23,13 @@ from drones.fleet_events import (ArmedChanged, BatteryLevel, BatteryLevelChanged
                                  FleetEvent, FlightModeChanged, LandedStateChanged, LinkStateChanged,
                                  MissionProgressChanged, StatusTextReceived)
 from drones.geo import destination, distance_m
-from drones.model import LandedState, LinkState
+from drones.model import LandedState
+from vocab import LinkState
 from drones.site import Dock
 from tests.conftest import ROOT, wait_until
 from tests.drones.sim.conftest import SimThread, make_docks
 
-#: DESIGN.md section 6: a lost link is shown within 2 s.
+#: Safety rule: a lost link is shown within 2 s.
 LOST_SHOWN_WITHIN_S = 2.0
 
 

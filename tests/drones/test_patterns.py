@@ -51,8 +51,9 @@ def test_patterns_are_frozen_and_described_in_both_languages() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         fire.radius_m = 10.0  # type: ignore[misc]
     text = fire.describe()
-    assert "150" in text.zh and "150" in text.en and "2" in text.en
-    assert "上风向" in load_patterns().for_category("gas_leak").describe().zh
+    assert text.code == "pattern.orbit_turns" and "150" in text.en and "2" in text.en
+    assert text.get("name").get("zh") and text.get("name").get("en")   # the file names it in both languages
+    assert load_patterns().for_category("gas_leak").describe().code == "pattern.hover_upwind"
 
 
 def test_a_new_category_needs_only_a_table(tmp_path: Path) -> None:

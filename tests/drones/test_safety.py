@@ -9,11 +9,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from drones.model import CoverState, DispatchRefused, DockState, DroneState, LandedState, LinkState
+from drones.model import CoverState, DispatchRefused, DockState, DroneState, LandedState
+from vocab import ExclusionKind, LinkState
 from drones.nofly import first_zone_crossed, load_nofly
 from drones.patterns import load_patterns
 from drones.planning import FlightPlan, PlannedItem, WindEstimate, plan_flight
-from drones.safety import EXCLUSION_CATEGORY, Limits, battery_refusal, energy_needed_pct, preflight, rank_docks
+from drones.safety import EXCLUSION_KIND, Limits, battery_refusal, energy_needed_pct, preflight, rank_docks
 from drones.site import load_site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +75,7 @@ def test_each_unsafe_state_is_refused_with_its_check(plan: FlightPlan, drone_cha
     with pytest.raises(DispatchRefused) as err:
         preflight(plan, drone(**drone_changes), dock_state(**dock_changes), LIMITS)
     assert err.value.check == check
-    assert err.value.reason.zh and err.value.reason.en
-    assert err.value.reason.zh != err.value.reason.en
+    assert err.value.reason.code.startswith("preflight.") and err.value.reason.en
 
 
 def test_missing_snapshots_are_refused_not_assumed(plan: FlightPlan) -> None:
@@ -136,10 +136,10 @@ def test_reachable_docks_come_first_by_time_on_scene_then_the_excluded_with_reas
     assert etas == sorted(etas) and all(e is not None and e > LIMITS.launch_prep_s for e in etas)
     assert available[0].plan is not None and available[0].plan.dock == available[0].dock
     excluded = options[len(available):]
-    assert all(o.excluded is not None and o.eta_s is None and o.category for o in excluded)
+    assert all(o.excluded is not None and o.eta_s is None and o.kind for o in excluded)
     assert [o.distance_m for o in excluded] == sorted(o.distance_m for o in excluded)
     far = next(o for o in excluded if o.dock.district == "laoshan")
-    assert far.category == "out of range" and "km" in far.excluded.en  # type: ignore[union-attr]
+    assert far.kind is ExclusionKind.RANGE and "km" in far.excluded.en  # type: ignore[union-attr]
 
 
 def test_each_exclusion_reason_is_shown() -> None:
@@ -152,19 +152,19 @@ def test_each_exclusion_reason_is_shown() -> None:
     options = rank_docks(NEAR_SN01, BOOK.for_category("waterlogging"), SITE.docks, drones, docks, ZONES, SITE,
                          busy_sysids={d.sysid})
     by_id = {o.dock.id: o for o in options}
-    assert (by_id[a.id].category, by_id[a.id].check) == ("offline", "dock_offline")
-    assert (by_id[b.id].category, by_id[b.id].check) == ("weather", "wind")
-    assert (by_id[c.id].category, by_id[c.id].check) == ("battery", "battery")
-    assert by_id[d.id].category == "busy"
-    assert set(EXCLUSION_CATEGORY.values()) == {"battery", "weather", "offline", "no-fly route", "busy", "out of range"}
+    assert (by_id[a.id].kind, by_id[a.id].check) == (ExclusionKind.OFFLINE, "dock_offline")
+    assert (by_id[b.id].kind, by_id[b.id].check) == (ExclusionKind.WEATHER, "wind")
+    assert (by_id[c.id].kind, by_id[c.id].check) == (ExclusionKind.BATTERY, "battery")
+    assert by_id[d.id].kind is ExclusionKind.BUSY
+    assert set(EXCLUSION_KIND.values()) == set(ExclusionKind)
 
 
 def test_a_target_in_a_zone_excludes_every_dock_in_reach_as_no_fly() -> None:
     drones, docks = all_ready()
     options = rank_docks((36.0665, 120.3800), BOOK.default, SITE.docks, drones, docks, ZONES, SITE)
     assert not any(o.available for o in options)
-    nofly = [o for o in options if o.category == "no-fly route"]
-    assert nofly and all("青岛市人民政府" in o.excluded.zh for o in nofly)  # type: ignore[union-attr]
+    nofly = [o for o in options if o.kind is ExclusionKind.NOFLY]
+    assert nofly and all(o.excluded.get("zone").get("zh") == "青岛市人民政府" for o in nofly)  # type: ignore[union-attr]
 
 
 def test_no_docks_no_options() -> None:
@@ -216,7 +216,7 @@ def test_property_no_accepted_plan_crosses_a_zone_exceeds_the_ceiling_or_lacks_e
     options = rank_docks(target, BOOK.for_category(category), SITE.docks, drones, docks, ZONES, SITE, busy)
     for option in options:
         if not option.available:
-            assert option.excluded is not None and option.check in EXCLUSION_CATEGORY
+            assert option.excluded is not None and option.check in EXCLUSION_KIND
             continue
         plan, sysid = option.plan, option.dock.sysid
         assert plan is not None and sysid not in busy

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from drones.model import CommandRefused, CoverState, LinkState, TaskState
+from drones.model import DispatchRefused, CommandRefused, CoverState
+from vocab import LinkState, TaskState
 from tests.drones.task_harness import console
 from tests.mqtt_port import eventually
 
@@ -45,15 +46,15 @@ def test_refusals_fail_the_task_with_the_reason(site_and_sim, tmp_path: Path) ->
         async with console(site, url, tmp_path / "j.sqlite") as c:
             sim.do(sim.sim.fleet.set_battery, low.sysid, 22.0)
             await eventually(lambda: (c.fleet.snapshot(low.sysid).battery_pct or 100) < 23, 5, "battery seen")
-            task = await c.dispatch(low)
-            assert await asyncio.wait_for(task.wait(), 30) == TaskState.FAILED
-            assert c.states_of(task) == ["planned", "preflight", "failed"]
-            assert task.reason is not None and "battery" in task.reason.en
+            with pytest.raises(DispatchRefused) as refused:   # the launch-time preflight answers the dispatch
+                await c.dispatch(low)
+            assert refused.value.check == "battery" and "battery" in refused.value.reason.en
+            assert refused.value.task_id and c.states_of(refused.value.task_id) == ["planned", "preflight", "failed"]
             sim.do(sim.sim.dock_sims.dock(fault.id).inject, "cover_fault", True)
             task2 = await c.dispatch(fault)
             assert await asyncio.wait_for(task2.wait(), 60) == TaskState.FAILED
             assert c.states_of(task2)[-2:] == ["launching", "failed"]
-            assert task2.reason is not None and task2.reason.zh
+            assert task2.reason is not None and task2.reason.code.startswith("dock.")
             with pytest.raises(CommandRefused):
                 await c.tasks.hold(99, by="op1")  # no such drone on the site
 
@@ -70,7 +71,8 @@ def test_takeover_hold_resume_then_abort_brings_the_drone_home(site_and_sim, tmp
             await eventually(lambda: task.state == TaskState.EN_ROUTE, 60, "en route")
             await c.tasks.hold(dock.sysid, by="op2")
             await eventually(lambda: c.fleet.snapshot(dock.sysid).flight_mode == "HOLD", 5, "holding")
-            await c.tasks.emergency_stop(dock.sysid, by="op2")
+            stopped = await c.tasks.emergency_stop(dock.sysid, by="op2")
+            assert stopped.code == "estop.hold_accepted" and dock.sysid in c.tasks.locked
             with pytest.raises(CommandRefused) as info:
                 await c.tasks.resume(dock.sysid, by="op2")
             assert "emergency" in info.value.reason.en
@@ -81,7 +83,7 @@ def test_takeover_hold_resume_then_abort_brings_the_drone_home(site_and_sim, tmp
             assert await asyncio.wait_for(task.wait(), 120) == TaskState.ABORTED
             assert "op2" in (task.reason.en if task.reason else "")
             commands = [(cmd, by, result) for _, _, cmd, by, result, _ in c.journal.commands(f"drone:{dock.sysid}")]
-            assert commands == [("hold", "op2", "accepted"), ("emergency_stop", "op2", "accepted"),
+            assert commands == [("hold", "op2", "accepted"), ("emergency_stop", "op2", "locked"),
                                 ("resume", "op2", "refused"), ("reactivate", "op2", "accepted"),
                                 ("resume", "op2", "accepted"), ("return_home", "op2", "accepted")]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from drones.model import DroneState, TaskState
+from drones.model import DroneState
+from vocab import TaskState
 from drones.safety import EN_ROUTE_RESERVE_PCT, en_route_refusal, return_home_pct
 from drones.site import Dock
 from tests.drones.task_harness import service_console
@@ -21,7 +22,7 @@ def test_the_way_home_costs_more_from_further_and_higher() -> None:
     need = return_home_pct(far, dock, None)
     low = DroneState(1, lat=36.08, lon=120.38, alt_rel_m=100.0, battery_pct=need + EN_ROUTE_RESERVE_PCT - 1)  # type: ignore[operator]
     why = en_route_refusal(low, dock, None)
-    assert why is not None and "returning" in why.en and "返航" in why.zh
+    assert why is not None and "returning" in why.en and why.code == "enroute.battery_home"
     assert en_route_refusal(DroneState(1), dock, None) is None  # nothing known: nothing decided
 
 
@@ -49,10 +50,11 @@ def test_an_abort_before_takeoff_stands_the_launch_down(site_and_sim, tmp_path: 
 
     async def scenario() -> None:
         async with service_console(site, url, tmp_path / "j.sqlite") as c:
-            task = await c.dispatch(dock)
-            await c.tasks.abort(task.task_id, by="op9")  # before the task has even run its checks
+            task = await c.dispatch(dock)    # returns once the launch-time checks have passed
+            await c.tasks.abort(task.task_id, by="op9")  # while the dock opens and the drone arms
             assert await asyncio.wait_for(task.wait(), 30) == TaskState.ABORTED
-            assert "launching" not in c.states_of(task)
+            assert c.states_of(task) == ["planned", "preflight", "launching", "aborted"]
+            assert task.reason is not None and task.reason.code == "task.aborted_before_takeoff"
             assert c.fleet.snapshot(dock.sysid).armed is False
             assert ("abort", "op9", "accepted") in c.commands(f"drone:{dock.sysid}")
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from drones.model import LandedState, LinkState
+from drones.model import LandedState
+from vocab import LinkState
 from drones.telemetry_store import HISTORY_S, RING_MARGIN, RING_SAMPLES, SAMPLE_HZ, Col, TelemetryStore
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from widgets.alert_desk import AlertDesk
 from widgets.alert_table import ALERT_ID_ROLE, Column
-from widgets.alert_views import AlertAction, AlertRow, QuarantineRow, SlaFigureView, SlaView
+from vocab.sla import SlaFigure, SlaSummary
+from widgets.alert_views import AlertAction, AlertRow, QuarantineRow
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
 NOW = 1_790_000_000.0
@@ -201,8 +202,8 @@ def test_level_one_arrival_flashes_and_sounds_unless_muted(desk: AnsweringDesk) 
 
 
 def test_sla_strip(desk: AnsweringDesk) -> None:
-    desk.set_sla(SlaView(NOW - 3600, 12, SlaFigureView(10, 45.0, 130.0), SlaFigureView(3, 200.0, 400.0),
-                         SlaFigureView(0, None, None)))
+    desk.set_sla(SlaSummary(NOW - 3600, 12, SlaFigure(10, 45.0, 130.0), SlaFigure(3, 200.0, 400.0),
+                         SlaFigure(0, None, None)))
     text = desk.sla_label.text()
     assert "12" in text and "0:45" in text and "2:10" in text and "--" in text
 

@@ -23,7 +23,7 @@ def view(**kw: Any) -> AutomaticsView:
         cameras=(NearbyCameraRow("37020200001310000001", "Camera A", 120.0),
                  NearbyCameraRow("37020200001310000002", "Camera B", 340.0)),
         nearby_alerts=(NearbyAlertRow("ALR-2", 2, "Forest fire smoke", "new", 250.0),),
-        proposal=ProposalView("D1", "Dock one", 1850.0, 95.0, "Wide orbit: radius 150 m, 2 turns, at 100 m",
+        proposal=ProposalView("P1", "D1", "Dock one", 1850.0, 95.0, "Wide orbit: radius 150 m, 2 turns, at 100 m",
                               ("dock online, cover working", "route clear of no-fly zones")))
     values.update(kw)
     return AutomaticsView(**values)
@@ -76,13 +76,13 @@ def test_dispatch_needs_confirmation(panel: AnsweringPanel, qtbot) -> None:  # t
     panel.answer = True
     with qtbot.waitSignal(panel.dispatch_requested) as sent:
         panel.dispatch_button.click()
-    assert sent.args == ["ALR-1"]
+    assert sent.args == ["ALR-1", "P1"]   # the plan the confirmation showed, by id
     panel.show_result(False, "no dock can go (nearest: busy)")
     assert "busy" in panel.result_label.text()
 
 
 def test_no_dispatch_when_refused_or_already_dispatched(panel: AnsweringPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    refused = ProposalView(None, "", None, None, "", (), "no dock can go (nearest: battery 18% below the 30% needed)")
+    refused = ProposalView(None, None, "", None, None, "", (), "no dock can go (nearest: battery 18% below the 30% needed)")
     panel.set_view(view(proposal=refused))
     assert not panel.dispatch_button.isEnabled() and panel.refused_label.text().startswith("no dock can go")
     with qtbot.assertNotEmitted(panel.dispatch_requested):

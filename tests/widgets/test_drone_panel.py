@@ -92,20 +92,23 @@ def test_commands_need_authority(panel: DronePanel) -> None:
     assert panel.reason_label.text() == "Take authority to command this drone"
     panel.set_authority(False, "wang @ console-2")
     assert panel.reason_label.text() == "Another console holds authority: wang @ console-2"
+    # Held by another console: taking it asks first (the core warns when that console is gone); a
+    # supervisor may force it, after a confirmation.
+    assert enabled(panel) == {DroneCommand.TAKE_AUTHORITY, DroneCommand.FORCE_TAKE}
     panel.set_authority(True, "me @ here")
     assert enabled(panel) == {DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.ALTITUDE,
                               DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT,
-                              DroneCommand.EMERGENCY_STOP}
+                              DroneCommand.EMERGENCY_STOP, DroneCommand.RELEASE_AUTHORITY}
     assert panel.reason_label.text() == ""
     panel.set_detail(detail(link_lost=True))
-    assert enabled(panel) == {DroneCommand.EMERGENCY_STOP}
+    assert enabled(panel) == {DroneCommand.EMERGENCY_STOP, DroneCommand.RELEASE_AUTHORITY}
     assert "Link lost" in panel.reason_label.text()
 
 
 def test_locked_out_allows_only_reactivate(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.set_authority(True, "me")
     panel.set_detail(detail(locked_out=True))
-    assert enabled(panel) == {DroneCommand.REACTIVATE}
+    assert enabled(panel) == {DroneCommand.REACTIVATE, DroneCommand.RELEASE_AUTHORITY}
     assert not panel.buttons[DroneCommand.REACTIVATE].isHidden()
     panel.answer = True
     with qtbot.waitSignal(panel.command_requested) as blocker:
@@ -114,6 +117,19 @@ def test_locked_out_allows_only_reactivate(panel: DronePanel, qtbot) -> None:  #
     assert panel.asked == ["Re-activate"]
     panel.set_detail(detail())
     assert panel.buttons[DroneCommand.REACTIVATE].isHidden()
+
+
+def test_forcing_authority_from_another_console_asks_first(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_detail(detail())
+    panel.set_authority(False, "wang @ console-2")
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    panel.answer = False
+    panel.buttons[DroneCommand.FORCE_TAKE].click()
+    assert panel.asked == ["Take over authority"] and sent == []
+    panel.answer = True
+    panel.buttons[DroneCommand.FORCE_TAKE].click()
+    assert sent == [[DroneCommand.FORCE_TAKE, 7, {}]]
 
 
 def test_emergency_stop_asks_and_emits_only_when_confirmed(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]

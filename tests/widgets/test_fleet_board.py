@@ -9,8 +9,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from widgets.fleet_board import COLOUR_ROLE, DOCK_ID_ROLE, Column, FleetBoard, dock_status_text
-from widgets.situation import (DOCK_STATUS_COLOURS, DistrictReadiness, DockStatus, FleetRow, Selection, SelectionKind,
+from widgets.situation import (DOCK_STATUS_COLOURS, DistrictReadiness, FleetRow, Selection, SelectionKind,
                                SelectionModel)
+from vocab import DockStatus
 
 DISTRICTS = {"shinan": "市南", "shibei": "市北", "licang": "李沧", "laoshan": "崂山"}
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 from widgets.map_cameras import CameraLod
 from widgets.map_view import LAYERS, MapView
 from widgets.situation import (ALERT_LEVEL_COLOURS, DOCK_STATUS_COLOURS, AlertMark, CameraLayer, DistrictShape,
-                               DockMark, DockStatus, DroneMark, MapScene, Selection, SelectionKind, SelectionModel,
-                               ZoneShape)
+                               DockMark, DroneMark, MapScene, Selection, SelectionKind, SelectionModel, ZoneShape)
+from vocab import DockStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,6 +19,7 @@ from console.client.alert_controller import AlertController
 from console.client.bridge import CoreBridge
 from console.core.core_loop import CoreLoop
 from console.core.services import CoreServices
+from console.core.workstation import Workstation
 from drones.geo import destination
 from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
@@ -68,7 +69,7 @@ def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Live]:  
     sim = SiteThread(site, mosquitto.url)
     core = CoreLoop()
     core.start()
-    services = CoreServices(site, core, console_id="console-T", journal_file=tmp_path / "journal.sqlite")
+    services = CoreServices(site, core, station=Workstation("console-T", tmp_path))
     bridge = CoreBridge(services.bus)
     controller = AlertController(services, SelectionModel(), language="en")
     controller.desk.sound.directory = tmp_path
@@ -143,7 +144,7 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
     # A transition the workflow does not allow is refused, and the core's reason shown on the desk.
     with qtbot.waitSignal(c.action_done, timeout=WAIT_MS) as refused:
         c._on_action(AlertAction.REOPEN, "E2E-2", {})
-    assert refused.args[0] is False and "not closed" in refused.args[1]
+    assert refused.args[0] is False and refused.args[2].code == "alert.not_closed"
     assert "not closed" in c.desk.result_text()
 
     # The selected alert's five automatics: the panel proposes the nearest dock.
@@ -160,8 +161,10 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
     # One click on the desk: confirmation, a flight task, the alert dispatched, then on scene.
     with qtbot.waitSignal(c.dispatch_done, timeout=WAIT_MS) as dispatched:
         c.desk.buttons[AlertAction.DISPATCH].click()
-    assert dispatched.args[0] is True, dispatched.args[1]
+    assert dispatched.args[0] is True, dispatched.args[2]
     assert live.confirmations and dock.id in live.confirmations[-1]
+    # The dock the operator confirmed is the dock that flies.
+    assert [t.dock_id for t in services.tasks.open_tasks] == [dock.id]
     qtbot.waitUntil(lambda: live.state("E2E-1") == "dispatched", timeout=WAIT_MS)
     row = c.desk.model.get("E2E-1")
     assert row is not None and row.task_id and any(t.task_id == row.task_id for t in services.tasks.open_tasks)

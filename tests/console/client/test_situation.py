@@ -13,14 +13,16 @@ import pytest
 
 from console.core.core_loop import CoreLoop
 from console.core.services import CoreServices
+from console.core.workstation import Workstation
 from console.client.situation_controller import SituationController
 from drones.geo import destination
-from drones.model import TaskState
+from vocab import TaskState
 from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import SiteThread
-from widgets.situation import DockStatus, DroneCommand, Selection, SelectionKind
+from widgets.situation import DroneCommand, Selection, SelectionKind
+from vocab import DockStatus
 
 WAIT_MS = 30_000
 
@@ -31,7 +33,7 @@ def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Situatio
     sim = SiteThread(site, mosquitto.url)
     core = CoreLoop()
     core.start()
-    services = CoreServices(site, core, console_id="console-T", journal_file=tmp_path / "journal.sqlite")
+    services = CoreServices(site, core, station=Workstation("console-T", tmp_path))
     services.start()
     controller = SituationController(services, language="en")
     for w in (controller.map, controller.board, controller.panel):
@@ -72,7 +74,8 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
 
     # Dispatch (as the alert desk will): the map shows the route, the board the drone in flight.
     lat, lon = destination(dock.lat, dock.lon, 60.0, 400.0)
-    task = services.core.call(services.tasks.dispatch(dock, lat, lon, "default", by="op1"), timeout_s=WAIT_MS / 1000)
+    plan = services.tasks.plan_to(dock, lat, lon, "default")
+    task = services.core.call(services.tasks.dispatch(dock, plan, by="op1"), timeout_s=WAIT_MS / 1000)
     qtbot.waitUntil(lambda: any(r.task_id == task.task_id for r in c.map.scene.routes), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: board_status(c, dock.id) == DockStatus.IN_FLIGHT, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: task.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE), timeout=WAIT_MS)
@@ -91,5 +94,10 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
     assert returned.args[1] is True
     qtbot.waitUntil(lambda: not task.state.open, timeout=120_000)
     assert task.state is TaskState.COMPLETED
+    # The flight is over: its authority goes back (journaled), and the panel asks for it again.
+    qtbot.waitUntil(lambda: services.tasks.authority.holder(dock.id) is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not c.panel.buttons[DroneCommand.HOLD].isEnabled(), timeout=WAIT_MS)
+    assert ("release_authority", "task end", "accepted") in [
+        (cmd, by, result) for _, _, cmd, by, result, _ in services.tasks.journal.commands(dock.id)]
     qtbot.waitUntil(lambda: not c.map.scene.routes, timeout=WAIT_MS)
     assert services.health.snapshot()["map_drones_drawn"] == len(docks)

@@ -20,10 +20,11 @@ from console.core.alert_store import AlertRecord
 from console.client.bridge import CoreBridge
 from console.core.events import EventBus
 from console.resources import resource_path
-from console.client.situation_feed import task_state_text
+from widgets.texts import term_text
 from console.client.video_controller import VideoController
 from drones.cameras import CameraRegistry
-from drones.model import DroneState, TaskState
+from drones.model import DroneState
+from vocab import TaskState
 from drones.site import load_site
 from drones.sim.video import VideoServer
 from drones.sim.video_render import DroneView
@@ -201,7 +202,7 @@ def test_the_drone_feed_follows_a_task_until_docked(rig: SimpleNamespace, qtbot:
     for state in (TaskState.EN_ROUTE, TaskState.ON_SCENE, TaskState.RETURNING, TaskState.LANDING):
         task(state)
         assert wall.tiles[6].source.key == f"drone:{sysid}"
-    qtbot.waitUntil(lambda: wall.tiles[6]._drone is not None and wall.tiles[6]._drone.task_state == task_state_text(TaskState.LANDING),
+    qtbot.waitUntil(lambda: wall.tiles[6]._drone is not None and wall.tiles[6]._drone.task_state == term_text(TaskState.LANDING),
                     timeout=5_000)
     assert wall.tiles[6]._drone.alt_rel_m == 85.0 and wall.tiles[6]._drone.battery_pct == 76.0
     task(TaskState.DOCKED)

@@ -21,7 +21,8 @@ from console.core.alert_events import (AlertQuarantined, AlertReceived, AlertUpd
 from console.core.alert_incidents import CorrelationPolicy
 from console.core.alert_service import AlertService
 from console.core.alert_store import AlertRecord
-from drones.model import DispatchRefused, Reason
+from drones.model import DispatchRefused
+from vocab import Reason
 from drones.sim.alerts import MALFORMED_KINDS, AlertGenerator
 from drones.site import AutomationRule, Site
 from tests.mqtt_port import eventually
@@ -149,7 +150,7 @@ def test_every_malformed_payload_goes_to_quarantine_and_the_handler_never_raises
         quarantined = desk.of(AlertQuarantined)
         assert len(quarantined) == len(MALFORMED_KINDS) + 2
         assert len(desk.service.quarantine()) == len(quarantined) and desk.service.alerts() == ()
-        assert all(q.item.item.reason.zh and q.item.item.reason.en for q in quarantined)
+        assert all(q.item.item.reason.code and q.item.item.reason.en for q in quarantined)
     run(go())
 
 
@@ -175,8 +176,8 @@ def test_workflow_runs_through_and_every_state_is_published_retained(tmp_path: P
                                         "ts": 0, "task_id": "T-1", "assigned_to": None}
         record = await s.reopen("ALR-000001", by="op2")
         assert record.state == "acknowledged" and record.closed_ts is None
-        await s.dismiss("ALR-000001", Reason("误报", "false alarm"), by="op2")
-        assert json.loads(broker.retained["qdcb/console/v1/alerts/ALR-000001"])["reason_en"] == "false alarm"
+        await s.dismiss("ALR-000001", Reason.said("false alarm"), by="op2")
+        assert json.loads(broker.retained["qdcb/console/v1/alerts/ALR-000001"])["reason"] == "false alarm"
         await s.assign("ALR-000001", "张三", by="lead")
         await s.add_note("ALR-000001", "现场无烟", by="张三")
         r = s.alert("ALR-000001")
@@ -280,7 +281,7 @@ def test_automation_dispatches_only_what_the_site_policy_names(tmp_path: Path) -
     async def go() -> None:
         calls: list[AlertRecord] = []
 
-        async def dispatch(record: AlertRecord, by: str) -> str:
+        async def dispatch(record: AlertRecord, by: str, choice: object) -> str:
             calls.append(record)
             assert by == "automation"
             return f"T-{record.id}"
@@ -301,25 +302,25 @@ def test_automation_dispatches_only_what_the_site_policy_names(tmp_path: Path) -
 
 def test_a_refused_dispatch_is_announced_and_the_alert_waits_for_an_operator(tmp_path: Path) -> None:
     async def go() -> None:
-        async def dispatch(record: AlertRecord, by: str) -> str:
-            raise DispatchRefused(Reason("风速过大", "too windy"), check="wind")
+        async def dispatch(record: AlertRecord, by: str, choice: object) -> str:
+            raise DispatchRefused(Reason.of("preflight.wind_over", wind_m_s=13.0, limit_m_s=12.0), check="wind")
 
         desk = Desk(LoopbackBroker(), tmp_path, site=AUTOMATED, dispatch=dispatch)
         await desk.publish_alert(alert_payload(1, level=1))
         await eventually(lambda: desk.of(AlertUpdated), 5, "refusal announced")
         [update] = desk.of(AlertUpdated)
-        assert update.change == "dispatch_refused" and update.reason == Reason("风速过大", "too windy")
+        assert update.change == "dispatch_refused" and update.reason == Reason.of("preflight.wind_over", wind_m_s=13.0, limit_m_s=12.0)
         assert desk.service.alert("ALR-000001").state == "new"   # type: ignore[union-attr]
         with pytest.raises(WorkflowRefused) as info:
             await desk.service.dispatch_alert("ALR-000001", by="op1")
-        assert info.value.reason.en == "too windy"
+        assert info.value.reason.en == "wind 13.0 m/s is over the 12 m/s limit"
         await desk.service.close()
     run(go())
 
 
 def test_a_dispatch_request_from_an_integrator_dispatches_once(tmp_path: Path) -> None:
     async def go() -> None:
-        async def dispatch(record: AlertRecord, by: str) -> str:
+        async def dispatch(record: AlertRecord, by: str, choice: object) -> str:
             return "T-REQ"
 
         desk = Desk(LoopbackBroker(), tmp_path, dispatch=dispatch)
@@ -334,7 +335,7 @@ def test_a_dispatch_request_from_an_integrator_dispatches_once(tmp_path: Path) -
         record = desk.service.alert("ALR-000001")
         assert record is not None and record.state_by == "request:12345-hotline" and record.task_id == "T-REQ"
         results = [(a[1], a[4]) for a in desk.service.store.actions()]
-        assert ("ALR-000001", "not dispatched") in results and ("NOPE", "not dispatched") in results
+        assert ("ALR-000001", "refused") in results and ("NOPE", "refused") in results
         await desk.service.close()
     run(go())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from console.core.alert_contract import Alert, Quarantined
 from console.core.alert_store import AlertStore, alerts_path
-from drones.model import Reason
+from vocab import Reason
 from tests.conftest import ROOT
 
 
@@ -43,11 +43,11 @@ def test_workflow_sets_sla_times_once_and_reopen_clears_the_close(tmp_path: Path
                      task_id="T1")
     store.transition("ALR-000001", "dispatched", "on_scene", by="op1", console="c1", ts=90.0, origin="local")
     store.transition("ALR-000001", "on_scene", "dismissed", by="op2", console="c2", ts=95.0, origin="remote",
-                     reason=Reason("误报", "false alarm"))
+                     reason=Reason.said("false alarm"))
     r = store.record("ALR-000001")
     assert r is not None
     assert (r.acknowledged_ts, r.dispatched_ts, r.on_scene_ts, r.closed_ts) == (12.0, 20.0, 90.0, 95.0)
-    assert r.state == "dismissed" and r.task_id == "T1" and r.reason == Reason("误报", "false alarm")
+    assert r.state == "dismissed" and r.task_id == "T1" and r.reason == Reason.said("false alarm")
     assert r.state_by == "op2" and r.state_console == "c2" and r.closed
     store.transition("ALR-000001", "dismissed", "acknowledged", by="op1", console="c1", ts=99.0, origin="local")
     r = store.record("ALR-000001")
@@ -65,7 +65,7 @@ def test_everything_survives_a_reopen_of_the_file(tmp_path: Path) -> None:
     store.add_note("ALR-000001", "已通知排水公司", by="张三", ts=13.0)
     store.transition("ALR-000001", "new", "acknowledged", by="张三", console="c1", ts=14.0, origin="local",
                      published=False)
-    store.add_quarantine(Quarantined("qdcb/alerts/v1/x/y", Reason("坏", "bad"), b"\xff", 1, 15.0))
+    store.add_quarantine(Quarantined("qdcb/alerts/v1/x/y", Reason.of("contract.not_bytes"), b"\xff", 1, 15.0))
     store.put_remote_state("ALR-000009", {"alert_id": "ALR-000009", "state": "acknowledged"})
     store.close()
     again = AlertStore(path)

@@ -15,7 +15,8 @@ from console.core.five_automatics import (AlertRulesError, Automatics, alert_rul
 from console.resources import resource_path
 from drones.basemap import load_basemap
 from drones.cameras import CameraRegistry
-from drones.model import CoverState, DockState, DroneState, LandedState, LinkState
+from drones.model import CoverState, DockState, DroneState, LandedState
+from vocab import ExclusionKind, LinkState
 from drones.nofly import load_nofly
 from drones.patterns import load_patterns
 from drones.site import load_site
@@ -49,7 +50,7 @@ def ready_states() -> tuple[dict[int, DroneState], dict[str, DockState]]:
 
 def test_response_level_names_the_rule_that_set_it(automatics: Automatics) -> None:
     fire = automatics.response_level(alert())
-    assert fire.level == 1 and fire.alert_level == 2 and "Laoshan forest" in fire.rule.en and fire.rule.zh
+    assert fire.level == 1 and fire.alert_level == 2 and "Laoshan forest" in fire.rule.en and fire.rule.get("zh")
     plain = automatics.response_level(alert("waterlogging", 3, (36.0700, 120.3900), "shinan"))
     assert plain.level == 3 and plain.rules == () and "own level 3" in plain.rule.en
     rescue = automatics.response_level(alert("sea_rescue", 4, (36.05, 120.40), "shinan"))
@@ -74,8 +75,8 @@ def test_docks_are_ranked_by_time_on_scene_with_reasons_for_the_excluded(automat
     available = [o for o in options if o.available]
     assert available and all(a.eta_s <= b.eta_s for a, b in zip(available, available[1:]))  # type: ignore[operator]
     windy = next(o for o in options if o.dock.id == nearest.id)
-    assert windy.category == "weather" and "wind" in windy.excluded.en  # type: ignore[union-attr]
-    assert any(o.category == "out of range" for o in options)   # Shinan docks are too far for the forest
+    assert windy.kind is ExclusionKind.WEATHER and "wind" in windy.excluded.en  # type: ignore[union-attr]
+    assert any(o.kind is ExclusionKind.RANGE for o in options)   # Shinan docks are too far for the forest
 
 
 def test_nearby_cameras_and_alerts(automatics: Automatics) -> None:

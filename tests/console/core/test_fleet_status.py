@@ -7,10 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from console.core.fleet_status import (READY_BATTERY_PCT, Status, TrailBook, charge_trend_pct_min, coverage_radius_m,
+from vocab import DockStatus
+from console.core.fleet_status import (READY_BATTERY_PCT, TrailBook, charge_trend_pct_min, coverage_radius_m,
                                   district_counts, dock_readiness, ready_in_s)
 from console.resources import resource_path
-from drones.model import CoverState, DockState, DroneState, LandedState, LinkState
+from drones.model import CoverState, DockState, DroneState, LandedState
+from vocab import LinkState
 from drones.patterns import load_patterns
 from drones.safety import Limits
 from drones.site import load_site
@@ -22,26 +24,26 @@ DRONE = DroneState(1, link=LinkState.OK, landed=LandedState.ON_GROUND, battery_p
 
 
 @pytest.mark.parametrize(("dock", "drone", "task_open", "expected"), [
-    (DOCK, DRONE, False, Status.READY),
-    (DOCK, DRONE, True, Status.IN_FLIGHT),
-    (DOCK, replace(DRONE, landed=LandedState.IN_AIR), False, Status.IN_FLIGHT),
-    (replace(DOCK, online=False), DRONE, False, Status.OFFLINE),
-    (None, DRONE, False, Status.UNKNOWN),
-    (replace(DOCK, cover=CoverState.FAULT), DRONE, False, Status.FAULT),
-    (DOCK, replace(DRONE, link=LinkState.LOST), False, Status.FAULT),
-    (DOCK, replace(DRONE, link=LinkState.NEVER), False, Status.UNKNOWN),
-    (DOCK, replace(DRONE, healthy=False), False, Status.FAULT),
-    (DOCK, replace(DRONE, healthy=None), False, Status.UNKNOWN),
-    (DOCK, replace(DRONE, landed=LandedState.UNKNOWN), False, Status.UNKNOWN),
-    (replace(DOCK, wind_speed_m_s=LIMITS.max_wind_m_s + 1), DRONE, False, Status.WEATHER_HOLD),
-    (replace(DOCK, rainfall=3), DRONE, False, Status.WEATHER_HOLD),
-    (DOCK, replace(DRONE, battery_pct=READY_BATTERY_PCT - 1), False, Status.CHARGING),
-    (DOCK, replace(DRONE, battery_pct=None), False, Status.UNKNOWN),
+    (DOCK, DRONE, False, DockStatus.READY),
+    (DOCK, DRONE, True, DockStatus.IN_FLIGHT),
+    (DOCK, replace(DRONE, landed=LandedState.IN_AIR), False, DockStatus.IN_FLIGHT),
+    (replace(DOCK, online=False), DRONE, False, DockStatus.OFFLINE),
+    (None, DRONE, False, DockStatus.UNKNOWN),
+    (replace(DOCK, cover=CoverState.FAULT), DRONE, False, DockStatus.FAULT),
+    (DOCK, replace(DRONE, link=LinkState.LOST), False, DockStatus.FAULT),
+    (DOCK, replace(DRONE, link=LinkState.NEVER), False, DockStatus.UNKNOWN),
+    (DOCK, replace(DRONE, healthy=False), False, DockStatus.FAULT),
+    (DOCK, replace(DRONE, healthy=None), False, DockStatus.UNKNOWN),
+    (DOCK, replace(DRONE, landed=LandedState.UNKNOWN), False, DockStatus.UNKNOWN),
+    (replace(DOCK, wind_speed_m_s=LIMITS.max_wind_m_s + 1), DRONE, False, DockStatus.WEATHER_HOLD),
+    (replace(DOCK, rainfall=3), DRONE, False, DockStatus.WEATHER_HOLD),
+    (DOCK, replace(DRONE, battery_pct=READY_BATTERY_PCT - 1), False, DockStatus.CHARGING),
+    (DOCK, replace(DRONE, battery_pct=None), False, DockStatus.UNKNOWN),
 ])
 def test_dock_readiness(dock: DockState | None, drone: DroneState, task_open: bool, expected: str) -> None:
     r = dock_readiness(dock, drone, task_open=task_open, limits=LIMITS)
     assert r.status == expected
-    assert (r.reason is None) == (expected in (Status.READY, Status.IN_FLIGHT))
+    assert (r.reason is None) == (expected in (DockStatus.READY, DockStatus.IN_FLIGHT))
 
 
 def test_charge_trend_and_ready_time() -> None:
@@ -72,7 +74,7 @@ def test_coverage_radius_shrinks_with_battery_and_wind() -> None:
 
 def test_district_counts_follow_the_site_order() -> None:
     site = load_site(resource_path("sites", "demo.toml"))
-    statuses = {d.id: Status.READY for d in site.docks[:3]}
+    statuses = {d.id: DockStatus.READY for d in site.docks[:3]}
     counts = district_counts(site.docks, statuses)
     assert [c.district for c in counts] == list(dict.fromkeys(d.district for d in site.docks))
     assert sum(c.total for c in counts) == len(site.docks)

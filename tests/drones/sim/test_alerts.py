@@ -59,7 +59,7 @@ def metres(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.n
 
 
 def check_contract(message: AlertMessage, root: str = "qdcb") -> dict[str, Any]:
-    """Asserts a message is a well-formed alert of DESIGN.md 4.2; returns its body."""
+    """Asserts a message is a well-formed alert of the alert contract; returns its body."""
     body = json.loads(message.payload.decode("utf-8"))
     assert set(body) == {"id", "ts", "category", "level", "lat", "lon", "source", "title", "detail", "confidence",
                          "snapshot_url", "status"}
