@@ -40,7 +40,7 @@ package: $(STAMP) sysdeps-test
 ## Regenerate the full pin list from the current virtual environment.
 lock: $(STAMP)
 	@{ echo '# Full pinned dependency set (runtime + dev), written by `make lock`. Install with pip -r.'; \
-	  $(PY) -m pip freeze --exclude-editable | grep -v '^setuptools=='; } > requirements.lock
+	  $(PY) -m pip freeze --exclude-editable --exclude qd-lowalt-console; } > requirements.lock
 
 ## Refresh .ts sources from the code and compile .qm files.
 translations: $(STAMP)

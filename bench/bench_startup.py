@@ -2,12 +2,14 @@
 
 - start to healthy exit: `main.py --smoke 2` wall time minus the 2 s it idles (2 s: the demo's 56 drones and
   docks must all be linked for the run to count as healthy);
-- close to exit: SIGTERM to process gone (goal < 3 s), child simulator included;
+- close to exit: SIGTERM to process gone, child simulator included (goal: every run under 3 s, exit code 0,
+  no child left behind);
 - bridge: core-thread events per second delivered as queued Qt signals to the GUI thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import statistics
@@ -20,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
+GOAL_CLOSE_S = 3.0
 
 
 def _env(tmp: str) -> dict[str, str]:
@@ -41,10 +44,13 @@ def smoke_seconds() -> list[float]:
     return out
 
 
-def close_seconds() -> list[float]:
+def close_seconds() -> tuple[list[float], list[int], int]:
+    """Seconds from SIGTERM until the console and its children are gone, exit codes, children left alive."""
     import psutil
 
-    out = []
+    out: list[float] = []
+    codes: list[int] = []
+    left = 0
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(RUNS):
             proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env=_env(tmp),
@@ -58,10 +64,14 @@ def close_seconds() -> list[float]:
             kids = psutil.Process(proc.pid).children(recursive=True)
             t0 = time.monotonic()
             proc.send_signal(signal.SIGTERM)
-            proc.wait(30)
-            psutil.wait_procs(kids, timeout=5)
+            codes.append(proc.wait(30))
+            _, alive = psutil.wait_procs(kids, timeout=5)
             out.append(time.monotonic() - t0)
-    return out
+            left += len(alive)
+            for p in alive:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    p.kill()
+    return out, codes, left
 
 
 def bridge_rate(n: int = 200_000) -> float:
@@ -87,10 +97,12 @@ def bridge_rate(n: int = 200_000) -> float:
 
 def run() -> dict[str, object]:
     smoke = smoke_seconds()
-    close = close_seconds()
+    close, codes, left = close_seconds()
     return {
         "start_to_exit_s": {"median": round(statistics.median(smoke), 2), "max": round(max(smoke), 2)},
         "close_to_gone_s": {"median": round(statistics.median(close), 2), "max": round(max(close), 2),
-                            "goal": "< 3"},
+                            "exit_codes": codes, "children_left": left},
         "bridge_events_per_s": round(bridge_rate()),
+        "goal": f"SIGTERM to console and simulator gone < {GOAL_CLOSE_S:g} s in every run, exit code 0, no child left",
+        "goal_met": max(close) < GOAL_CLOSE_S and codes == [0] * RUNS and left == 0,
     }

@@ -1,4 +1,5 @@
-"""Where the data files in `resources/` are, from source and from the frozen bundle alike."""
+"""Where the data files in `resources/` are: beside the packages in a checkout, in an installed copy
+(pyproject.toml installs `resources/` next to them) and in the frozen bundle alike."""
 
 from __future__ import annotations
 

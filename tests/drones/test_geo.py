@@ -115,6 +115,30 @@ def test_gcj02_round_trip_error_is_far_below_half_a_metre(lat: float, lon: float
     assert distance_m(lat, lon, w_lat, w_lon) < 0.001
 
 
+# Published known answers of the standard GCJ-02 forward formula (Krasovsky 1940 ellipsoid,
+# a = 6378245.0, ee = 0.00669342162296594323), as WGS-84 (lat, lon) -> GCJ-02 (lat, lon):
+# - Shanghai, Shenzhen, Beijing: the test vectors of github.com/googollee/eviltransform
+#   (go/transform_test.go, python/test.py), copied by its ports in many languages;
+# - Beijing 39.915, 116.404: github.com/wandergis/coordtransform, README, `wgs84togcj02(116.404, 39.915)`
+#   (that library takes and prints lon, lat).
+GCJ02_KNOWN_ANSWERS = [
+    pytest.param((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215), id="shanghai-eviltransform"),
+    pytest.param((22.543847, 113.912316), (22.540796131694766, 113.9171764808363), id="shenzhen-eviltransform"),
+    pytest.param((39.911954, 116.377817), (39.91334545536069, 116.38404722455657), id="beijing-eviltransform"),
+    pytest.param((39.915, 116.404), (39.91640428150164, 116.41024449916938), id="beijing-coordtransform"),
+]
+
+
+@pytest.mark.parametrize(("wgs", "gcj"), GCJ02_KNOWN_ANSWERS)
+def test_gcj02_matches_published_known_answers_both_ways(wgs: tuple[float, float], gcj: tuple[float, float]) -> None:
+    # 1e-9 degrees is about 0.1 mm: the published values are the formula's own doubles.
+    assert wgs84_to_gcj02(*wgs) == pytest.approx(gcj, abs=1e-9)
+    # Back from the published GCJ-02 point to the published WGS-84 one (the inverse is iterative).
+    assert distance_m(*gcj02_to_wgs84(*gcj), *wgs) < 0.001
+    g_lat, g_lon = wgs84_to_gcj02(np.array([wgs[0]]), np.array([wgs[1]]))
+    assert (g_lat[0], g_lon[0]) == pytest.approx(gcj, abs=1e-9)     # the array form gives the same answer
+
+
 def test_gcj02_shift_in_qingdao_is_a_few_hundred_metres() -> None:
     g_lat, g_lon = wgs84_to_gcj02(36.0612, 120.3802)
     assert 300 < distance_m(36.0612, 120.3802, g_lat, g_lon) < 700

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-from vocab import Reason
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from drones.airspace import airspace_for
@@ -21,12 +20,13 @@ from drones.nofly import NoFlyZone, first_zone_crossed, load_nofly, zones_contai
 from drones.patterns import Pattern, PatternBook, load_patterns
 from drones.planning import (MAV_CMD_DO_CHANGE_SPEED, MAV_CMD_DO_SET_ROI_LOCATION, MAV_CMD_DO_SET_ROI_NONE,
                              MAV_CMD_NAV_LOITER_TIME, MAV_CMD_NAV_LOITER_TURNS, MAV_CMD_NAV_RETURN_TO_LAUNCH,
-                             MAV_CMD_NAV_TAKEOFF, MAV_CMD_NAV_WAYPOINT, ZONE_MARGIN_M, FlightPlan, WindEstimate,
-                             estimate_energy_pct, plan_flight)
+                             MAV_CMD_NAV_TAKEOFF, MAV_CMD_NAV_WAYPOINT, MIN_ZONE_CLEARANCE_M, ZONE_MARGIN_M, FlightPlan,
+                             WindEstimate, estimate_energy_pct, plan_flight)
 from drones.sim.flight_model import MultirotorModel, Wind
 from drones.sim.mission import MissionItem
 from drones.sim.vehicle import SimVehicle
-from drones.site import Site, load_site
+from drones.site import Dock, Site, load_site
+from vocab import Reason
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = load_site(ROOT / "resources" / "sites" / "demo.toml")
@@ -231,10 +231,114 @@ def test_the_energy_estimate_covers_what_the_simulated_drone_uses(dock_id: str, 
 
 
 # ---------------------------------------------------------------------------- properties
+#
+# The properties count what the planner did with the generated cases: a property over plans
+# passes vacuously when nearly every case is refused, and a refusal check never runs when no
+# case is refused. Each property runs its `@given` function inside a plain test, then asserts
+# on the tally. Which zone a refusal should name is computed here, independently of
+# drones/nofly.py and drones/airspace.py (ray casting, segment crossing and distances written
+# out below), and compared with the zone the refusal names.
 
 DOCK_LIST = tuple(SITE.docks)
 LAT_RANGE = (min(d.lat for d in DOCK_LIST) - 0.02, max(d.lat for d in DOCK_LIST) + 0.02)
 LON_RANGE = (min(d.lon for d in DOCK_LIST) - 0.02, max(d.lon for d in DOCK_LIST) + 0.02)
+CATEGORIES = ["default", *BOOK.categories]
+METRES_PER_DEG_LAT = math.radians(1.0) * 6_371_008.8     # mean Earth radius: the checks' own metre scale
+# The planner tests a point against the zones whose altitude band meets its flight (0 m up to the
+# cruise or pattern altitude, at most 100 m here). Every zone these properties use covers 0..150 m
+# or more, so every zone applies to every check and the independent checks below need no bands.
+ALL_BANDS_M = (0.0, 150.0)
+assert all(z.floor_m <= ALL_BANDS_M[0] and z.ceiling_m >= ALL_BANDS_M[1] for z in ZONES)
+assert max(p.altitude_m for p in (BOOK.default, *map(BOOK.for_category, BOOK.categories))) <= ALL_BANDS_M[1]
+#: What a point refusal names as refused (plan.what_* codes) -> which point of the plan it is.
+REFUSED_WHAT = {"plan.what_target": "target", "plan.what_dock": "dock", "plan.what_standoff": "standoff point"}
+
+
+def inside(lat: float, lon: float, zone: NoFlyZone) -> bool:
+    """Even-odd ray casting over all of the zone's rings (a point in a hole crosses the outer ring and the hole's)."""
+    odd = False
+    for ring in zone.polygon:
+        for (y1, x1), (y2, x2) in zip(ring, ring[1:] + ring[:1]):
+            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                odd = not odd
+    return odd
+
+
+def boundary_m(lat: float, lon: float, zone: NoFlyZone) -> float:
+    """Distance from a point to the zone's nearest edge, metres, in an equirectangular plane centred on the point."""
+    ky, kx = METRES_PER_DEG_LAT, METRES_PER_DEG_LAT * math.cos(math.radians(lat))
+    best = math.inf
+    for ring in zone.polygon:
+        for (y1, x1), (y2, x2) in zip(ring, ring[1:] + ring[:1]):
+            ax, ay, bx, by = (x1 - lon) * kx, (y1 - lat) * ky, (x2 - lon) * kx, (y2 - lat) * ky
+            dx, dy = bx - ax, by - ay
+            length_sq = dx * dx + dy * dy
+            t = min(1.0, max(0.0, -(ax * dx + ay * dy) / length_sq)) if length_sq else 0.0
+            best = min(best, math.hypot(ax + t * dx, ay + t * dy))
+    return best
+
+
+def entry_fraction(a: tuple[float, float], b: tuple[float, float], zone: NoFlyZone) -> float | None:
+    """Where the straight line a → b first meets the zone (0..1 along it; 0 when a is inside), None if never."""
+    if inside(*a, zone):
+        return 0.0
+    ry, rx = b[0] - a[0], b[1] - a[1]
+    first = None
+    for ring in zone.polygon:
+        for (y1, x1), (y2, x2) in zip(ring, ring[1:] + ring[:1]):
+            ey, ex = y2 - y1, x2 - x1
+            denom = rx * ey - ry * ex
+            if denom == 0:
+                continue   # parallel: the line meets this edge's end points on the neighbouring edges
+            dy, dx = y1 - a[0], x1 - a[1]
+            t, u = (dx * ey - dy * ex) / denom, (dx * ry - dy * rx) / denom
+            if 0.0 <= t <= 1.0 and 0.0 <= u <= 1.0:
+                first = t if first is None else min(first, t)
+    return first
+
+
+def zones_entered_first(a: tuple[float, float], b: tuple[float, float], zones: tuple[NoFlyZone, ...]) -> set[str]:
+    """Ids of the zones the straight line a → b enters first (more than one when they tie)."""
+    met = {z.id: t for z in zones if (t := entry_fraction(a, b, z)) is not None}
+    return {zid for zid, t in met.items() if t <= min(met.values()) + 1e-9} if met else set()
+
+
+def scene_of(dock: Dock, target: tuple[float, float], pattern: Pattern) -> tuple[float, float]:
+    """Where the pattern is flown without a wind direction: over the target, or its standoff on the dock's side."""
+    if pattern.standoff_m <= 0:
+        return target
+    return destination(*target, initial_bearing_deg(*target, dock.lat, dock.lon), pattern.standoff_m)
+
+
+def check_refusal_names_the_zone(refusal: DispatchRefused, dock: Dock, target: tuple[float, float],
+                                 pattern: Pattern, zones: tuple[NoFlyZone, ...]) -> str:
+    """Asserts that a no-fly refusal names a zone the refused point lies in (or within the clearance of),
+    or the zone the straight route enters first; returns what was refused: target, dock, standoff point, route."""
+    assert refusal.check == "nofly", refusal
+    zone_id = refusal.reason.get("zone_id")
+    by_id = {z.id: z for z in zones}
+    assert zone_id in by_id, f"the refusal names no zone of the site: {refusal.reason}"
+    zone = by_id[str(zone_id)]
+    assert refusal.reason.get("zone") == zone.name and zone.name_en in refusal.reason.en, refusal.reason
+    scene = scene_of(dock, target, pattern)
+    if refusal.reason.code == "plan.in_zone":
+        what_code = refusal.reason.get("what")
+        assert isinstance(what_code, Reason) and what_code.code in REFUSED_WHAT, refusal.reason
+        what = REFUSED_WHAT[what_code.code]
+        lat, lon = {"target": target, "dock": (dock.lat, dock.lon), "standoff point": scene}[what]
+        containing = [z.id for z in zones if inside(lat, lon, z)]
+        if containing:
+            assert zone.id in containing, f"{what} ({lat}, {lon}) lies in {containing}, the refusal names {zone.id}"
+        else:
+            # The planner measures in its own plane; 1 % covers the two planes' difference in scale.
+            assert boundary_m(lat, lon, zone) < MIN_ZONE_CLEARANCE_M * 1.01, \
+                f"{what} ({lat}, {lon}) is {boundary_m(lat, lon, zone):.1f} m from {zone.id}, in none"
+        return what
+    assert refusal.reason.code == "plan.no_route", f"an unknown no-fly refusal: {refusal.reason}"
+    first = zones_entered_first((dock.lat, dock.lon), scene, zones)
+    assert zone.id in first, f"the straight line {dock.id} -> {scene} enters {first or 'no zone'} first, " \
+                             f"the refusal names {zone.id}"
+    return "route"
 
 
 @st.composite
@@ -247,17 +351,84 @@ def positions(draw: st.DrawFn) -> tuple[float, float]:
     return (draw(st.floats(min_lat - 0.01, max_lat + 0.01)), draw(st.floats(min_lon - 0.01, max_lon + 0.01)))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dock=st.sampled_from(DOCK_LIST), target=positions(), category=st.sampled_from(["default", *BOOK.categories]),
-       ceiling=st.sampled_from([60.0, 120.0, 200.0]))
-def test_property_no_plan_crosses_a_zone_or_the_ceiling(dock, target, category, ceiling) -> None:  # type: ignore[no-untyped-def]
-    site: Site = dataclasses.replace(SITE, max_altitude_agl_m=ceiling)
-    try:
-        plan = plan_flight(dock, *target, BOOK.for_category(category), site=site, zones=ZONES)
-    except DispatchRefused as refusal:
-        assert refusal.check == "nofly"
-        assert any(refusal.reason.get("zone_id") == z.id and z.name_en in refusal.reason.en for z in ZONES)
-        return
-    assert_safe(plan)
-    assert plan.max_alt_rel_m <= ceiling
-    assert not zones_containing(*target, ZONES)
+def test_property_no_plan_crosses_a_zone_or_the_ceiling() -> None:
+    tally: Counter[str] = Counter()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(dock=st.sampled_from(DOCK_LIST), target=positions(), category=st.sampled_from(CATEGORIES),
+           ceiling=st.sampled_from([60.0, 120.0, 200.0]))
+    def planned_or_refused_naming_the_zone(dock: Dock, target: tuple[float, float], category: str,
+                                           ceiling: float) -> None:
+        site: Site = dataclasses.replace(SITE, max_altitude_agl_m=ceiling)
+        pattern = BOOK.for_category(category)
+        tally["cases"] += 1
+        try:
+            plan = plan_flight(dock, *target, pattern, site=site, zones=ZONES)
+        except DispatchRefused as refusal:
+            what = check_refusal_names_the_zone(refusal, dock, target, pattern, ZONES)
+            tally["refused"] += 1
+            event(f"refused: {what}")
+            return
+        assert_safe(plan)
+        assert plan.max_alt_rel_m <= ceiling
+        assert not [z.id for z in ZONES if inside(*target, z)], "a plan to a target inside a zone"
+        tally["detours" if len(plan.route) > 2 else "straight"] += 1
+        event("detour" if len(plan.route) > 2 else "straight")
+
+    planned_or_refused_naming_the_zone()
+    # Most cases must have become plans, some of them detours: otherwise the safety asserts
+    # above ran on too few routes to mean anything.
+    assert tally["refused"] * 2 < tally["cases"], f"most cases were refused: {dict(tally)}"
+    assert tally["detours"] > 0, f"no case needed a detour: {dict(tally)}"
+
+
+def ring_zone(centre: tuple[float, float], hole_m: float, band_m: float) -> NoFlyZone:
+    """A square zone around `centre` with a square hole: the centre is outside the zone, and closed in by it."""
+    lat, lon = centre
+
+    def square(half_m: float) -> tuple[tuple[float, float], ...]:
+        dlat = half_m / METRES_PER_DEG_LAT
+        dlon = half_m / (METRES_PER_DEG_LAT * math.cos(math.radians(lat)))
+        return ((lat - dlat, lon - dlon), (lat - dlat, lon + dlon),
+                (lat + dlat, lon + dlon), (lat + dlat, lon - dlon))
+
+    return NoFlyZone("RING", "环形管制区", "Ring zone", "event", 0.0, 300.0,
+                     (square(hole_m + band_m), square(hole_m)))
+
+
+@st.composite
+def closed_in_targets(draw: st.DrawFn) -> tuple[Dock, tuple[float, float], tuple[NoFlyZone, ...]]:
+    """A dock, a target nothing may fly to, and the zones: the target inside a demo zone, or in the
+    hole of a ring-shaped zone (added to the demo zones) that the dock lies outside."""
+    dock = draw(st.sampled_from(DOCK_LIST))
+    if draw(st.booleans()):
+        zone = draw(st.sampled_from(ZONES))
+        min_lat, min_lon, max_lat, max_lon = zone.bbox
+        target = draw(st.tuples(st.floats(min_lat, max_lat), st.floats(min_lon, max_lon))
+                      .filter(lambda p: inside(*p, zone)))
+        return dock, target, ZONES
+    hole_m = draw(st.floats(60.0, 400.0))
+    band_m = draw(st.floats(130.0, 600.0))        # wider than any standoff (120 m) reaches out of the hole
+    outer_m = hole_m + band_m
+    centre = destination(dock.lat, dock.lon, draw(st.floats(0.0, 360.0)),
+                         draw(st.floats(1.5 * outer_m + 100.0, 6000.0)))   # the dock well outside the ring
+    return dock, centre, (*ZONES, ring_zone(centre, hole_m, band_m))
+
+
+def test_property_a_target_nothing_may_fly_to_is_refused_naming_the_zone() -> None:
+    tally: Counter[str] = Counter()
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(case=closed_in_targets(), category=st.sampled_from(CATEGORIES))
+    def refused_naming_the_zone(case: tuple[Dock, tuple[float, float], tuple[NoFlyZone, ...]], category: str) -> None:
+        dock, target, zones = case
+        pattern = BOOK.for_category(category)
+        with pytest.raises(DispatchRefused) as refused:
+            plan_flight(dock, *target, pattern, site=SITE, zones=zones)
+        what = check_refusal_names_the_zone(refused.value, dock, target, pattern, zones)
+        tally[what] += 1
+        event(f"refused: {what}")
+
+    refused_naming_the_zone()
+    # Both ways of refusing must have been seen, so that both naming checks ran.
+    assert tally["target"] > 0 and tally["route"] > 0, dict(tally)

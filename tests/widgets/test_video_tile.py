@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,10 +64,9 @@ def test_a_stalled_stream_is_detected_and_recovers(tile: VideoTile, server: Mjpe
     tile.set_source(source(server.url))
     qtbot.waitUntil(lambda: tile.state is TileState.LIVE, timeout=10_000)
     server.stalled.set()
-    t0 = time.monotonic()
+    # How soon a stall is noticed with the real STALL_S is measured by bench/bench_video_tile.py.
     qtbot.waitUntil(lambda: tile.state is TileState.RECONNECTING, timeout=10_000)
-    assert "1 s" in tile.reason
-    assert time.monotonic() - t0 < 5
+    assert "1 s" in tile.reason     # the watchdog's stall limit (1 s here) did it, not a player error
     server.stalled.clear()
     frames = tile.frames
     qtbot.waitUntil(lambda: tile.state is TileState.LIVE and tile.frames > frames, timeout=15_000)
