@@ -3,8 +3,9 @@
 The console's demo site starts this as a child process and reads one JSON line from its
 stdout: `{"event": "ready", "broker": "mqtt://127.0.0.1:PORT", "video": "http://...", "drones": N,
 "mavlink": {"SYSID": PORT, ...}}`. Every port in it is one the simulator bound and keeps (the
-embedded broker and the video server bind port 0 by default, each drone binds port 0): the
-console connects to them; nothing assumes a port number is free.
+embedded broker binds port 0 by default, the demo asks the same of the video server with
+`--video-port 0`, each drone binds port 0): the console connects to them, and nothing assumes
+a port number is free.
 It stops on SIGTERM/SIGINT, when its stdin closes (the parent went away), or when the parent
 dies (PR_SET_PDEATHSIG).
 """

@@ -12,6 +12,8 @@ import pytest
 from pymavlink.dialects.v20 import common as mav
 
 from drones.sim.fleet_sim import PHYSICS_HZ
+from drones.sim.site_sim import docks_for
+from drones.site import Site
 from tests.conftest import wait_until
 from tests.drones.sim.conftest import SimThread, make_docks
 from tests.ports import port_of, silent_udp_port
@@ -111,3 +113,8 @@ def test_with_a_console_host_the_drone_sends_first_to_the_docks_port() -> None:
             assert sim.do(lambda: sim.fleet.endpoints[1].target) == console.getsockname()
         finally:
             sim.close()
+
+
+def test_synthetic_docks_beyond_the_site_get_port_plan_numbers_of_their_own() -> None:
+    docks = docks_for(Site("x", None, None, tuple(make_docks(3))), 60)
+    assert len(docks) == 60 and len({d.port for d in docks}) == 60 and len({d.sysid for d in docks}) == 60
