@@ -32,6 +32,8 @@ RESTART_ATTEMPTS = 3
 #: How long Mosquitto may take to say it runs, and a taken port to come free before a restart gives up.
 START_TIMEOUT_S = 10.0
 RESTART_WAIT_S = 5.0
+STOP_ATTEMPTS = 5
+STOP_WAIT_S = 1.0
 RUNNING = " running"                 # "mosquitto version 2.0.11 running": every listener is open
 IN_USE = "Address already in use"
 
@@ -142,8 +144,18 @@ class MosquittoBroker:
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        proc.terminate()
-        proc.wait(5)
+        # Mosquitto 2.0 logs "running" and only then sets the flag its SIGTERM handler clears, so a SIGTERM
+        # that lands in between is lost (a test that stops the broker at once): ask again, then kill.
+        for _ in range(STOP_ATTEMPTS):
+            proc.terminate()
+            try:
+                proc.wait(STOP_WAIT_S)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        else:
+            proc.kill()
+            proc.wait(5)
         if self._reader is not None:
             self._reader.join(5)
             self._reader = None

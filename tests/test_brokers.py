@@ -44,3 +44,16 @@ def test_a_port_taken_during_the_restart_fails_with_the_reason(tmp_path: Path, m
         assert connects(broker.port)
     finally:
         broker.close()
+
+
+def test_a_broker_stopped_the_moment_it_runs_still_stops(tmp_path: Path) -> None:
+    # Mosquitto can lose a SIGTERM that arrives right after its "running" line; stop() must not.
+    broker = MosquittoBroker(tmp_path)
+    try:
+        for _ in range(10):
+            broker.start()
+            proc = broker.proc
+            broker.stop()
+            assert proc is not None and proc.poll() is not None
+    finally:
+        broker.close()
