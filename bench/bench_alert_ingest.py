@@ -24,13 +24,13 @@ from typing import Any
 
 import aiomqtt
 
-from bench.bench_sim_mqtt import free_port
 from console.core.alert_events import AlertReceived
 from console.core.alert_service import AlertService
 from console.core.core_loop import CoreLoop
 from console.core.events import EventBus
 from console.core.mqtt_link import MqttLink
 from drones.site import Site, parse_broker_url
+from tests.brokers import MosquittoBroker
 
 N_ALERTS = 20_000
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,25 +51,6 @@ async def main():
                                    for p in payloads[chunk:chunk + 200]))
 asyncio.run(main())
 """
-
-
-def start_broker(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    import shutil
-    import socket
-
-    port = free_port()
-    conf = tmp / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n")
-    proc = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc, port
-        if time.monotonic() > deadline:
-            raise RuntimeError("mosquitto did not start")
-        time.sleep(0.05)
 
 
 def publish(port: int, prefix: str) -> subprocess.Popen[str]:
@@ -141,13 +122,15 @@ async def _count(svc: AlertService) -> int:
 def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        broker, port = start_broker(tmp)
+        broker = MosquittoBroker(tmp, options="persistence false\nmax_queued_messages 0\n")
+        broker.start()
+        port = broker.port
+        assert port is not None
         try:
             base = asyncio.run(bare(port))
             auto = service(port, tmp, MqttLink, "AUTO")
         finally:
-            broker.terminate()
-            broker.wait(5)
+            broker.close()
     return {
         "n_alerts": N_ALERTS,
         "bare_aiomqtt": base,

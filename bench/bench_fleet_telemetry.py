@@ -1,8 +1,9 @@
 """Telemetry path cost: 56 and 254 simulated drones at 10 Hz through MAVSDK into the fleet's store.
 
-The simulator runs in its own process (as in the demo site) with one UDP port per drone.
-This process is the console. For each fleet size, one simulator serves four phases in turn,
-each with a fresh MAVSDK instance on the same ports:
+The simulator runs in its own process (as in the demo site) with one UDP port per drone, bound
+by the drones themselves and reported on its stdout; this process is the console and connects
+out to them (`udpout://`; a drone answers whoever talked to it last). For each fleet size, one
+simulator serves four phases in turn, each with a fresh MAVSDK instance:
 
 - `bare`: MAVSDK's synchronous API with the same subscriptions the fleet makes (position,
   flight mode, landed state, battery, GPS, home, status text), each callback only counting.
@@ -26,7 +27,7 @@ poll the store on a UI timer add up to their period on top; that is not counted 
 from __future__ import annotations
 
 import asyncio
-import socket
+import json
 import subprocess
 import sys
 import time
@@ -45,15 +46,17 @@ STAMP_MODULUS_US = 800_000_000
 STREAMS = ("position", "flight_mode", "landed_state", "battery", "gps_info", "home", "status_text")
 
 
-def _docks(ports: list[int]):  # type: ignore[no-untyped-def]
+def _docks(n: int, ports: list[int] | None = None):  # type: ignore[no-untyped-def]
+    """n bench docks; with `ports`, each drone reached with udpout at its simulated drone's port."""
     from drones.site import Dock
 
     return [Dock(id=f"F{i:03d}", name=f"bench {i}", district="shinan", lat=36.05 + 0.002 * (i % 20),
                  lon=120.35 + 0.002 * (i // 20), ground_alt_m=10.0, dock_sn=f"FLEET{i:04d}", sysid=i + 1,
-                 port=port) for i, port in enumerate(ports)]
+                 port=14600 + i + 1, mavlink=f"udpout://127.0.0.1:{ports[i]}" if ports else None)
+            for i in range(n)]
 
 
-def child(ports: list[int]) -> None:
+def child(n: int) -> None:
     """The simulator process: every drone's GLOBAL_POSITION_INT carries its send time as latitude."""
     sys.path.insert(0, str(ROOT))
     from drones.sim import endpoint
@@ -76,23 +79,12 @@ def child(ports: list[int]) -> None:
     endpoint.VehicleEndpoint._send_message = stamped  # type: ignore[method-assign]
 
     async def main() -> None:
-        fleet = SimFleet(_docks(ports), time_scale=1.0)
+        fleet = SimFleet(_docks(n), time_scale=1.0)
         await fleet.start()
+        print(json.dumps([fleet.ports[i + 1] for i in range(n)]), flush=True)  # the ports the drones bound
         await asyncio.Event().wait()
 
     asyncio.run(main())
-
-
-def _free_ports(n: int) -> list[int]:
-    socks = []
-    for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("0.0.0.0", 0))
-        socks.append(s)
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 class _Latencies:
@@ -162,7 +154,7 @@ def _bare(ports: list[int], probe: _Latencies | None) -> dict[str, float]:
 
     try:
         for port in ports:
-            mavsdk.add_any_connection(f"udpin://0.0.0.0:{port}")
+            mavsdk.add_any_connection(f"udpout://127.0.0.1:{port}")
         # Attach from a thread of ours, as the fleet does, not from MAVSDK's callback thread.
         deadline = time.monotonic() + WARMUP_S
         while len(attached) < len(ports) and time.monotonic() < deadline:
@@ -189,7 +181,7 @@ def _fleet(ports: list[int], probe: _Latencies | None) -> dict[str, float]:
         DroneWriter.position = probed  # type: ignore[method-assign]
     core = CoreLoop("bench-core")
     core.start()
-    fleet = Fleet(_docks(ports))
+    fleet = Fleet(_docks(len(ports), ports))
     try:
         core.call(fleet.start())
         result = _window(fleet.store.position_samples, len(ports), probe)
@@ -208,11 +200,11 @@ def measure(n: int) -> dict[str, Any]:
     from drones.fleet import route_mavsdk_logs
 
     route_mavsdk_logs()
-    ports = _free_ports(n)
-    proc = subprocess.Popen([sys.executable, "-m", "bench.bench_fleet_telemetry", "--child", ",".join(map(str, ports))],
-                            cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bench_fleet_telemetry", "--child", str(n)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
     sim = psutil.Process(proc.pid)
     try:
+        ports = [int(p) for p in json.loads(proc.stdout.readline())]  # type: ignore[union-attr]
         sim_cpu0, t0 = sum(sim.cpu_times()[:2]), time.monotonic()
         bare = _bare(ports, None)
         fleet = _fleet(ports, None)
@@ -246,4 +238,4 @@ def run() -> dict[str, Any]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        child([int(p) for p in sys.argv[2].split(",")])
+        child(int(sys.argv[2]))

@@ -2,8 +2,9 @@
 
 The simulator runs as its own process (as in the demo site) with default stream rates
 (GLOBAL_POSITION_INT and ATTITUDE at 10 Hz, about 32 messages/s per drone); this process
-plays the console: one UDP socket per drone that counts what arrives and sends a GCS
-heartbeat back once a second so the vehicles see a live link.
+plays the console: one UDP socket per drone, bound here and kept, that the drones send to
+first (the simulator's `--console-host` mode, each dock's `port` one of these sockets), which
+counts what arrives and sends a GCS heartbeat back once a second so the vehicles see a live link.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def child(n: int, ports: list[int]) -> None:
     from drones.sim.fleet_sim import SimFleet
 
     async def main() -> None:
-        fleet = SimFleet(_docks(n, ports), time_scale=1.0)
+        fleet = SimFleet(_docks(n, ports), time_scale=1.0, console_host="127.0.0.1")
         await fleet.start()
         await asyncio.Event().wait()
 

@@ -1,5 +1,5 @@
 """Cost of the site simulator's MQTT side: 56 docks (one client each, osd at 1 Hz) plus the
-alert feed at 14 alerts a minute, against a real Mosquitto started on a free port.
+alert feed at 14 alerts a minute, against a real Mosquitto on a port of its own (tests/brokers.py).
 
 Measures, over MEASURE_S of steady state: CPU of this process (percent of one core) and its
 RSS, the same for Mosquitto, the time for all docks to come online, and the PUBLISH rate the
@@ -9,9 +9,6 @@ broker saw ($SYS counters, so no subscriber adds to the measured process).
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +18,7 @@ import psutil
 from drones.sim.alerts import AlertFeedSim, AlertGenerator
 from drones.sim.docks import OSD_PERIOD_S, DockFleetSim
 from drones.site import DISTRICTS, Dock
+from tests.brokers import MosquittoBroker
 
 N_DOCKS = 56
 ALERTS_PER_MIN = 14.0
@@ -39,36 +37,13 @@ def demo_docks(n: int = N_DOCKS) -> list[Dock]:
         k = i // len(DISTRICTS)
         docks.append(Dock(id=f"D{i + 1:02d}", name=f"dock {i + 1}", district=district, lat=lat + 0.004 * (k % 5),
                           lon=lon + 0.005 * (k // 5), ground_alt_m=10.0, dock_sn=f"QDDOCK{i + 1:04d}", sysid=i + 1,
-                          port=14539 + i + 1))
+                          port=14600 + i + 1))
     return docks
 
 
 def camera_points(docks: list[Dock]) -> list[tuple[float, float, str, str]]:
     return [(d.lat + 0.001 * j, d.lon - 0.001 * j, f"3702{d.sysid:06d}{j:010d}", d.district)
             for d in docks for j in range(20)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = free_port()
-    conf = tmp / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nsys_interval 1\n")
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc, port
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("mosquitto did not start")
-        time.sleep(0.05)
 
 
 async def publishes_received(port: int) -> int:
@@ -129,11 +104,12 @@ async def measure(port: int, broker: psutil.Process) -> dict[str, object]:
 
 def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start_mosquitto(Path(tmp))
+        broker = MosquittoBroker(Path(tmp), options="persistence false\nsys_interval 1\n")
+        broker.start()
+        assert broker.port is not None and broker.proc is not None
         try:
-            result = asyncio.run(measure(port, psutil.Process(proc.pid)))
+            result = asyncio.run(measure(broker.port, psutil.Process(broker.proc.pid)))
         finally:
-            proc.terminate()
-            proc.wait(5)
+            broker.close()
     result["expected_publishes_per_s"] = round(N_DOCKS / OSD_PERIOD_S + ALERTS_PER_MIN / 60, 1)
     return result

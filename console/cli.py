@@ -73,13 +73,17 @@ def build_sim_parser() -> argparse.ArgumentParser:
                                 "Several consoles can share one simulator (they connect with --broker).")
     p.add_argument("--site", metavar="FILE", help="site file whose docks to simulate (default: the demo site)")
     p.add_argument("--broker", metavar="URL", help="external broker (default: start an embedded one)")
-    p.add_argument("--embedded-port", type=int, default=1883, metavar="PORT",
-                   help="port of the embedded broker (default 1883)")
+    p.add_argument("--embedded-port", type=int, default=0, metavar="PORT",
+                   help="port of the embedded broker (default 0: one the system picks, reported in the JSON line "
+                        "printed on stdout once ready; give one, e.g. 1883, for consoles on other machines)")
     p.add_argument("--embedded-host", default="127.0.0.1", metavar="HOST",
-                   help="address the embedded broker and video server listen on (default 127.0.0.1; "
-                        "0.0.0.0 to serve other machines)")
-    p.add_argument("--console-host", default="127.0.0.1", metavar="HOST",
-                   help="where the console listens for MAVLink (default 127.0.0.1)")
+                   help="address the embedded broker, the video server and the drones' MAVLink sockets bind to "
+                        "(default 127.0.0.1; 0.0.0.0 to serve other machines)")
+    p.add_argument("--console-host", metavar="HOST",
+                   help="a console that listens for MAVLink with udpin on each dock's `port` (the site file's): "
+                        "the drones send there first. Default: none; each drone binds a UDP port of its own "
+                        "(listed under \"mavlink\" in the JSON line printed once ready) and answers whoever talks to "
+                        "it last, as PX4 does, so a console connects with udpout://")
     p.add_argument("--video-port", type=int, default=18080, metavar="PORT",
                    help="port of the simulated video server (default 18080, 0 = any free port)")
     p.add_argument("--docks", type=int, metavar="N", help="simulate only the first N docks (more than the site "

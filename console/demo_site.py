@@ -1,9 +1,13 @@
 """The one-machine demo site: the simulator (with its embedded broker) as a child process.
 
-`python main.py` with no site file uses this (docs/architecture.md, "Demo site and port plan"). The child is started
-with the same executable (source or frozen bundle), reports its broker URL on stdout, and
-is always stopped with the console: terminate, then kill; Linux also kills it if the
-console dies (PR_SET_PDEATHSIG in the child).
+`python main.py` with no site file uses this (docs/architecture.md, "Demo site and port plan"). The child is started with the same executable
+(source or frozen bundle) and is always stopped with the console: terminate, then kill; Linux
+also kills it if the console dies (PR_SET_PDEATHSIG in the child).
+
+The demo picks no port number itself: the child binds its embedded broker, video server and
+each drone's MAVLink socket on port 0 and reports what it got on stdout (broker URL, video URL,
+`{sysid: UDP port}`); the console then connects to those (MAVLink with `udpout://`), so two
+demos, a test run and a PX4 SITL can share one machine.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import json
 import logging
 import os
 import select
-import socket
 import subprocess
 import sys
 import time
@@ -34,13 +37,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class DemoSiteError(RuntimeError):
     """The demo site could not be started; the message is for the operator."""
-
-
-def free_tcp_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free right now (the child binds it a moment later)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def self_command() -> list[str]:
@@ -72,7 +68,8 @@ def json_lines(fd: int, timeout_s: float) -> Iterator[dict[str, Any]]:
 
 
 class DemoSite:
-    """Starts and stops the simulator child process; `broker_url` is valid after `start()`."""
+    """Starts and stops the simulator child process; `broker_url`, `video_url` and `mavlink_ports` (the UDP
+    port of each simulated drone, by system id) are valid after `start()`."""
 
     def __init__(self, *, site_path: Path | None = None, broker_url: str | None = None, time_scale: float = 1.0,
                  verbose: bool = False) -> None:
@@ -83,6 +80,7 @@ class DemoSite:
         self.broker_url: str | None = broker_url
         self.video_url: str | None = None
         self.drones = 0
+        self.mavlink_ports: dict[int, int] = {}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
@@ -94,7 +92,7 @@ class DemoSite:
         if self._external_broker:
             args += ["--broker", self._external_broker]
         else:
-            args += ["--embedded-port", str(free_tcp_port())]
+            args += ["--embedded-port", "0"]   # the child binds a free port and reports it
         if self.verbose:
             args.append("--verbose")
         log.info("starting demo site: %s", " ".join(args))
@@ -106,6 +104,11 @@ class DemoSite:
         self.broker_url = ready["broker"]
         self.video_url = ready.get("video")
         self.drones = int(ready.get("drones") or 0)
+        try:
+            self.mavlink_ports = {int(sysid): int(port) for sysid, port in ready["mavlink"].items()}
+        except (KeyError, AttributeError, TypeError, ValueError):
+            self.stop()
+            raise DemoSiteError("demo site simulator did not report its drones' MAVLink ports") from None
         return self.broker_url
 
     def _read_ready(self) -> dict[str, Any]:

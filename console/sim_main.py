@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -13,6 +14,23 @@ from drones.sim.faults import parse_fault
 from drones.sim.runner import SimOptions, run_sim, set_parent_death_signal
 from drones.sim.site_sim import SiteSimOptions
 from drones.site import SiteFileError, load_site, parse_broker_url
+
+
+def mavlink_bind_host(embedded_host: str, console_host: str | None) -> str:
+    """Where the drones' sockets bind: beside the broker and video server, unless they must first send to a
+    console on another machine, which a socket bound to the loopback address cannot reach."""
+    if console_host is None or _loopback(console_host) or not _loopback(embedded_host):
+        return embedded_host
+    return "0.0.0.0"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: taken as another machine
 
 
 def sim_main(argv: list[str]) -> int:
@@ -43,7 +61,9 @@ def sim_main(argv: list[str]) -> int:
     opts = SimOptions(
         site_path=site_path, broker_url=args.broker, embedded_host=args.embedded_host,
         embedded_port=args.embedded_port, video_port=args.video_port, faults=faults, watch_stdin=args.child,
-        site=SiteSimOptions(console_host=args.console_host, time_scale=args.time_scale,
+        site=SiteSimOptions(console_host=args.console_host,
+                            mavlink_host=mavlink_bind_host(args.embedded_host, args.console_host),
+                            time_scale=args.time_scale,
                             alerts_per_min=args.alerts_per_min, bursts=not args.no_bursts,
                             malformed_fraction=args.malformed, seed=args.seed, dock_count=args.docks,
                             opening_alert_s=args.opening_alert))

@@ -30,6 +30,7 @@ Example::
     dock_sn = "QDDOCK0001"
     sysid = 1                      # MAVLink system id of the dock's drone, unique
     port = 14540                   # optional, default 14539 + sysid (PX4 SITL numbering)
+    mavlink = "udpout://10.1.2.21:14540"  # optional, default "udpin://0.0.0.0:{port}"
     video_url = "http://..."       # optional
 
     [[automation.rules]]           # optional: alerts dispatched without a click (default: none)
@@ -40,16 +41,29 @@ Example::
 `[site]` may also set `min_ready_per_district` (default 2): automation never takes a district's
 ready docks below this many; and `require_link_loss_action` (default false): refuse to launch a
 drone whose data-link loss action (PX4 `NAV_DLL_ACT`) is "none" or not known, instead of warning.
+
+A dock's `mavlink` is the full MAVSDK connection URL of its drone: `udpin://HOST:PORT` (the console
+listens; the drone must send first), `udpout://HOST:PORT` (the console sends heartbeats to the drone
+from the start and the autopilot answers whoever talked to it last, as PX4 does; the console binds
+no fixed port), `tcpin://`, `tcpout://` or `serial://DEVICE[:BAUD]`. Without it the console listens
+on `udpin://0.0.0.0:{port}`. `port` stays the dock's number in the site's port plan
+(docs/architecture.md, "Demo site and port plan"): the simulator's `--console-host` mode sends there first.
+Ports and links are unique: no two docks share a port, a listening port, a remote address or a
+serial device.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from drones.mavlink_url import mavlink_link_key, parse_mavlink_url
+from drones.site_toml import TOML_SYNTAX_POS, TomlLocator, require_field
 
 #: Districts the console knows; their display names live in the UI's translations.
 DISTRICTS: tuple[str, ...] = ("shinan", "shibei", "licang", "laoshan")
@@ -109,11 +123,14 @@ class Dock:
     sysid: int
     port: int
     video_url: str | None = None
+    #: Full MAVSDK connection URL of the drone's link, when the site file (or the demo) gives one.
+    mavlink: str | None = None
 
     @property
     def mavlink_url(self) -> str:
-        """Where the console listens for this drone (one connection per drone, docs/architecture.md, "MAVLink")."""
-        return f"udpin://0.0.0.0:{self.port}"
+        """How the console's MAVSDK connects to this drone: `mavlink`, else one UDP port of its own to listen on
+        (a port shared by several drones would send every command to all of them)."""
+        return self.mavlink or f"udpin://0.0.0.0:{self.port}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +169,23 @@ class Site:
         """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
         return replace(self, broker=broker)
 
+    def with_mavlink(self, urls: Mapping[int, str]) -> Site:
+        """The same site, the drones of these system ids reached at these MAVSDK connection URLs (the demo
+        simulator's `udpout://` ports); ValueError for a bad URL, an unknown system id or a shared link."""
+        known = {d.sysid for d in self.docks}
+        unknown = sorted(set(urls) - known)
+        if unknown:
+            raise ValueError(f"no dock with MAVLink system id {unknown[0]}")
+        docks = tuple(replace(d, mavlink=parse_mavlink_url(urls[d.sysid])) if d.sysid in urls else d
+                      for d in self.docks)
+        links: dict[tuple[object, ...], str] = {}
+        for d in docks:
+            key = mavlink_link_key(d.mavlink_url)
+            if key in links:
+                raise ValueError(f"docks {links[key]!r} and {d.id!r} would share the MAVLink link {d.mavlink_url}")
+            links[key] = d.id
+        return replace(self, docks=docks)
+
     def with_video_base(self, url: str) -> Site:
         """The same site, its relative stream URLs served from `url` (the demo simulator's video server)."""
         return replace(self, video_base_url=url.rstrip("/"))
@@ -180,40 +214,6 @@ def parse_broker_url(url: str) -> BrokerConfig:
     return BrokerConfig(clean, parts.username, parts.password)
 
 
-class _Locator:
-    """Finds the line of a field in TOML text; tomllib gives positions only for syntax errors."""
-
-    def __init__(self, text: str):
-        self.lines = text.splitlines()
-
-    def table_line(self, table: str, index: int | None = None) -> int | None:
-        header = re.compile(r"^\s*\[\[\s*%s\s*\]\]" % re.escape(table) if index is not None
-                            else r"^\s*\[\s*%s\s*\]" % re.escape(table))
-        seen = -1
-        for no, line in enumerate(self.lines, 1):
-            if header.match(line):
-                seen += 1
-                if index is None or seen == index:
-                    return no
-        return None
-
-    def key_line(self, table: str, key: str, index: int | None = None) -> int | None:
-        start = self.table_line(table, index)
-        if start is None:
-            return None
-        key_re = re.compile(r"^\s*%s\s*=" % re.escape(key))
-        for no in range(start + 1, len(self.lines) + 1):
-            line = self.lines[no - 1]
-            if re.match(r"^\s*\[", line):
-                break
-            if key_re.match(line):
-                return no
-        return start
-
-
-_SYNTAX_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
 def load_site(path: Path | str) -> Site:
     """Reads and checks a site file; raises SiteFileError with file, line and field on any problem."""
     path = Path(path)
@@ -227,16 +227,16 @@ def load_site(path: Path | str) -> Site:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
-        pos = _SYNTAX_POS.search(msg)
+        pos = TOML_SYNTAX_POS.search(msg)
         line = int(pos.group(1)) if pos else None
-        raise SiteFileError(path, f"TOML syntax error: {_SYNTAX_POS.sub('', msg).strip()}", line=line) from None
-    return site_from_dict(data, path=path, locator=_Locator(text))
+        raise SiteFileError(path, f"TOML syntax error: {TOML_SYNTAX_POS.sub('', msg).strip()}", line=line) from None
+    return site_from_dict(data, path=path, locator=TomlLocator(text))
 
 
-def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator: _Locator | None = None) -> Site:
+def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator: TomlLocator | None = None) -> Site:
     """Builds a Site from parsed TOML data, checking every field."""
     path = Path(path)
-    loc = locator or _Locator("")
+    loc = locator or TomlLocator("")
 
     def fail(problem: str, field_name: str, table: str, key: str | None = None, index: int | None = None) -> SiteFileError:
         line = loc.key_line(table, key, index) if key else loc.table_line(table, index)
@@ -245,7 +245,7 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
     site_tab = data.get("site")
     if not isinstance(site_tab, dict):
         raise SiteFileError(path, "missing [site] table", field_name="site")
-    name = _require(site_tab, "name", str, lambda p, k: fail(p, f"site.{k}", "site", k))
+    name = require_field(site_tab, "name", str, lambda p, k: fail(p, f"site.{k}", "site", k))
     topic_root = site_tab.get("topic_root", DEFAULT_TOPIC_ROOT)
     if not isinstance(topic_root, str) or not re.fullmatch(r"[A-Za-z0-9_\-/]+", topic_root):
         raise fail("must be a plain MQTT topic prefix (letters, digits, _ - /)", "site.topic_root", "site", "topic_root")
@@ -283,7 +283,7 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
     if broker_tab is not None:
         if not isinstance(broker_tab, dict):
             raise SiteFileError(path, "must be a table", field_name="broker")
-        url = _require(broker_tab, "url", str, lambda p, k: fail(p, f"broker.{k}", "broker", k))
+        url = require_field(broker_tab, "url", str, lambda p, k: fail(p, f"broker.{k}", "broker", k))
         try:
             parsed = parse_broker_url(url)
         except ValueError as exc:
@@ -299,12 +299,13 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
     by_sysid: dict[int, int] = {}
     by_id: dict[str, int] = {}
     by_port: dict[int, int] = {}
+    by_link: dict[tuple[object, ...], int] = {}
     for i, raw in enumerate(raw_docks):
         def dfail(problem: str, key: str | None = None, _i: int = i) -> SiteFileError:
             return fail(problem, f"docks[{_i}]" + (f".{key}" if key else ""), "docks", key, _i)
 
         def req(key: str, kind: type | tuple[type, ...], _raw: dict = raw) -> Any:
-            return _require(_raw, key, kind, lambda p, k: dfail(p, k))
+            return require_field(_raw, key, kind, lambda p, k: dfail(p, k))
 
         dock_id = req("id", str)
         lat = req("lat", (int, float))
@@ -330,7 +331,17 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
             raise dfail(f"duplicate dock id {dock_id!r} (also docks[{by_id[dock_id]}])", "id")
         if port in by_port:
             raise dfail(f"UDP port {port} already used by docks[{by_port[port]}]", "port")
-        by_sysid[sysid], by_id[dock_id], by_port[port] = i, i, i
+        mavlink = raw.get("mavlink")
+        try:
+            if mavlink is not None:
+                parse_mavlink_url(mavlink)
+        except ValueError as exc:
+            raise dfail(str(exc), "mavlink") from None
+        link = mavlink_link_key(mavlink or f"udpin://0.0.0.0:{port}")
+        if link in by_link:
+            raise dfail(f"MAVLink link {mavlink or f'udpin port {port}'} already used by docks[{by_link[link]}]",
+                        "mavlink" if mavlink else "port")
+        by_sysid[sysid], by_id[dock_id], by_port[port], by_link[link] = i, i, i, i
         ground = raw.get("ground_alt_m", 0.0)
         if isinstance(ground, bool) or not isinstance(ground, (int, float)):
             raise dfail("must be a number of metres", "ground_alt_m")
@@ -340,7 +351,7 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
         docks.append(Dock(
             id=dock_id, name=req("name", str), district=district, lat=float(lat), lon=float(lon),
             ground_alt_m=float(ground), dock_sn=req("dock_sn", str), sysid=sysid, port=port,
-            video_url=video,
+            video_url=video, mavlink=mavlink,
         ))
     return Site(name=name, path=path, broker=broker, docks=tuple(docks), topic_root=topic_root.strip("/"),
                 max_altitude_agl_m=float(max_alt), basemap_path=files["basemap"], cameras_path=files["cameras"],
@@ -384,17 +395,3 @@ def _automation(table: Any, path: Path, fail: Any) -> tuple[AutomationRule, ...]
             raise rfail(f"must be a list of districts ({', '.join(DISTRICTS)})", "districts")
         rules.append(AutomationRule(tuple(categories), max_level, tuple(districts)))
     return tuple(rules)
-
-
-def _require(table: dict[str, Any], key: str, kind: type | tuple[type, ...], fail: Any) -> Any:
-    """Returns table[key] if present and of the right type; raises what `fail(problem, key)` builds otherwise."""
-    if key not in table:
-        raise fail("missing required field", key)
-    value = table[key]
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        names = " or ".join({int: "integer", float: "number", str: "text"}.get(k, k.__name__) for k in kinds)
-        raise fail(f"must be {names}, got {value!r}", key)
-    if isinstance(value, str) and not value.strip():
-        raise fail("must not be empty", key)
-    return value

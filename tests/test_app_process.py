@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import ROOT, MosquittoBroker, free_port, run_main, wait_until
+from drones.site import parse_broker_url
+from tests.conftest import ROOT, MosquittoBroker, run_main, wait_until
+from tests.ports import port_of, silent_udp_port
 
 SITE_WITH_DOCKS = """\
 [site]
@@ -28,6 +31,7 @@ lon = 120.37
 dock_sn = "SN-A"
 sysid = 1
 port = {p1}
+mavlink = "udpout://127.0.0.1:{p1}"
 [[docks]]
 id = "B"
 name = "乙"
@@ -37,6 +41,7 @@ lon = 120.42
 dock_sn = "SN-B"
 sysid = 2
 port = {p2}
+mavlink = "udpout://127.0.0.1:{p2}"
 """
 
 
@@ -94,8 +99,10 @@ def test_smoke_on_the_demo_site_is_healthy_and_writes_a_screenshot(tmp_path: Pat
 
 def test_smoke_tells_the_truth_about_missing_drones(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
     site = tmp_path / "site.toml"
-    site.write_text(SITE_WITH_DOCKS.format(url=mosquitto.url, p1=free_port(), p2=free_port()), encoding="utf-8")
-    result = run_main("--site", str(site), "--lang", "en", "--smoke", "2", str(tmp_path / "s.png"), timeout_s=90)
+    with silent_udp_port() as a, silent_udp_port() as b:      # where the drones would be: held, never answering
+        site.write_text(SITE_WITH_DOCKS.format(url=mosquitto.url, p1=port_of(a), p2=port_of(b)), encoding="utf-8")
+        result = run_main("--site", str(site), "--lang", "en", "--smoke", "2", str(tmp_path / "s.png"),
+                          timeout_s=90)
     health = health_of(result)
     assert result.returncode == 1
     assert health["broker_connected"] is True
@@ -104,9 +111,9 @@ def test_smoke_tells_the_truth_about_missing_drones(tmp_path: Path, mosquitto: M
     assert "2 of 2 drones have no MAVLink link" in result.stderr
 
 
-def test_smoke_with_an_unreachable_broker_is_unhealthy_with_the_reason(tmp_path: Path) -> None:
+def test_smoke_with_an_unreachable_broker_is_unhealthy_with_the_reason(tmp_path: Path, refused_port: int) -> None:
     site = tmp_path / "site.toml"
-    site.write_text(f"[site]\nname='x'\n[broker]\nurl='mqtt://127.0.0.1:{free_port()}'\n", encoding="utf-8")
+    site.write_text(f"[site]\nname='x'\n[broker]\nurl='mqtt://127.0.0.1:{refused_port}'\n", encoding="utf-8")
     result = run_main("--site", str(site), "--smoke", "2", str(tmp_path / "s.png"), timeout_s=60)
     health = health_of(result)
     assert result.returncode == 1
@@ -141,14 +148,18 @@ def test_closing_the_console_stops_everything(tmp_path: Path) -> None:
 
 
 def test_sim_alone_serves_an_embedded_broker_until_terminated() -> None:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "sim", "--embedded-port", str(port),
-                             "--video-port", "0"],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "sim", "--video-port", "0"],
                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         first = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
-        assert first["event"] == "ready" and first["broker"] == f"mqtt://127.0.0.1:{port}"
-        assert first["drones"] == 56
+        assert first["event"] == "ready" and first["drones"] == 56
+        # It binds what it serves on ports the system picks, and says which.
+        broker = parse_broker_url(first["broker"])
+        assert broker.host == "127.0.0.1" and broker.port > 0
+        with socket.create_connection((broker.host, broker.port), timeout=5):
+            pass
+        assert sorted(map(int, first["mavlink"])) == list(range(1, 57))
+        assert len(set(first["mavlink"].values())) == 56 and all(p > 0 for p in first["mavlink"].values())
         proc.terminate()
         assert proc.wait(5) == 0
     finally:

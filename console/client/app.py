@@ -79,9 +79,13 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
                              verbose=args.verbose)
         try:
             site = site.with_broker(parse_broker_url(demo_site.start()))
+            # The simulator's drones each bound a port of their own; the console connects out to them.
+            site = site.with_mavlink({sysid: f"udpout://127.0.0.1:{port}"
+                                      for sysid, port in demo_site.mavlink_ports.items()})
             if demo_site.video_url:
                 site = site.with_video_base(demo_site.video_url)
-        except DemoSiteError as exc:
+        except (DemoSiteError, ValueError) as exc:  # ValueError: ports the site cannot use (with_mavlink)
+            demo_site.stop()  # already stopped after a DemoSiteError; stopping twice is harmless
             log.error("%s", exc)
             if smoke:
                 _print_health({"healthy": False, "problems": [str(exc)]})

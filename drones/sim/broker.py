@@ -14,15 +14,24 @@ from amqtt.broker import Broker
 log = logging.getLogger(__name__)
 
 
-async def start_embedded_broker(host: str, port: int) -> Broker:
-    """Starts a broker listening on host:port and returns it (stop it with `await broker.shutdown()`)."""
+async def start_embedded_broker(host: str, port: int = 0) -> Broker:
+    """Starts a broker listening on host:port and returns it (stop it with `stop_embedded_broker`).
+
+    Port 0 (the default) lets the system pick a free port and keeps it: read it with `broker_port()`.
+    """
     broker = Broker({
         "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
         "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
     })
     await broker.start()
-    log.info("embedded MQTT broker listening on %s:%d", host, port)
+    log.info("embedded MQTT broker listening on %s:%d", host, broker_port(broker))
     return broker
+
+
+def broker_port(broker: Broker) -> int:
+    """The TCP port the broker's listener is bound to, read from its listening socket."""
+    server = broker._servers["default"].instance  # noqa: SLF001 - amqtt keeps its asyncio servers here
+    return int(server.sockets[0].getsockname()[1])
 
 
 #: amqtt's shutdown can wait a long time on persistent sessions; the demo must stop promptly.

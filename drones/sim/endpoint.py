@@ -1,8 +1,11 @@
 """The MAVLink side of one simulated vehicle: UDP link, telemetry streams, commands, parameters.
 
-Like PX4 SITL, each vehicle sends from its own UDP socket to the ground station's port
-(14539 + system id by default) and answers whoever talks back. The mission transfer
-protocol lives in mission_protocol.py.
+Like PX4, each vehicle has a UDP socket of its own (bound to port 0 by the fleet, so two
+simulators never fight over a port number) and sends to one peer: an optional initial target
+(`main.py sim --console-host`: the console's `udpin` port of the dock), then whoever last sent
+it a valid MAVLink message. With no initial target it stays silent until a ground station
+talks first, which MAVSDK's `udpout://` connection does (it sends heartbeats from the start).
+The mission transfer protocol lives in mission_protocol.py.
 """
 
 from __future__ import annotations
@@ -59,11 +62,16 @@ class _Writer:
 class VehicleEndpoint(asyncio.DatagramProtocol):
     """UDP MAVLink endpoint of one vehicle; `service(now)` sends what is due (call at ≥ 20 Hz)."""
 
-    def __init__(self, vehicle: SimVehicle, console_addr: tuple[str, int]) -> None:
+    def __init__(self, vehicle: SimVehicle, target: tuple[str, int] | None = None) -> None:
         self.vehicle = vehicle
-        self.console_addr = console_addr
+        #: Where everything is sent: the initial target, then the last peer that sent valid MAVLink (None: silent).
+        self.target = target
         self.transport: asyncio.DatagramTransport | None = None
         self.mav = M.MAVLink(_Writer(self._send), srcSystem=vehicle.sysid, srcComponent=COMPONENT_ID)
+        # Bytes that are not MAVLink come back as BAD_DATA and are skipped, as PX4's parser skips them.
+        # Without this pymavlink raises on the first bad byte and leaves the rest in its buffer, so one
+        # datagram of garbage would swallow the next that many datagrams.
+        self.mav.robust_parsing = True
         self.intervals_s = {mid: 1.0 / hz for mid, hz in DEFAULT_RATES_HZ.items()}
         # Each vehicle's streams start at their own phase: real autopilots do not send in lockstep, and
         # 56 drones' messages arriving in one burst would overrun the ground station's callback queue.
@@ -81,28 +89,42 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
+    @property
+    def local_port(self) -> int | None:
+        """The UDP port this vehicle's socket is bound to (None before the fleet opened it)."""
+        if self.transport is None:
+            return None
+        return int(self.transport.get_extra_info("sockname")[1])
+
     def error_received(self, exc: Exception) -> None:
-        # The console is not listening yet (ICMP port unreachable): normal before it starts.
+        # Nobody listens at the target (ICMP port unreachable): normal before a `--console-host`
+        # console starts, or after a ground station went away.
         log.debug("drone %d: %s", self.vehicle.sysid, exc)
 
     def link_up(self, now: float) -> bool:
         return now >= self.vehicle.faults.link_down_until
 
     def _send(self, data: bytes) -> None:
-        if self.transport is None or not self.link_up(time.monotonic()):
+        if self.transport is None or self.target is None or not self.link_up(time.monotonic()):
             return
         self.sent += 1
-        self.transport.sendto(data, self.console_addr)
+        self.transport.sendto(data, self.target)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         now = time.monotonic()
         if not self.link_up(now):
             return
         try:
-            msgs = self.mav.parse_buffer(data) or []
+            parsed = self.mav.parse_buffer(data) or []
         except M.MAVError as exc:
             log.debug("drone %d: bad MAVLink from %s: %s", self.vehicle.sysid, addr, exc)
             return
+        msgs = [m for m in parsed if m.get_type() != "BAD_DATA"]
+        if len(msgs) < len(parsed):
+            log.debug("drone %d: %d bad MAVLink bytes or frames from %s", self.vehicle.sysid,
+                      len(parsed) - len(msgs), addr)
+        if msgs:
+            self.target = addr  # PX4 re-targets a link to whoever sent to it last (before replying to it)
         for msg in msgs:
             self.received += 1
             try:

@@ -2,6 +2,9 @@
 
 Physics advance in simulated time (real time × `time_scale`); telemetry and protocol
 timing stay on the real clock, so a ×10 flight still looks like a PX4 to MAVSDK.
+
+Every vehicle binds a UDP socket of its own on port 0 and keeps it; `ports` tells a ground
+station where to connect (`udpout://host:port`). No port number is ever assumed free.
 """
 
 from __future__ import annotations
@@ -27,14 +30,20 @@ IN_DOCK_RADIUS_M = 1.5
 
 
 class SimFleet:
-    """Runs one SimVehicle per dock; faults can be injected per system id (tests, demos, CLI)."""
+    """Runs one SimVehicle per dock; faults can be injected per system id (tests, demos, CLI).
 
-    def __init__(self, docks: Sequence[Dock], *, console_host: str = "127.0.0.1", time_scale: float = 1.0,
-                 seed: int = 7, wind_of: Callable[[Dock], Wind] | None = None,
+    `bind_host` is the address the vehicles' sockets bind to. `console_host`, when given, is an
+    initial target for every vehicle: that host's UDP port `dock.port` (a console listening with
+    `udpin`); without it a vehicle waits for a ground station to talk first.
+    """
+
+    def __init__(self, docks: Sequence[Dock], *, console_host: str | None = None, bind_host: str = "127.0.0.1",
+                 time_scale: float = 1.0, seed: int = 7, wind_of: Callable[[Dock], Wind] | None = None,
                  cover_open_of: Callable[[Dock], bool] | None = None,
                  charging_of: Callable[[Dock], bool] | None = None) -> None:
         self.docks = tuple(docks)
         self.console_host = console_host
+        self.bind_host = bind_host
         self.time_scale = time_scale
         self._wind_of = wind_of
         self._charging_of = charging_of
@@ -47,7 +56,8 @@ class SimFleet:
                                     battery=Battery(remaining_pct=rng.uniform(62.0, 100.0)))
             cover = (lambda d=dock: cover_open_of(d)) if cover_open_of else None
             vehicle = SimVehicle(dock.sysid, model, cover_open=cover)
-            self.endpoints[dock.sysid] = VehicleEndpoint(vehicle, (console_host, dock.port))
+            target = (console_host, dock.port) if console_host else None
+            self.endpoints[dock.sysid] = VehicleEndpoint(vehicle, target)
             self._dock_of[dock.sysid] = dock
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
@@ -55,14 +65,24 @@ class SimFleet:
     def vehicle(self, sysid: int) -> SimVehicle:
         return self.endpoints[sysid].vehicle
 
+    @property
+    def ports(self) -> dict[int, int]:
+        """The local UDP port of every vehicle by system id (after `start()`)."""
+        return {sysid: port for sysid, ep in self.endpoints.items() if (port := ep.local_port) is not None}
+
     async def start(self) -> None:
-        """Opens every vehicle's UDP socket and starts the physics loop."""
+        """Binds every vehicle's UDP socket (port 0: the system picks a free one) and starts the physics loop."""
         loop = asyncio.get_running_loop()
-        for sysid, ep in self.endpoints.items():
-            await loop.create_datagram_endpoint(lambda ep=ep: ep, local_addr=("0.0.0.0", 0))
+        try:
+            for ep in self.endpoints.values():
+                await loop.create_datagram_endpoint(lambda ep=ep: ep, local_addr=(self.bind_host, 0))
+        except OSError:
+            await self.close()
+            raise
         self._task = asyncio.create_task(self._run(), name="sim-physics")
-        log.info("simulating %d drones (time scale x%g), talking to %s", len(self.endpoints), self.time_scale,
-                 self.console_host)
+        log.info("simulating %d drones (time scale x%g), each on a UDP port of its own on %s, %s",
+                 len(self.endpoints), self.time_scale, self.bind_host,
+                 f"first sending to {self.console_host}" if self.console_host else "waiting for a ground station")
 
     async def _run(self) -> None:
         period = 1.0 / PHYSICS_HZ

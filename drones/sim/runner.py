@@ -1,7 +1,11 @@
 """`python main.py sim`: runs the simulated site (and, for the demo, its embedded broker).
 
 The console's demo site starts this as a child process and reads one JSON line from its
-stdout: `{"event": "ready", "broker": "mqtt://127.0.0.1:PORT", "video": "http://...", "drones": N}`.
+stdout: `{"event": "ready", "broker": "mqtt://127.0.0.1:PORT", "video": "http://...", "drones": N,
+"mavlink": {"SYSID": PORT, ...}}`. Every port in it is one the simulator bound and keeps (the
+embedded broker binds port 0 by default, the demo asks the same of the video server with
+`--video-port 0`, each drone binds port 0): the console connects to them, and nothing assumes
+a port number is free.
 It stops on SIGTERM/SIGINT, when its stdin closes (the parent went away), or when the parent
 dies (PR_SET_PDEATHSIG).
 """
@@ -31,7 +35,7 @@ class SimOptions:
     site_path: Path
     broker_url: str | None = None       # external broker; None starts the embedded one
     embedded_host: str = "127.0.0.1"
-    embedded_port: int = 1883
+    embedded_port: int = 0              # 0: a port the system picks, reported in the ready line
     video_port: int = 18080
     site: SiteSimOptions = field(default_factory=SiteSimOptions)
     faults: tuple[FaultSpec, ...] = ()
@@ -56,14 +60,16 @@ async def run_sim(opts: SimOptions) -> int:
     broker = None
     url = opts.broker_url
     if url is None:
-        from drones.sim.broker import start_embedded_broker
+        from amqtt.errors import BrokerError
+
+        from drones.sim.broker import broker_port, start_embedded_broker
 
         try:
             broker = await start_embedded_broker(opts.embedded_host, opts.embedded_port)
-        except OSError as exc:
+        except (OSError, BrokerError) as exc:  # amqtt wraps the listener's OSError in a BrokerError
             _announce({"event": "error", "reason": f"embedded broker on port {opts.embedded_port}: {exc}"})
             return 1
-        url = f"mqtt://{opts.embedded_host}:{opts.embedded_port}"
+        url = f"mqtt://{opts.embedded_host}:{broker_port(broker)}"
     sim = SiteSim(site, parse_broker_url(url), opts.site)
     video = None
     try:
@@ -72,11 +78,18 @@ async def run_sim(opts: SimOptions) -> int:
         _announce({"event": "error", "reason": f"video server on port {opts.video_port}: {exc}"})
         await _stop_broker(broker)
         return 1
-    await sim.start(opts.faults)
+    try:
+        await sim.start(opts.faults)
+    except OSError as exc:  # the fleet closed the sockets it had opened; nothing else was started
+        _announce({"event": "error", "reason": f"drones' MAVLink sockets on {opts.site.mavlink_host}: {exc}"})
+        await video.close()
+        await _stop_broker(broker)
+        return 1
     video_url = f"http://{opts.embedded_host}:{video.port}"
     log.info("simulating %d drones against %s (time scale x%g), video %s", len(sim.docks), url,
              opts.site.time_scale, video_url)
-    _announce({"event": "ready", "broker": url, "video": video_url, "drones": len(sim.docks)})
+    _announce({"event": "ready", "broker": url, "video": video_url, "drones": len(sim.docks),
+               "mavlink": {str(sysid): port for sysid, port in sim.mavlink_ports.items()}})
     try:
         await stop.wait()
     finally:

@@ -34,7 +34,11 @@ DOCK_SYNC_S = 0.5            # how often the docks learn their drone's state (in
 class SiteSimOptions:
     """How the simulated site runs (the `main.py sim` options, minus broker and process matters)."""
 
-    console_host: str = "127.0.0.1"
+    #: Where the drones first send (that host's `dock.port`: a console listening with `udpin`); None: they
+    #: wait for a ground station to talk first (a console connecting with `udpout` to `mavlink_ports`).
+    console_host: str | None = None
+    #: Address the drones' UDP sockets bind to (each on a port the system picks).
+    mavlink_host: str = "127.0.0.1"
     time_scale: float = 1.0
     alerts_per_min: float = 14.0
     bursts: bool = True
@@ -58,14 +62,17 @@ def docks_for(site: Site, count: int | None) -> tuple[Dock, ...]:
         return tuple(docks[:count])
     used = {d.sysid for d in docks}
     free_ids = (i for i in range(1, MAX_DRONES + 1) if i not in used)
+    # Synthetic docks' numbers in the port plan follow the site's highest, so no two docks share one.
+    next_port = max((d.port for d in docks), default=MAVLINK_PORT_BASE)
     template = docks or [Dock("X", "x", "shinan", 36.07, 120.38, 10.0, "X", 1, MAVLINK_PORT_BASE + 1)]
     for n in range(len(docks), count):
         sysid = next(free_ids)
+        next_port += 1
         base = template[n % len(template)]
         docks.append(Dock(id=f"SYN{sysid:03d}", name=f"{base.name} 扩展{sysid}", district=base.district,
                           lat=base.lat + 0.0008 * ((n // len(template)) % 5), lon=base.lon + 0.0008 * (n % 7),
                           ground_alt_m=base.ground_alt_m, dock_sn=f"QDDOCKS{sysid:04d}", sysid=sysid,
-                          port=MAVLINK_PORT_BASE + sysid, video_url=f"/drone/{sysid}.mjpg"))
+                          port=next_port, video_url=f"/drone/{sysid}.mjpg"))
     return tuple(docks)
 
 
@@ -87,7 +94,8 @@ class SiteSim:
         self.dock_sims = DockFleetSim(self.docks, broker, time_scale=opts.time_scale, seed=opts.seed)
         ds = self.dock_sims
         self.fleet = SimFleet(
-            self.docks, console_host=opts.console_host, time_scale=opts.time_scale, seed=opts.seed,
+            self.docks, console_host=opts.console_host, bind_host=opts.mavlink_host, time_scale=opts.time_scale,
+            seed=opts.seed,
             wind_of=lambda d: Wind(ds.dock(d.id).wind_speed_m_s, ds.dock(d.id).wind_direction_deg),
             cover_open_of=lambda d: ds.dock(d.id).cover_open,
             charging_of=lambda d: ds.dock(d.id).charging)
@@ -101,6 +109,12 @@ class SiteSim:
             self.alerts = AlertFeedSim(broker, gen, time_scale=1.0)
         self._tasks: list[asyncio.Task[None]] = []
         self._scheduled: list[asyncio.TimerHandle] = []
+
+    @property
+    def mavlink_ports(self) -> dict[int, int]:
+        """The UDP port each drone's socket is bound to, by system id (after `start()`): where a console
+        connects with `udpout://`."""
+        return self.fleet.ports
 
     def camera_info(self, camera_id: str) -> tuple[str, str] | None:
         """Name and district of a camera, for its simulated picture (video server's loop)."""

@@ -17,7 +17,6 @@ from tests.drones.task_harness import SiteThread
 
 @pytest.fixture
 def site_and_sim(mosquitto: MosquittoBroker) -> Iterator[tuple[Site, SiteThread, str]]:
-    site = Site("测试站点", None, parse_broker_url(mosquitto.url), make_docks(3))
-    sim = SiteThread(site, mosquitto.url)
-    yield site, sim, mosquitto.url
+    sim = SiteThread(Site("测试站点", None, parse_broker_url(mosquitto.url), make_docks(3)), mosquitto.url)
+    yield sim.console_site, sim, mosquitto.url
     sim.close()

@@ -49,6 +49,12 @@ class SiteThread:
         for d in site.docks:  # a full battery for every drone: the tests set lower ones themselves
             self.do(self.sim.fleet.set_battery, d.sysid, 100.0)
 
+    @property
+    def console_site(self) -> Site:
+        """The site as a console connects to this simulator: `udpout://` to the port each drone bound."""
+        return self.sim.site.with_mavlink({sysid: f"udpout://127.0.0.1:{port}"
+                                           for sysid, port in self.sim.mavlink_ports.items()})
+
     def call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(15)
 
@@ -188,8 +194,9 @@ class ServiceConsole:
 @asynccontextmanager
 async def service_console(site: Site, url: str, journal_path: Path, *, console_id: str = "console-A",
                           share_fleet: Fleet | None = None) -> AsyncIterator[ServiceConsole]:
-    """A TaskService console. Two consoles of one test cannot both listen on the drones' UDP ports:
-    the second one passes the first one's fleet as `share_fleet` (and leaves it to the first to close)."""
+    """A TaskService console. Two consoles of one test share one fleet, as two consoles on one machine
+    cannot both hold the drones' links (a drone answers whoever talked last): the second one passes the
+    first one's fleet as `share_fleet` (and leaves it to the first to close)."""
     mqtt = AiomqttPort(url, client_id=f"test-{console_id}")
     events: list[TaskStateChanged] = []
     published: dict[str, dict[str, Any]] = {}

@@ -28,6 +28,7 @@ from vocab import LinkState
 from drones.site import Dock
 from tests.conftest import ROOT, wait_until
 from tests.drones.sim.conftest import SimThread, make_docks
+from tests.ports import port_of, silent_udp_port
 
 #: Safety rule: a lost link is shown within 2 s.
 LOST_SHOWN_WITHIN_S = 2.0
@@ -62,9 +63,10 @@ class Site:
 
 
 def start(docks: list[Dock], sim: SimThread, site_docks: list[Dock] | None = None) -> Site:
+    """The console's fleet on `site_docks` (default: the simulated ones), linked to the simulator's drones."""
     core = CoreLoop("test-core")
     core.start()
-    fleet = Fleet(site_docks or docks)
+    fleet = Fleet(site_docks or sim.docks)
     events = Recorder()
     fleet.add_listener(events)
     core.call(fleet.start())
@@ -207,13 +209,27 @@ def _item(seq: int, command: int, lat: float = 0.0, lon: float = 0.0, alt: float
                        math.nan, int(round(lat * 1e7)), int(round(lon * 1e7)), alt, mav.MAV_MISSION_TYPE_MISSION)
 
 
-def test_mission_progress_a_stranger_ignored_and_every_drone_removed_at_close() -> None:
+@pytest.fixture
+def nobody() -> Iterator[str]:
+    """A MAVLink link to a UDP port the test holds and no drone answers on."""
+    with silent_udp_port() as sock:
+        yield f"udpout://127.0.0.1:{port_of(sock)}"
+
+
+def test_mission_progress_a_stranger_ignored_and_every_drone_removed_at_close(caplog: pytest.LogCaptureFixture,
+                                                                            nobody: str) -> None:
     docks = make_docks(2)
-    stranger = replace(docks[1], sysid=9, port=docks[0].port)   # a drone not in the site, on drone 1's port
-    s = start(docks, SimThread([docks[0], stranger], time_scale=10.0), site_docks=docks)
+    sim = SimThread([docks[0], replace(docks[1], sysid=9)], time_scale=10.0)   # drone 9 is not in the site
+    site_docks = [sim.docks[0], replace(docks[1], mavlink=nobody)]             # drone 2 is, and never shows up
+    s = start(docks, sim, site_docks=site_docks)
     try:
         fleet, core = s.fleet, s.core
         wait_until(lambda: ready(fleet.snapshot(1)), 15, "drone 1 ready")
+        # The stranger talks on drone 1's link: to the console's address drone 1 learned from its heartbeats.
+        console_addr = sim.do(lambda: sim.fleet.endpoints[1].target)
+        sim.do(setattr, sim.fleet.endpoints[9], "target", console_addr)
+        wait_until(lambda: "MAVLink system 9 is not in the site file; ignored" in caplog.text, 10,
+                   "the stranger heard and ignored")
         dock = docks[0]
         wp = destination(dock.lat, dock.lon, 90.0, 60.0)
         plan = [_item(0, mav.MAV_CMD_NAV_TAKEOFF, dock.lat, dock.lon, 15.0),
@@ -247,7 +263,7 @@ docks = make_docks(2)
 sim = SimThread(docks, time_scale=1.0)
 core = CoreLoop()
 core.start()
-fleet = Fleet(docks)
+fleet = Fleet(sim.docks)
 core.call(fleet.start())
 deadline = time.monotonic() + 15
 while fleet.link_counts() != (2, 2) and time.monotonic() < deadline:

@@ -12,7 +12,7 @@ import pytest
 from drones.basemap import Basemap, load_basemap
 from drones.cameras import CameraRegistry
 from drones.nofly import NoFlyZone, load_nofly
-from drones.site import DISTRICTS, MAVLINK_PORT_BASE, Site, load_site
+from drones.site import DISTRICTS, Site, load_site
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SITE = ROOT / "resources" / "sites" / "demo.toml"
@@ -41,10 +41,21 @@ def test_the_demo_site_has_56_docks_with_unique_ids_serials_and_sysids(site: Sit
     assert len(site.docks) == 56
     assert sorted(d.sysid for d in site.docks) == list(range(1, 57))
     assert len({d.id for d in site.docks}) == len({d.dock_sn for d in site.docks}) == 56
-    assert all(d.port == MAVLINK_PORT_BASE + d.sysid for d in site.docks)
+    assert len({d.port for d in site.docks}) == 56
     assert all(re.fullmatch(r"(SN|SB|LC|LS)\d\d", d.id) for d in site.docks)
     counts = Counter(d.district for d in site.docks)
     assert set(counts) == set(DISTRICTS) and min(counts.values()) >= 10
+
+
+#: What PX4 SITL instances 0..9 on the same machine bind or send to (onboard link 14540+i from 14580+i,
+#: ground-station link 14550 from 18570+i; instances 10 and above all send to 14549).
+PX4_SITL_PORTS = frozenset([*range(14540, 14551), *range(14580, 14590), *range(18570, 18580)])
+
+
+def test_the_demo_sites_port_plan_keeps_clear_of_px4_sitl(site: Site) -> None:
+    ports = {d.port for d in site.docks}
+    assert ports.isdisjoint(PX4_SITL_PORTS), sorted(ports & PX4_SITL_PORTS)
+    assert all(d.mavlink is None for d in site.docks)   # the demo connects out to whatever the simulator bound
 
 
 def test_the_demo_site_points_at_its_data_files_and_video_server(site: Site) -> None:

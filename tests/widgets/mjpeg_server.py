@@ -98,10 +98,3 @@ class MjpegServer:
         self._stop.set()
         self.sock.close()
         self.drop_clients()
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.widgets.mjpeg_server import MjpegServer, closed_port, write_mjpeg_file
+from tests.widgets.mjpeg_server import MjpegServer, write_mjpeg_file
 from widgets import video_tile
 from widgets.video_source import DroneInfo, TileSource, TileState
 from widgets.video_tile import VideoTile
@@ -47,9 +47,10 @@ def test_a_tile_goes_live_renders_frames_and_snapshots(tile: VideoTile, server: 
 
 
 def test_an_unreachable_url_shows_no_signal_with_a_reason_and_retries(tile: VideoTile, qtbot: Any,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       refused_port: int) -> None:
     monkeypatch.setattr(video_tile, "BACKOFF_S", (0.2, 0.4))
-    tile.set_source(source(f"http://127.0.0.1:{closed_port()}/x.mjpg"))
+    tile.set_source(source(f"http://127.0.0.1:{refused_port}/x.mjpg"))
     qtbot.waitUntil(lambda: tile.state is TileState.NO_SIGNAL, timeout=10_000)
     assert tile.reason
     first = tile.restarts

@@ -65,8 +65,8 @@ class Live:
 
 @pytest.fixture
 def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Live]:  # type: ignore[no-untyped-def]
-    site = Site("测试站点", None, parse_broker_url(mosquitto.url), make_docks(3))
-    sim = SiteThread(site, mosquitto.url)
+    sim = SiteThread(Site("测试站点", None, parse_broker_url(mosquitto.url), make_docks(3)), mosquitto.url)
+    site = sim.console_site
     core = CoreLoop()
     core.start()
     services = CoreServices(site, core, station=Workstation("console-T", tmp_path))

@@ -29,7 +29,8 @@ from drones.site import load_site
 from drones.sim.video import VideoServer
 from drones.sim.video_render import DroneView
 from drones.tasks import TaskStateChanged
-from tests.widgets.mjpeg_server import closed_port, write_mjpeg_file
+from tests.ports import hold_tcp_port, port_of
+from tests.widgets.mjpeg_server import write_mjpeg_file
 from widgets import video_tile
 from widgets.situation import Selection, SelectionKind, SelectionModel
 from widgets.video_source import TileSource, TileState
@@ -74,10 +75,13 @@ class FakeMap(QObject):
 
 @pytest.fixture
 def video(registry: CameraRegistry) -> Iterator[Video]:
-    v = Video(registry)
-    yield v
-    if not v.loop.is_closed():
-        v.close()
+    # The test holds the server's port (bound, never listening) so the server can stop and come back on
+    # it with no other program taking it meanwhile; the server listens beside the hold (SO_REUSEADDR).
+    with hold_tcp_port() as hold:
+        v = Video(registry, port_of(hold))
+        yield v
+        if not v.loop.is_closed():
+            v.close()
 
 
 @pytest.fixture
@@ -124,11 +128,12 @@ def test_the_default_wall_shows_live_demo_streams_and_reports_health(rig: Simple
 
 
 def test_unreachable_and_broken_streams_say_why_and_recover(rig: SimpleNamespace, video: Video, qtbot: Any,
-                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            refused_port: int) -> None:
     monkeypatch.setattr(video_tile, "BACKOFF_S", (0.5, 1.0))
     wall = rig.wall
     wall.set_layout("2x2")
-    wall.set_tile_source(1, TileSource(key="camera:x", title="x", url=f"http://127.0.0.1:{closed_port()}/x.mjpg"))
+    wall.set_tile_source(1, TileSource(key="camera:x", title="x", url=f"http://127.0.0.1:{refused_port}/x.mjpg"))
     clip = write_mjpeg_file(tmp_path / "clip.mjpeg", frames=10)
     wall.set_tile_source(2, TileSource(key=f"file:{clip}", title="clip", url=str(clip), kind="file", loop=True))
     wall.set_tile_source(3, rig.c.resolve("drone:3"))
@@ -140,7 +145,7 @@ def test_unreachable_and_broken_streams_say_why_and_recover(rig: SimpleNamespace
     video.close()                                                    # the stream dies mid-play
     qtbot.waitUntil(lambda: wall.tiles[3].state in (TileState.RECONNECTING, TileState.NO_SIGNAL), timeout=15_000)
     assert wall.tiles[0].state is not TileState.LIVE or wall.tiles[0].frames    # other tiles unaffected
-    back = Video(rig.registry, port)                                 # and comes back on the same port
+    back = Video(rig.registry, port)                                 # and comes back on the same (held) port
     try:
         frames = wall.tiles[3].frames
         qtbot.waitUntil(lambda: wall.tiles[3].state is TileState.LIVE and wall.tiles[3].frames > frames,

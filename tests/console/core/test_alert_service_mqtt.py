@@ -31,11 +31,10 @@ class PersistentMosquitto(MosquittoBroker):
     """Mosquitto that saves sessions and queued messages on shutdown, as a site's broker would."""
 
     def __init__(self, tmp: Path) -> None:
-        super().__init__(tmp)
         (tmp / "db").mkdir()
         # Run as ourselves: started as root, Mosquitto would switch to its own user and could not write here.
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                             f"persistence_location {tmp / 'db'}/\nmax_queued_messages 0\nuser {getpass.getuser()}\n")
+        super().__init__(tmp, options=f"persistence true\npersistence_location {tmp / 'db'}/\n"
+                                      f"max_queued_messages 0\nuser {getpass.getuser()}\n")
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def persistent_mosquitto(tmp_path: Path) -> Iterator[PersistentMosquitto]:
     broker = PersistentMosquitto(tmp_path)
     broker.start()
     yield broker
-    broker.stop()
+    broker.close()
 
 
 class Console:

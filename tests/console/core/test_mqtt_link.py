@@ -101,10 +101,8 @@ def test_reconnects_after_broker_restart_and_gets_what_was_sent_meanwhile(mosqui
         lut.close()
 
 
-def test_unreachable_broker_reports_why_and_keeps_retrying() -> None:
-    from tests.conftest import free_port
-
-    lut = LinkUnderTest(f"mqtt://127.0.0.1:{free_port()}")
+def test_unreachable_broker_reports_why_and_keeps_retrying(refused_port: int) -> None:
+    lut = LinkUnderTest(f"mqtt://127.0.0.1:{refused_port}")
     try:
         wait_until(lambda: sum(s.state == "disconnected" for s in lut.states) >= 2, 10, "two failed attempts")
         first, second = [s for s in lut.states if s.state == "disconnected"][:2]

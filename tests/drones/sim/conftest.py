@@ -1,18 +1,22 @@
-"""Fixtures for simulator tests: the simulator on its own loop thread, MAVSDK on the test's loop."""
+"""Fixtures for simulator tests: the simulator on its own loop thread, MAVSDK on the test's loop.
+
+The simulated drones bind their own UDP ports; a test's console connects out to them
+(`udpout://`, `SimThread.docks`), so no port number is ever picked in advance.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
 
 from drones.sim.fleet_sim import SimFleet
 from drones.site import Dock
-from tests.conftest import free_port
 
 T = TypeVar("T")
 
@@ -20,12 +24,17 @@ T = TypeVar("T")
 class SimThread:
     """A SimFleet running on an asyncio loop in a background thread, as the simulator process runs it."""
 
-    def __init__(self, docks: list[Dock], time_scale: float) -> None:
+    def __init__(self, docks: list[Dock], time_scale: float, *, console_host: str | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sim", daemon=True)
         self.thread.start()
-        self.fleet = SimFleet(docks, time_scale=time_scale)
+        self.fleet = SimFleet(docks, time_scale=time_scale, console_host=console_host)
         self.call(self.fleet.start())
+
+    @property
+    def docks(self) -> list[Dock]:
+        """The simulated docks as a console reaches them: `udpout://` to each drone's own port."""
+        return linked(self.fleet.docks, self.fleet.ports)
 
     def call(self, coro: Any, timeout_s: float = 10.0) -> Any:
         fut: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -44,13 +53,19 @@ class SimThread:
         self.thread.join(5)
 
 
+def linked(docks: Any, ports: Mapping[int, int]) -> list[Dock]:
+    """`docks` with each drone reached at `udpout://127.0.0.1:PORT`, PORT the one its simulated drone bound."""
+    return [replace(d, mavlink=f"udpout://127.0.0.1:{ports[d.sysid]}") for d in docks]
+
+
 def make_docks(n: int, *, base_sysid: int = 1) -> list[Dock]:
+    """n test docks; their `port` is only a number in the port plan, never bound (the tests link with udpout)."""
     docks = []
     for i in range(n):
         sysid = base_sysid + i
         docks.append(Dock(id=f"T{sysid:02d}", name=f"测试机场{sysid}", district="shinan", lat=36.06 + 0.01 * (i % 8),
                           lon=120.38 + 0.01 * (i // 8), ground_alt_m=10.0, dock_sn=f"TESTSN{sysid:04d}",
-                          sysid=sysid, port=free_port()))
+                          sysid=sysid, port=14600 + sysid))
     return docks
 
 

@@ -7,16 +7,20 @@ import json
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import aiomqtt
 import pytest
+from pymavlink.dialects.v20 import common as mavlink2
 
 from console.core.core_loop import CoreLoop
+from console.sim_main import mavlink_bind_host
 from drones.fleet import Fleet
 from drones.site import load_site, parse_broker_url
 from tests.conftest import ROOT, MosquittoBroker, wait_until
+from tests.ports import port_of, silent_udp_port
 
 DOCKS = 4
 
@@ -75,8 +79,11 @@ def test_sim_process_runs_docks_alerts_and_drones_and_takes_faults(mosquitto: Mo
         assert ready["event"] == "ready" and ready["broker"] == mosquitto.url and ready["drones"] == DOCKS
         site = load_site(ROOT / "resources" / "sites" / "demo.toml")
         docks = site.docks[:DOCKS]
-        # The console's own MAVLink link code sees every simulated drone.
-        fleet = Fleet(docks)
+        # Each drone bound a UDP port of its own and said which; the console's own MAVLink link code
+        # connects out to them and sees every simulated drone.
+        assert sorted(map(int, ready["mavlink"])) == [d.sysid for d in docks]
+        fleet = Fleet(replace(site, docks=docks).with_mavlink(
+            {int(sysid): f"udpout://127.0.0.1:{port}" for sysid, port in ready["mavlink"].items()}).docks)
         fleet.add_listener(lambda _e, f=fleet: links.append(f.link_counts()))
         core.on_shutdown(fleet.close)
 
@@ -126,3 +133,39 @@ def test_bad_sim_options_are_refused(bad: str) -> None:
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), "sim", *bad.split()], capture_output=True,
                             text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 2 and "error:" in result.stderr
+
+
+def test_with_a_console_host_the_drones_send_first_to_the_site_files_ports(tmp_path: Path) -> None:
+    """`--console-host` (consoles that listen with udpin): each drone sends from its reported port to its
+    dock's `port` on that host without being talked to first."""
+    with silent_udp_port() as console:
+        site = tmp_path / "site.toml"
+        site.write_text(f"[site]\nname = 'x'\n[[docks]]\nid = 'A'\nname = 'a'\ndistrict = 'shinan'\nlat = 36.06\n"
+                        f"lon = 120.38\ndock_sn = 'SN-A'\nsysid = 1\nport = {port_of(console)}\n", encoding="utf-8")
+        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "sim", "--site", str(site), "--console-host",
+                                 "127.0.0.1", "--video-port", "0", "--alerts-per-min", "0"],
+                                stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            ready = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+            assert ready["event"] == "ready" and list(ready["mavlink"]) == ["1"]
+            parser = mavlink2.MAVLink(None)
+            console.settimeout(10)
+            data, addr = console.recvfrom(4096)
+            assert addr == ("127.0.0.1", ready["mavlink"]["1"])
+            assert all(m.get_srcSystem() == 1 for m in parser.parse_buffer(data) or [])
+            proc.terminate()
+            assert proc.wait(10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.mark.parametrize(("embedded", "console", "bind"), [
+    ("127.0.0.1", None, "127.0.0.1"), ("127.0.0.1", "127.0.0.1", "127.0.0.1"), ("127.0.0.1", "localhost", "127.0.0.1"),
+    ("127.0.0.1", "10.1.2.3", "0.0.0.0"), ("127.0.0.1", "console-7.hall", "0.0.0.0"), ("0.0.0.0", "10.1.2.3", "0.0.0.0"),
+    ("192.168.5.2", "10.1.2.3", "192.168.5.2"),
+])
+def test_the_drones_bind_beside_the_broker_unless_they_must_reach_another_machine(embedded: str, console: str | None,
+                                                                                    bind: str) -> None:
+    assert mavlink_bind_host(embedded, console) == bind

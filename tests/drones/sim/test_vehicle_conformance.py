@@ -88,7 +88,7 @@ def item(seq: int, command: int, lat: float = 0.0, lon: float = 0.0, alt: float 
 
 
 def test_discovered_healthy_with_home_battery_and_takeoff_altitude_param(sim_one: SimThread) -> None:
-    dock = sim_one.fleet.docks[0]
+    dock = sim_one.docks[0]
 
     async def scenario() -> None:
         async with connect([dock]) as (d,):
@@ -109,7 +109,7 @@ def test_discovered_healthy_with_home_battery_and_takeoff_altitude_param(sim_one
 
 def test_mission_uploads_downloads_and_flies_to_completion_then_lands_in_the_dock() -> None:
     sim = SimThread(make_docks(1), time_scale=20.0)
-    dock = sim.fleet.docks[0]
+    dock = sim.docks[0]
     wp_lat, wp_lon = destination(dock.lat, dock.lon, 60.0, 400.0)
     plan = [
         item(0, mav.MAV_CMD_NAV_TAKEOFF, dock.lat, dock.lon, 40.0),
@@ -146,7 +146,7 @@ def test_mission_uploads_downloads_and_flies_to_completion_then_lands_in_the_doc
 
 
 def test_goto_hold_and_land_here(sim_one: SimThread) -> None:
-    dock = sim_one.fleet.docks[0]
+    dock = sim_one.docks[0]
     target = destination(dock.lat, dock.lon, 200.0, 150.0)
 
     async def scenario() -> None:
@@ -169,7 +169,7 @@ def test_goto_hold_and_land_here(sim_one: SimThread) -> None:
 
 
 def test_refusals_arrive_as_typed_mavsdk_errors_with_a_status_text(sim_one: SimThread) -> None:
-    dock = sim_one.fleet.docks[0]
+    dock = sim_one.docks[0]
 
     async def scenario() -> None:
         async with connect([dock]) as (d,):
@@ -198,7 +198,7 @@ def test_refusals_arrive_as_typed_mavsdk_errors_with_a_status_text(sim_one: SimT
 
 def test_link_loss_makes_the_drone_return_on_its_own() -> None:
     sim = SimThread(make_docks(1), time_scale=10.0)
-    dock = sim.fleet.docks[0]
+    dock = sim.docks[0]
     sim.do(lambda: sim.fleet.vehicle(dock.sysid).params.__setitem__("COM_DL_LOSS_T", (mav.MAV_PARAM_TYPE_INT32, 2)))
     away = destination(dock.lat, dock.lon, 90.0, 200.0)
 
@@ -222,7 +222,7 @@ def test_link_loss_makes_the_drone_return_on_its_own() -> None:
 
 
 def test_battery_and_gps_failsafes(sim_one: SimThread) -> None:
-    dock = sim_one.fleet.docks[0]
+    dock = sim_one.docks[0]
 
     async def scenario() -> None:
         async with connect([dock]) as (d,):
@@ -245,7 +245,7 @@ def test_56_drones_are_discovered_and_healthy_through_one_mavsdk() -> None:
     sim = SimThread(make_docks(56), time_scale=1.0)
 
     async def scenario() -> None:
-        async with connect(list(sim.fleet.docks), timeout_s=20) as drones:
+        async with connect(sim.docks, timeout_s=20) as drones:
             assert len({await d.system.get_system_id() for d in drones}) == 56
             await asyncio.gather(*(healthy(d) for d in drones))
 
