@@ -228,6 +228,11 @@ class Fleet:
 
     def __init__(self, docks: Sequence[Dock]) -> None:
         self.docks = tuple(docks)
+        if self.docks:
+            # MAVSDK's native library is loaded here, on the thread that makes the fleet (the console's main
+            # thread), not later in the executor: a dlopen on a worker thread while the GUI thread loads Qt
+            # Multimedia's plugins deadlocked the console at start (seen in test runs).
+            import mavsdk  # noqa: F401
         self.store = TelemetryStore(d.sysid for d in self.docks)
         self._sysids = self.store.sysids
         self._listeners: list[Listener] = []
@@ -403,6 +408,10 @@ class Fleet:
         system = self.async_system(sysid)
         if system is None:
             return
+        # Only an autopilot answers the PARAM protocol: wait for its first health report (SYS_STATUS) rather than
+        # tie an executor thread up in MAVSDK's retries to something that only sends heartbeats.
+        while self.store.snapshot(sysid).healthy is None:
+            await asyncio.sleep(PARAM_RETRY_S)  # polling the telemetry store
         params = self._drones[sysid].plugin("param", lambda: ParamAsync(system))
         for attempt in range(PARAM_READ_ATTEMPTS):
             try:

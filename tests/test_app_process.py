@@ -107,8 +107,46 @@ def test_smoke_tells_the_truth_about_missing_drones(tmp_path: Path, mosquitto: M
     assert result.returncode == 1
     assert health["broker_connected"] is True
     assert (health["drones_connected"], health["drones_total"]) == (0, 2)
-    assert health["problems"] == ["2 of 2 drones have no MAVLink link", "2 of 2 docks offline"]
-    assert "2 of 2 drones have no MAVLink link" in result.stderr
+    never = "2 of 2 drones never linked: A (system id 1), B (system id 2)"
+    assert health["problems"] == [never, "2 of 2 docks offline"]
+    assert never in result.stderr
+
+
+def test_smoke_names_a_mavlink_port_the_console_cannot_open(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
+    site = tmp_path / "site.toml"
+    with silent_udp_port() as taken, silent_udp_port() as b:   # another program holds dock A's listening port
+        port = port_of(taken)
+        text = SITE_WITH_DOCKS.format(url=mosquitto.url, p1=port, p2=port_of(b))
+        site.write_text(text.replace(f'mavlink = "udpout://127.0.0.1:{port}"', f'mavlink = "udpin://0.0.0.0:{port}"'),
+                        encoding="utf-8")
+        result = run_main("--site", str(site), "--lang", "en", "--smoke", "2", str(tmp_path / "s.png"),
+                          timeout_s=90)
+    health = health_of(result)
+    assert result.returncode == 1
+    assert f"MAVLink udpin://0.0.0.0:{port} for dock A could not be opened (BIND_ERROR): is another " \
+           "program using it?" in health["problems"]
+
+
+def test_smoke_says_when_the_demo_simulator_dies(tmp_path: Path) -> None:
+    png = tmp_path / "smoke.png"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--smoke", "20", str(png)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    try:
+        console = psutil.Process(proc.pid)
+        sims = wait_until(lambda: [c for c in console.children() if "sim" in c.cmdline()], 30, "the demo simulator")
+        sim = sims[0]  # type: ignore[index]
+        # The console is up once the simulator's drones are linked (the screenshot comes later): kill it then.
+        wait_until(lambda: len(console.net_connections(kind="udp")) >= 56, 60, "the console linked to the drones")
+        sim.kill()
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    health = json.loads(out.strip().splitlines()[-1])
+    assert proc.returncode == 1 and health["healthy"] is False
+    assert any(p.startswith("the demo site's simulator stopped (exit code -9)") for p in health["problems"]), \
+        health["problems"]
 
 
 def test_smoke_with_an_unreachable_broker_is_unhealthy_with_the_reason(tmp_path: Path, refused_port: int) -> None:

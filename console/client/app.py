@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from console.cli import build_parser, load_requested_site
-from console.demo_site import DemoSite, DemoSiteError
+from console.demo_site import DemoSiteError
 from console.logging_setup import setup_logging
-from drones.site import Site, SiteFileError, parse_broker_url
+from drones.site import Site, SiteFileError
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +50,9 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     from PySide6.QtCore import QCoreApplication, QSettings, QSocketNotifier, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from console.client.alert_controller import AlertController
-    from console.client.bridge import CoreBridge
-    from console.core.core_loop import CoreLoop
     from console.client.i18n import DEFAULT_LANGUAGE, LANGUAGES, LanguageSwitch
-    from console.client.main_window import MainWindow
-    from console.core.services import CoreServices
-    from console.client.situation_controller import SituationController
+    from console.client.session import ConsoleSession, start_demo_site
     from console.client.theme import apply_theme
-    from console.client.video_controller import VideoController
 
     started = time.monotonic()
     QApplication.setOrganizationName(ORG_NAME)
@@ -73,98 +67,36 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     languages = LanguageSwitch(app)
     languages.set_language(lang)
 
-    demo_site: DemoSite | None = None
-    if demo:
-        demo_site = DemoSite(site_path=site.path, broker_url=args.broker, time_scale=args.time_scale,
-                             verbose=args.verbose)
-        try:
-            site = site.with_broker(parse_broker_url(demo_site.start()))
-            # The simulator's drones each bound a port of their own; the console connects out to them.
-            site = site.with_mavlink({sysid: f"udpout://127.0.0.1:{port}"
-                                      for sysid, port in demo_site.mavlink_ports.items()})
-            if demo_site.video_url:
-                site = site.with_video_base(demo_site.video_url)
-        except (DemoSiteError, ValueError) as exc:  # ValueError: ports the site cannot use (with_mavlink)
-            demo_site.stop()  # already stopped after a DemoSiteError; stopping twice is harmless
-            log.error("%s", exc)
-            if smoke:
-                _print_health({"healthy": False, "problems": [str(exc)]})
-            else:
-                QMessageBox.critical(None, QCoreApplication.translate("Console", "Demo site"),
-                                     QCoreApplication.translate("Console", "The demo site could not start:")
-                                     + "\n" + str(exc))
-            return EXIT_UNHEALTHY
-
-    core = CoreLoop()
-    core.start()
-    try:
-        services = CoreServices(site, core, errors=errors)
-    except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory for the journal
-        log.exception("core services could not start")
-        core.stop()
-        if demo_site is not None:
-            demo_site.stop()  # never leave the simulator behind
-        problem = f"core services could not start: {exc}"
+    def fail(title: str, problem: str) -> int:
+        log.error("%s", problem)
         if smoke:
             _print_health({"healthy": False, "problems": [problem]})
         else:
-            QMessageBox.critical(None, QCoreApplication.translate("Console", "Console"), problem)
+            QMessageBox.critical(None, QCoreApplication.translate("Console", title), problem)
         sys.stderr.write(f"error: {problem}\n")
         return EXIT_UNHEALTHY
-    if demo_site is not None:
-        # A simulator that dies takes the demo's drones, docks and cameras with it: the health line says so.
-        services.health.add_provider(lambda: {"demo_site_exit": demo_site.exit_code})
-    bridge = CoreBridge(services.bus)
-    window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
-    bridge.broker_state.connect(window.set_broker_state)
-    bridge.fleet_links.connect(window.set_fleet_links)
-    situation = SituationController(services, language=languages.language, parent=window)
-    window.set_panel("map", situation.map)
-    window.set_panel("fleet", situation.board)
-    window.set_panel("task", situation.panel)
-    alerts = AlertController(services, situation.selection, language=languages.language, parent=window)
-    window.set_panel("alerts", alerts.widget)   # the desk with the selected alert's five automatics beside it
-    bridge.alert_event.connect(alerts.on_alert_event)
-    situation.feed.alerts = alerts.alert_marks
-    video = VideoController(services, situation, bridge, settings, parent=window)
-    window.set_panel("video", video.wall)
-    alerts.camera_open_requested.connect(video.wall.open_camera)   # "open on video wall" in the five automatics
 
-    def change_language(new: str) -> None:
-        if languages.set_language(new):
-            settings.setValue("ui/language", new)
-        window.set_language(languages.language)
-        situation.set_language(languages.language)
-        alerts.set_language(languages.language)
-
-    window.language_requested.connect(change_language)
-    services.start()
-    if demo and args.demo_flights > 0:
-        from console.core.demo_flights import launch_demo_flights
-        services.core.submit(launch_demo_flights(services.tasks, args.demo_flights, by=situation.operator))
+    demo_site = None
+    if demo:
+        try:
+            site, demo_site = start_demo_site(site, broker_url=args.broker, time_scale=args.time_scale,
+                                              verbose=args.verbose)
+        except (DemoSiteError, ValueError) as exc:  # ValueError: ports the site cannot use (with_mavlink)
+            return fail("Demo site", QCoreApplication.translate("Console", "The demo site could not start:")
+                        + " " + str(exc))
+    try:
+        session = ConsoleSession(site, settings, languages, errors=errors, demo_site=demo_site)
+    except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory for the journal
+        log.exception("core services could not start")
+        if demo_site is not None:
+            demo_site.stop()  # never leave the simulator behind
+        return fail("Console", f"core services could not start: {exc}")
+    session.start(demo_flights=args.demo_flights if demo else 0)
+    window = session.window
     window.restore_layout()
     window.show()
-
-    stopped = False
-
-    def shutdown() -> None:
-        # aboutToQuit: the window is closed; stop the core first (it talks to the child's broker).
-        nonlocal stopped
-        if stopped:
-            return
-        stopped = True
-        t0 = time.monotonic()
-        situation.stop()
-        alerts.stop()
-        video.stop()
-        bridge.detach()
-        if not core.stop():
-            log.error("core services did not stop cleanly")
-        if demo_site is not None:
-            demo_site.stop()
-        log.info("console stopped in %.2f s", time.monotonic() - t0)
-
-    app.aboutToQuit.connect(shutdown)
+    # aboutToQuit: the window is closed; stop the core first (it talks to the child's broker).
+    app.aboutToQuit.connect(session.stop)
     _install_signal_handlers(app, window, QSocketNotifier)
 
     exit_code = {"code": 0}
@@ -174,10 +106,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         def finish() -> None:
             png.parent.mkdir(parents=True, exist_ok=True)
             saved = window.grab().save(str(png))
-            situation.report_health()
-            alerts.report_health()
-            video.report_health()
-            snap = services.health.snapshot()
+            snap = session.health()
             snap["screenshot"] = str(png) if saved else None
             if not saved:
                 snap["problems"].append(f"could not write screenshot {png}")
@@ -193,7 +122,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         QTimer.singleShot(int(seconds * 1000), finish)
 
     code = app.exec()
-    shutdown()
+    session.stop()
     return exit_code["code"] or code
 
 

@@ -122,6 +122,9 @@ def problems(snap: dict[str, Any]) -> list[str]:
     if connected < total and not never and not lost:
         out.append(f"{total - connected} of {total} drones have no MAVLink link")
     out.extend(snap.get("tasks_failed", []))
+    requested, started = snap.get("demo_flights_requested"), snap.get("demo_flights_started")
+    if requested and started is not None and started < requested:
+        out.append(f"only {started} of {requested} demo flights could start (see the log for each dock's reason)")
     docks_total, docks_online = snap.get("docks_total", 0), snap.get("docks_online", 0)
     if docks_online < docks_total:
         out.append(f"{docks_total - docks_online} of {docks_total} docks offline")

@@ -1780,7 +1780,7 @@ Take command authority from that console now? Its operator can no longer command
     <name>TelemetryPlots</name>
     <message>
         <source>Last</source>
-        <extracomment>The plots&apos; refresh period: 10 Hz (DESIGN.md section 3). Time windows offered, in minutes; the first entry that equals DEFAULT is selected. (series name of the SeriesSource, line colour).</extracomment>
+        <extracomment>The plots&apos; refresh period: 10 Hz (docs/architecture.md, &quot;Threads&quot;). Time windows offered, in minutes; the first entry that equals DEFAULT is selected. (series name of the SeriesSource, line colour).</extracomment>
         <translation>最近</translation>
     </message>
     <message numerus="yes">

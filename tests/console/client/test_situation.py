@@ -16,13 +16,13 @@ from console.core.services import CoreServices
 from console.core.workstation import Workstation
 from console.client.situation_controller import SituationController
 from drones.geo import destination
-from vocab import TaskState
+from drones.model import DispatchRefused
 from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import SiteThread
 from widgets.situation import DroneCommand, Selection, SelectionKind
-from vocab import DockStatus
+from vocab import DockStatus, TaskState
 
 WAIT_MS = 30_000
 
@@ -36,6 +36,7 @@ def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Situatio
     services = CoreServices(site, core, station=Workstation("console-T", tmp_path))
     services.start()
     controller = SituationController(services, language="en")
+    controller.sim = sim  # type: ignore[attr-defined]   # the tests reach into the simulated site
     for w in (controller.map, controller.board, controller.panel):
         qtbot.addWidget(w)
         w.resize(900, 600)
@@ -101,3 +102,29 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
         (cmd, by, result) for _, _, cmd, by, result, _ in services.tasks.journal.commands(dock.id)]
     qtbot.waitUntil(lambda: not c.map.scene.routes, timeout=WAIT_MS)
     assert services.health.snapshot()["map_drones_drawn"] == len(docks)
+
+
+def test_the_health_line_names_a_flight_that_failed_but_not_a_refused_dispatch(live: SituationController,
+                                                                                 qtbot) -> None:  # type: ignore[no-untyped-def]
+    c = live
+    services, sim = c.services, c.sim  # type: ignore[attr-defined]
+    fault, windy = services.site.docks[1], services.site.docks[2]
+    qtbot.waitUntil(lambda: all(board_status(c, d.id) == DockStatus.READY for d in (fault, windy)), timeout=WAIT_MS)
+    # A dispatch the preflight refuses is an answer to the dispatcher, not a fault of the console.
+    sim.do(sim.sim.dock_sims.dock(windy.id).inject, "weather_hold", True)
+    qtbot.waitUntil(lambda: (services.docks.state(windy.id).wind_speed_m_s or 0) > services.tasks.limits.max_wind_m_s,
+                    timeout=WAIT_MS)
+    plan = services.tasks.plan_to(windy, *destination(windy.lat, windy.lon, 90.0, 300.0), "default")
+    with pytest.raises(DispatchRefused):
+        services.core.call(services.tasks.dispatch(windy, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+    # A flight whose dock's cover fails after the checks passed is a fault: the health line names it.
+    sim.do(sim.sim.dock_sims.dock(fault.id).inject, "cover_fault", True)
+    plan = services.tasks.plan_to(fault, *destination(fault.lat, fault.lon, 90.0, 300.0), "default")
+    task = services.core.call(services.tasks.dispatch(fault, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+    qtbot.waitUntil(lambda: task.state is TaskState.FAILED, timeout=WAIT_MS * 2)
+
+    def failed() -> list[str]:
+        return [p for p in services.health.snapshot()["problems"] if p.startswith("task ")]
+
+    qtbot.waitUntil(lambda: bool(failed()), timeout=WAIT_MS)
+    assert failed() == [f"task {task.task_id} from dock {fault.id} failed: {task.reason.en}"]  # type: ignore[union-attr]

@@ -1,0 +1,134 @@
+"""One running console: the core services, the bridge, the controllers and the window, built, started and
+stopped together (GUI thread). `python main.py` runs one; benchmarks and tests build the same thing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from PySide6.QtCore import QSettings
+
+from console.client.alert_controller import AlertController
+from console.client.bridge import CoreBridge
+from console.client.i18n import LanguageSwitch
+from console.client.lag_meter import LagMeter
+from console.client.main_window import MainWindow
+from console.client.situation_controller import SituationController
+from console.client.video_controller import VideoController
+from console.core.core_loop import CoreLoop
+from console.core.health import ErrorCounter
+from console.core.services import CoreServices
+from console.core.workstation import Workstation
+from console.demo_site import DemoSite
+from drones.site import Site, parse_broker_url
+
+log = logging.getLogger(__name__)
+
+
+def start_demo_site(site: Site, *, broker_url: str | None, time_scale: float, verbose: bool) -> tuple[Site, DemoSite]:
+    """Starts the demo site's simulator child and returns the site as this console reaches it: the child's
+    broker, its drones' ports (`udpout://`, the console connects out) and its video server.
+    DemoSiteError (the child is stopped) or ValueError (ports the site cannot use)."""
+    demo = DemoSite(site_path=site.path, broker_url=broker_url, time_scale=time_scale, verbose=verbose)
+    try:
+        site = site.with_broker(parse_broker_url(demo.start()))
+        site = site.with_mavlink({sysid: f"udpout://127.0.0.1:{port}" for sysid, port in demo.mavlink_ports.items()})
+        if demo.video_url:
+            site = site.with_video_base(demo.video_url)
+    except BaseException:
+        demo.stop()   # never leave the simulator behind (stopping twice is harmless)
+        raise
+    return site, demo
+
+
+class ConsoleSession:
+    """The console's parts for one site; `start()` connects them to the world, `stop()` in dependency order.
+
+    Raises (and leaves nothing running) when the core services cannot start, e.g. an unusable data
+    directory; the caller says so to the operator.
+    """
+
+    def __init__(self, site: Site, settings: QSettings, languages: LanguageSwitch, *,
+                 errors: ErrorCounter | None = None, station: Workstation | None = None,
+                 demo_site: DemoSite | None = None) -> None:
+        self.site = site
+        self.settings = settings
+        self.languages = languages
+        self.demo_site = demo_site
+        self.core = CoreLoop()
+        self.core.start()
+        try:
+            self.services = CoreServices(site, self.core, errors=errors, station=station)
+        except BaseException:
+            self.core.stop()
+            raise
+        if demo_site is not None:
+            # A simulator that dies takes the demo's drones, docks and cameras with it: the health line says so.
+            self.services.health.add_provider(lambda: {"demo_site_exit": demo_site.exit_code})
+        self.lag = LagMeter()
+        self.bridge = CoreBridge(self.services.bus)
+        self.window = window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
+        self.bridge.broker_state.connect(window.set_broker_state)
+        self.bridge.fleet_links.connect(window.set_fleet_links)
+        self.situation = SituationController(self.services, language=languages.language, parent=window)
+        window.set_panel("map", self.situation.map)
+        window.set_panel("fleet", self.situation.board)
+        window.set_panel("task", self.situation.panel)
+        self.alerts = AlertController(self.services, self.situation.selection, language=languages.language,
+                                      parent=window)
+        window.set_panel("alerts", self.alerts.widget)   # the desk with the selected alert's five automatics beside it
+        self.bridge.alert_event.connect(self.alerts.on_alert_event)
+        self.situation.feed.alerts = self.alerts.alert_marks
+        self.video = VideoController(self.services, self.situation, self.bridge, settings, parent=window)
+        window.set_panel("video", self.video.wall)
+        self.alerts.camera_open_requested.connect(self.video.wall.open_camera)   # "open on video wall"
+        window.language_requested.connect(self.change_language)
+        self._stopped = False
+
+    def change_language(self, new: str) -> None:
+        if self.languages.set_language(new):
+            self.settings.setValue("ui/language", new)
+        language = self.languages.language
+        self.window.set_language(language)
+        self.situation.set_language(language)
+        self.alerts.set_language(language)
+
+    def start(self, *, demo_flights: int = 0) -> None:
+        """Starts the core's services; on the demo site, sends `demo_flights` sample flights."""
+        self.services.start()
+        if demo_flights > 0:
+            from console.core.demo_flights import launch_demo_flights
+
+            health = self.services.health
+            health.set(demo_flights_requested=demo_flights)
+            started = self.core.submit(launch_demo_flights(self.services.tasks, demo_flights,
+                                                           by=self.situation.operator))
+            started.add_done_callback(lambda f: health.set(demo_flights_started=len(f.result()) if not f.cancelled()
+                                                           and f.exception() is None else 0))
+
+    def health(self) -> dict[str, Any]:
+        """The health line's figures now: the core's, the views', and the GUI thread's lag."""
+        self.situation.report_health()
+        self.alerts.report_health()
+        self.video.report_health()
+        self.services.health.set(**self.lag.figures())
+        return self.services.health.snapshot()
+
+    def stop(self) -> None:
+        """Stops the views, then the core (it talks to the demo child's broker), then the demo child."""
+        if self._stopped:
+            return
+        self._stopped = True
+        t0 = time.monotonic()
+        self.lag.stop()
+        self.situation.stop()
+        self.alerts.stop()
+        self.video.stop()
+        self.bridge.detach()
+        if not self.core.stop():
+            log.error("core services did not stop cleanly")
+        if self.demo_site is not None:
+            self.demo_site.stop()
+        log.info("console stopped in %.2f s", time.monotonic() - t0)
