@@ -140,9 +140,11 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
     def service(self, now: float) -> None:
         """Sends due telemetry, pending status texts and mission events; runs transfer timeouts."""
         v = self.vehicle
-        for st in v.status_out:
+        due = [st for st in v.status_out if st.due <= now]
+        for st in due:
             self.mav.statustext_send(st.severity, st.text.encode()[:50])
-        v.status_out.clear()
+        if due:
+            v.status_out[:] = [st for st in v.status_out if st.due > now]
         for seq in v.mission.reached:
             self.mav.mission_item_reached_send(seq)
         v.mission.reached.clear()

@@ -8,6 +8,7 @@ protocol timing (data-link loss, auto-disarm) runs on the real clock `now_s`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -36,6 +37,8 @@ class LandedState(IntEnum):
     LANDING = mavlink2.MAV_LANDED_STATE_LANDING
 
 
+#: How long after refusing a command PX4 sends its reason as STATUSTEXT (measured on PX4 SITL: up to ~2 s).
+REFUSAL_TEXT_DELAY_S = 1.5
 #: What the simulated PX4 does on a data-link loss, by NAV_DLL_ACT (its other values are not simulated).
 _LINK_LOSS_ACTIONS: dict[int, tuple[FlightMode, str]] = {1: (FlightMode.HOLD, "holding"),
                                                          2: (FlightMode.RTL, "returning"),
@@ -56,6 +59,7 @@ class Faults:
 class StatusText:
     severity: int
     text: str
+    due: float = 0.0          # time.monotonic() it goes out (a refusal's reason follows its COMMAND_ACK)
 
 
 @dataclass(slots=True)
@@ -105,13 +109,14 @@ class SimVehicle:
     def healthy(self) -> bool:
         return not self.faults.gps_lost and not self.faults.battery_fault
 
-    def say(self, severity: int, text: str) -> None:
-        """Queues a STATUSTEXT, as PX4 reports refusals and failsafes."""
-        self.status_out.append(StatusText(severity, text))
+    def say(self, severity: int, text: str, *, delay_s: float = 0.0) -> None:
+        """Queues a STATUSTEXT, as PX4 reports refusals and failsafes (its texts end with a tab)."""
+        self.status_out.append(StatusText(severity, text + "\t", time.monotonic() + delay_s))
         log.info("drone %d: %s", self.sysid, text)
 
     def _deny(self, text: str) -> int:
-        self.say(mavlink2.MAV_SEVERITY_CRITICAL, text)
+        # PX4 says why up to about 2 s after it refused (the COMMAND_ACK goes first): so does the simulator.
+        self.say(mavlink2.MAV_SEVERITY_CRITICAL, text, delay_s=REFUSAL_TEXT_DELAY_S)
         return DENIED
 
     def _set_mode(self, mode: FlightMode) -> None:

@@ -247,3 +247,13 @@ def test_property_preflight_passes_exactly_when_the_battery_covers_trip_and_rese
         assert refusal.check == "battery" and not enough
     else:
         assert enough
+
+
+def test_a_drone_without_a_link_loss_action_is_refused_only_where_the_site_requires_one(plan: FlightPlan) -> None:
+    strict = dataclasses.replace(LIMITS, require_link_loss_action=True)
+    preflight(plan, drone(link_loss_action=0), dock_state(), LIMITS)       # the default site only warns
+    preflight(plan, drone(link_loss_action=2), dock_state(), strict)        # return home: fine anywhere
+    for action, code in ((0, "preflight.no_link_loss_action"), (None, "preflight.link_loss_unknown")):
+        with pytest.raises(DispatchRefused) as refused:
+            preflight(plan, drone(link_loss_action=action), dock_state(), strict)
+        assert (refused.value.check, refused.value.reason.code) == ("link_loss_action", code)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from drones.model import DispatchRefused, CommandRefused, CoverState
-from vocab import LinkState, TaskState
+from drones.model import CommandRefused, CoverState, DispatchRefused
+from vocab import LinkState, Reason, TaskState
 from tests.drones.task_harness import console
 from tests.mqtt_port import eventually
 
@@ -102,7 +102,18 @@ def test_link_cut_mid_flight_is_marked_and_the_drone_comes_home_by_itself(site_a
             await eventually(lambda: task.state == TaskState.EN_ROUTE, 60, "en route")
             sim.do(sim.sim.fleet.drop_link, dock.sysid, 5.0)
             await eventually(lambda: task.link_lost, 5, "link loss marked on the task")
-            assert task.reason is not None and "link lost" in task.reason.en
+            # What the console says the drone does is what it is configured to do (NAV_DLL_ACT 2 here: return).
+            assert task.reason == Reason.of("task.link_lost", action=Reason.of("dll.return")), task.reason
+            # A command that cannot reach the drone is refused for that reason, not sent to time out in MAVSDK.
+            with pytest.raises(CommandRefused) as refused:
+                await c.tasks.hold(dock.sysid, by="op1")
+            assert refused.value.reason.code == "command.link_lost"
+            # An emergency stop still locks the drone, and says its hold did not go out (and why).
+            stopped = await c.tasks.emergency_stop(dock.sysid, by="op1")
+            assert stopped == Reason.of("estop.hold_not_delivered", why=Reason.of("command.link_lost"))
+            assert dock.sysid in c.tasks.locked
+            assert c.journal.commands(f"drone:{dock.sysid}")[-1][3:] == ("op1", "locked", stopped.en)
+            c.tasks.reactivate(dock.sysid, by="op1")
             await eventually(lambda: c.fleet.snapshot(dock.sysid).link == LinkState.OK, 15, "link back")
             assert await asyncio.wait_for(task.wait(), 120) == TaskState.COMPLETED
             # It came home by itself: it never reached the scene. (At x20 and a loaded machine it may

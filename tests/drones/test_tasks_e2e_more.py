@@ -17,7 +17,7 @@ from vocab import Reason, TaskState
 from drones.nofly import load_nofly
 from drones.planning import FlightPlan
 from drones.safety import Limits
-from tests.drones.task_harness import ZoneSpec, lateral_offset_m, service_console, with_nofly
+from tests.drones.task_harness import ZoneSpec, console, lateral_offset_m, service_console, with_nofly
 from tests.mqtt_port import eventually
 
 # The site_and_sim fixture comes from tests/drones/conftest.py.
@@ -249,5 +249,18 @@ def test_command_authority_between_two_consoles(site_and_sim, tmp_path: Path) ->
                 await a.tasks.resume(dock.sysid, by="op-a")
             assert "console-B" in info.value.reason.en
             assert task.state.open
+
+    asyncio.run(scenario())
+
+
+def test_the_console_reads_what_each_drone_does_on_a_lost_link(site_and_sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    site, sim, url = site_and_sim
+    hover, home = site.docks[0], site.docks[1]
+    sim.do(lambda: sim.sim.fleet.vehicle(hover.sysid).params.__setitem__("NAV_DLL_ACT", (6, 0)))   # PX4's default
+
+    async def scenario() -> None:
+        async with console(site, url, tmp_path / "j.sqlite") as c:
+            await eventually(lambda: c.fleet.snapshot(hover.sysid).link_loss_action == 0, 15, "NAV_DLL_ACT 0 read")
+            await eventually(lambda: c.fleet.snapshot(home.sysid).link_loss_action == 2, 15, "NAV_DLL_ACT 2 read")
 
     asyncio.run(scenario())

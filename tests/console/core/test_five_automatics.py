@@ -100,6 +100,21 @@ def test_the_proposal_shows_dock_route_eta_pattern_and_checks(automatics: Automa
     for word in ("dock online", "wind", "battery", "ceiling", "no-fly"):
         assert word in checks
     assert proposal.automatic_refused is None          # plenty of ready docks in Laoshan
+    assert "on a lost link the drone will do what it is configured to (not read yet)" in checks
+    assert proposal.warnings == ()
+    assert proposal.plan is not None and proposal.plan.dock == proposal.dock and proposal.plan.alert_id == "A1"
+
+
+def test_the_confirmation_says_what_a_drone_does_on_a_lost_link(automatics: Automatics) -> None:
+    drones, docks = ready_states()
+    best = automatics.for_alert(alert(level=1), drone_states=drones, dock_states=docks).proposal.dock
+    assert best is not None
+    drones[best.sysid] = dataclasses.replace(drones[best.sysid], link_loss_action=2)
+    proposal = automatics.for_alert(alert(level=1), drone_states=drones, dock_states=docks).proposal
+    assert "on a lost link the drone will return to its dock" in [c.en for c in proposal.checks_passed]
+    drones[best.sysid] = dataclasses.replace(drones[best.sysid], link_loss_action=0)
+    proposal = automatics.for_alert(alert(level=1), drone_states=drones, dock_states=docks).proposal
+    assert [w.code for w in proposal.warnings] == ["preflight.link_loss_none"]
 
 
 def test_no_dock_means_a_refusal_and_automation_keeps_a_districts_reserve(automatics: Automatics) -> None:
