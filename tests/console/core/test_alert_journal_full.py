@@ -18,19 +18,17 @@ import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
-from typing import Any
+
 
 import aiomqtt
 
 from console.core.alert_events import AlertReceived
 from console.core.alert_service import AlertService
 from console.core.alert_store import AlertRecord
-from console.core.core_loop import CoreLoop
-from console.core.events import BrokerStateChanged, EventBus
-from console.core.mqtt_link import MqttLink
 from drones.site import AutomationRule, Site, parse_broker_url
 from tests.conftest import wait_until
-from tests.console.core.test_alert_service_mqtt import PersistentMosquitto, persistent_mosquitto  # noqa: F401
+from tests.console.core.test_alert_service_mqtt import (Console, PersistentMosquitto,  # noqa: F401
+                                                     persistent_mosquitto)
 
 ALERTS = 1000
 #: Every tenth alert is a level-1 forest-fire smoke in Laoshan, which the site's automation dispatches.
@@ -47,34 +45,17 @@ def alert(i: int) -> tuple[str, bytes]:
     return f"qdcb/alerts/v1/{district}/{category}", json.dumps(body).encode()
 
 
-class Desk:
-    """AlertService + MqttLink on a CoreLoop, as CoreServices runs them, with a dispatch that counts."""
+class Desk(Console):
+    """The console's AlertService and MqttLink (as CoreServices runs them), with a dispatch that counts."""
 
     def __init__(self, url: str, journal: Path) -> None:
-        self.core = CoreLoop()
-        self.core.start()
-        self.bus = EventBus()
-        self.states: list[BrokerStateChanged] = []
-        self.bus.subscribe(lambda e: self.states.append(e) if isinstance(e, BrokerStateChanged) else None)
-        self.link = MqttLink(parse_broker_url(url), console_id="full-disk", topic_root="qdcb", bus=self.bus)
-        self.events: list[Any] = []
         self.dispatched: list[str] = []
 
         async def dispatch(record: AlertRecord, by: str, choice: object) -> str:
             self.dispatched.append(record.id)
             return f"T-{record.id}"
 
-        async def start() -> AlertService:
-            service = AlertService(SITE, self.link, console_id="full-disk", journal_file=journal,
-                                   on_event=self.events.append, dispatch=dispatch)
-            service.start()
-            asyncio.create_task(self.link.run())
-            return service
-
-        self.service: AlertService = self.core.call(start())
-        self.core.on_shutdown(self.service.close)
-        self.core.on_shutdown(self.link.close)
-        wait_until(lambda: self.link.connected, 10, "console connected")
+        super().__init__(url, journal, "full-disk", site=SITE, dispatch=dispatch)
 
     def journaled(self) -> int:
         return self.core.call(self._count())

@@ -15,9 +15,9 @@ import aiomqtt
 import pytest
 
 from console.core.alert_events import AlertQuarantined, AlertReceived
-from console.core.alert_service import AlertService
+from console.core.alert_service import AlertService, DispatchFn
 from console.core.core_loop import CoreLoop
-from console.core.events import EventBus
+from console.core.events import BrokerStateChanged, EventBus
 from console.core.mqtt_link import MqttLink
 from drones.sim.alerts import MALFORMED_KINDS, AlertGenerator
 from drones.site import Site, parse_broker_url
@@ -48,15 +48,19 @@ def persistent_mosquitto(tmp_path: Path) -> Iterator[PersistentMosquitto]:
 class Console:
     """An AlertService on its own MqttLink and CoreLoop, as CoreServices would run it."""
 
-    def __init__(self, url: str, journal: Path, console_id: str = "c1") -> None:
+    def __init__(self, url: str, journal: Path, console_id: str = "c1", *, site: Site = SITE,
+                 dispatch: DispatchFn | None = None) -> None:
         self.core = CoreLoop()
         self.core.start()
-        self.link = MqttLink(parse_broker_url(url), console_id=console_id, topic_root="qdcb", bus=EventBus())
+        self.bus = EventBus()
+        self.states: list[BrokerStateChanged] = []   # the link's ups and downs
+        self.bus.subscribe(lambda e: self.states.append(e) if isinstance(e, BrokerStateChanged) else None)
+        self.link = MqttLink(parse_broker_url(url), console_id=console_id, topic_root="qdcb", bus=self.bus)
         self.events: list[Any] = []
 
         async def start() -> AlertService:
-            service = AlertService(SITE, self.link, console_id=console_id, journal_file=journal,
-                                   on_event=self.events.append)
+            service = AlertService(site, self.link, console_id=console_id, journal_file=journal,
+                                   on_event=self.events.append, dispatch=dispatch)
             service.start()
             asyncio.create_task(self.link.run())
             return service
