@@ -19,7 +19,6 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
-
 import aiomqtt
 
 from console.core.alert_events import AlertReceived
