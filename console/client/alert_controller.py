@@ -55,8 +55,9 @@ class AlertController(QObject):
     """Owns the alert desk (`desk`) and the dispatch panel (`panel`), side by side in `widget`.
     Connect the bridge's `alert_event` to `on_alert_event`; call `stop()` before the core goes away."""
 
-    action_done = Signal(bool, str, object)      # ok, label, Reason | None (emitted on the core thread)
+    action_done = Signal(bool, str, object)      # ok, label, Reason | None (GUI thread)
     dispatch_done = Signal(bool, str, object)
+    _finished_on_core = Signal(bool, bool, str, object)   # dispatch?, ok, label, reason (from the core thread)
     automatics_ready = Signal(object, object)    # FiveAutomatics, AlertRecord (emitted on the core thread)
     camera_open_requested = Signal(str)      # camera id, for the video wall
 
@@ -99,6 +100,9 @@ class AlertController(QObject):
         self.panel.camera_open_requested.connect(self.camera_open_requested)
         self.panel.alert_select_requested.connect(
             lambda alert_id: self.selection.select(Selection(SelectionKind.ALERT, alert_id)))
+        # Outcomes arrive from the core thread on a queued private signal and leave on the public ones from the
+        # GUI thread, so a listener on the public signals never runs on the core thread.
+        self._finished_on_core.connect(self._relay_finished)
         self.action_done.connect(self._action_result)
         self.dispatch_done.connect(self._dispatch_result)
         self.automatics_ready.connect(self._show_automatics)
@@ -288,7 +292,7 @@ class AlertController(QObject):
         if plan is None or plan.alert_id != alert_id:
             # Cannot happen through the panel; say so rather than let the core choose another dock.
             log.error("dispatch of %s: the confirmed plan %r is not known here", alert_id, plan_id)
-            self._dispatch_result(False, label, Reason.of("alert.dispatch_failed", error="plan not found"))
+            self.dispatch_done.emit(False, label, Reason.of("alert.dispatch_failed", error="plan not found"))
             return
         log.info("operator %s: dispatch alert %s with dock %s (plan %s)", self.operator, alert_id, plan.dock.id,
                  plan.plan_id)
@@ -298,17 +302,19 @@ class AlertController(QObject):
 
     def _finished(self, label: str, future: concurrent.futures.Future[Any], *, dispatch: bool) -> None:
         # Runs on the core thread: only emit (the signal is queued to the GUI thread, which renders the text).
-        signal = self.dispatch_done if dispatch else self.action_done
         exc = future.exception()
         if exc is None:
             result = future.result()
             task = getattr(result, "task_id", None) if isinstance(result, AlertRecord) else None
-            signal.emit(True, label + (f" → {task}" if task and dispatch else ""), None)
+            self._finished_on_core.emit(dispatch, True, label + (f" → {task}" if task and dispatch else ""), None)
         elif isinstance(exc, WorkflowRefused):
-            signal.emit(False, label, exc.reason)
+            self._finished_on_core.emit(dispatch, False, label, exc.reason)
         else:
             log.error("%s failed: %r", label, exc)
-            signal.emit(False, label, Reason.said(str(exc) or type(exc).__name__))
+            self._finished_on_core.emit(dispatch, False, label, Reason.said(str(exc) or type(exc).__name__))
+
+    def _relay_finished(self, dispatch: bool, ok: bool, label: str, reason: Reason | None) -> None:
+        (self.dispatch_done if dispatch else self.action_done).emit(ok, label, reason)
 
     @staticmethod
     def _result_text(ok: bool, label: str, reason: Reason | None) -> str:

@@ -204,7 +204,10 @@ class VideoController(QObject):
         log.info("snapshot %s of %s (alert %s)", path, key, alert_id or "-")
         if alert_id and self.services.alerts.alert(alert_id) is not None:
             note = self.tr("Snapshot %1").replace("%1", path)
-            self.services.core.submit(self.services.alerts.add_note(alert_id, note, by=self.operator))
+            done = self.services.core.submit(self.services.alerts.add_note(alert_id, note, by=self.operator))
+            # The snapshot is on disk either way; a note the journal could not keep must at least be logged.
+            done.add_done_callback(lambda f: log.error("snapshot %s not noted on alert %s: %r", path, alert_id,
+                                                       f.exception()) if f.exception() else None)
 
     # ----- health and shutdown -------------------------------------------------------------------
 

@@ -115,7 +115,15 @@ class CoreServices:
             self.health.task_failed(event.task_id, event.dock_id, event.reason.en if event.reason else "no reason")
         self.bus.publish(event)
         if event.alert_id and event.state is TaskState.ON_SCENE:
-            self._spawn(self.alerts.mark_on_scene(event.alert_id, by=event.by), f"alert {event.alert_id} on scene")
+            self._spawn(self._alert_on_scene(event.alert_id, event.by), f"alert {event.alert_id} on scene")
+
+    async def _alert_on_scene(self, alert_id: str, by: str) -> None:
+        """The alert follows its drone on scene, when its workflow allows it (a task started outside the alert
+        workflow, or an alert already closed by an operator, stays as it is)."""
+        try:
+            await self.alerts.mark_on_scene(alert_id, by=by)
+        except WorkflowRefused as exc:
+            log.info("alert %s not marked on scene: %s", alert_id, exc.reason.en)
 
     def _on_alert_event(self, event: AlertEvent) -> None:
         """Alert events (core loop): counted for the health line, then on to the GUI."""
