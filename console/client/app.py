@@ -68,11 +68,12 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     languages.set_language(lang)
 
     def fail(title: str, problem: str) -> int:
+        """Report a start-up failure: the health line in smoke mode, a dialog titled `title` (translated) otherwise."""
         log.error("%s", problem)
         if smoke:
             _print_health({"healthy": False, "problems": [problem]})
         else:
-            QMessageBox.critical(None, QCoreApplication.translate("Console", title), problem)
+            QMessageBox.critical(None, title, problem)
         sys.stderr.write(f"error: {problem}\n")
         return EXIT_UNHEALTHY
 
@@ -82,7 +83,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
             site, demo_site = start_demo_site(site, broker_url=args.broker, time_scale=args.time_scale,
                                               verbose=args.verbose)
         except (DemoSiteError, ValueError) as exc:  # ValueError: ports the site cannot use (with_mavlink)
-            return fail("Demo site", QCoreApplication.translate("Console", "The demo site could not start:")
+            return fail(QCoreApplication.translate("Console", "Demo site"), QCoreApplication.translate("Console", "The demo site could not start:")
                         + " " + str(exc))
     try:
         session = ConsoleSession(site, settings, languages, errors=errors, demo_site=demo_site)
@@ -90,7 +91,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         log.exception("core services could not start")
         if demo_site is not None:
             demo_site.stop()  # never leave the simulator behind
-        return fail("Console", f"core services could not start: {exc}")
+        return fail(QCoreApplication.translate("Console", "Console"), f"core services could not start: {exc}")
     session.start(demo_flights=args.demo_flights if demo else 0)
     window = session.window
     window.restore_layout()
