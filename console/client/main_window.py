@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from console.core.events import BrokerStateChanged
@@ -107,7 +107,10 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             restored = self.restoreState(state, LAYOUT_VERSION) and restored
         if not restored:
-            self.resize(1600, 960)
+            # A new installation fills its screen: the command hall runs the console full screen,
+            # and a fixed size would overflow a 1600x900 screen and waste a 1920x1080 one.
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            self.setGeometry(screen.availableGeometry())
             self._needs_default_sizes = True
         return restored
 

@@ -46,6 +46,7 @@ def test_all_five_panels_are_dockable_and_titled_in_chinese(qtbot, settings, lan
 def test_layout_and_geometry_are_restored_on_next_start(qtbot, settings, language) -> None:  # type: ignore[no-untyped-def]
     w = make_window(qtbot, settings)
     assert not w.restore_layout()  # nothing saved yet: defaults
+    assert w.geometry() == w.screen().availableGeometry()  # a first start fills the screen
     w.show()
     w.resize(700, 520)  # the offscreen screen is 800x800; restoreGeometry clamps to it
     w.docks["alerts"].hide()
