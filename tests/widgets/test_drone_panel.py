@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vocab import Reason
+from widgets.command_log import MAX_RESULTS
 from widgets.drone_panel import DronePanel
 from widgets.hud import HudWidget
-from widgets.situation import DroneCommand, DroneDetail, SelectionModel
+from widgets.situation import AuthorityView, DroneCommand, DroneDetail, SelectionModel
 from widgets.telemetry_plots import TelemetryPlots
 
 
@@ -29,12 +31,18 @@ def unknown_detail() -> DroneDetail:
                   task_id=None, task_state=None, status_texts=())
 
 
+#: Authority as the console reports it: this console's, another console's, and the clock of the take.
+TAKEN_AT = 1_700_000_000.0
+MINE = AuthorityView(mine=True, console="console-1", operator="me", since=TAKEN_AT)
+WANG = AuthorityView(mine=False, console="console-2", operator="wang", since=TAKEN_AT)
+
+
 class AnsweringPanel(DronePanel):
     """A panel whose confirmation dialog answers `self.answer` and records what it asked."""
 
     answer = False
 
-    def confirm(self, title: str, text: str) -> bool:
+    def confirm(self, title: str, text: str, *, yes: str | None = None, no: str | None = None) -> bool:
         self.asked.append(title)
         return self.answer
 
@@ -87,15 +95,17 @@ def test_hint_without_drone(panel: DronePanel) -> None:
 
 def test_commands_need_authority(panel: DronePanel) -> None:
     panel.set_detail(detail())
-    panel.set_authority(False, "")
+    panel.set_authority(None)
     assert enabled(panel) == {DroneCommand.TAKE_AUTHORITY}
-    assert panel.reason_label.text() == "Take authority to command this drone"
-    panel.set_authority(False, "wang @ console-2")
-    assert panel.reason_label.text() == "Another console holds authority: wang @ console-2"
+    assert panel.reason_label.text() == "Take command authority first (T)"
+    panel.set_authority(WANG)
+    assert panel.reason_label.text() == ("command authority on dock D07 is held by wang at console console-2; "
+                                         "read-only here")
     # Held by another console: taking it asks first (the core warns when that console is gone); a
     # supervisor may force it, after a confirmation.
     assert enabled(panel) == {DroneCommand.TAKE_AUTHORITY, DroneCommand.FORCE_TAKE}
-    panel.set_authority(True, "me @ here")
+    assert panel.asked == []
+    panel.set_authority(MINE)
     assert enabled(panel) == {DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.ALTITUDE,
                               DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT,
                               DroneCommand.EMERGENCY_STOP, DroneCommand.RELEASE_AUTHORITY}
@@ -106,7 +116,7 @@ def test_commands_need_authority(panel: DronePanel) -> None:
 
 
 def test_locked_out_allows_only_reactivate(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail(locked_out=True))
     assert enabled(panel) == {DroneCommand.REACTIVATE, DroneCommand.RELEASE_AUTHORITY}
     assert not panel.buttons[DroneCommand.REACTIVATE].isHidden()
@@ -121,7 +131,7 @@ def test_locked_out_allows_only_reactivate(panel: DronePanel, qtbot) -> None:  #
 
 def test_forcing_authority_from_another_console_asks_first(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.set_detail(detail())
-    panel.set_authority(False, "wang @ console-2")
+    panel.set_authority(WANG)
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
     panel.answer = False
@@ -133,7 +143,7 @@ def test_forcing_authority_from_another_console_asks_first(panel: DronePanel, qt
 
 
 def test_emergency_stop_asks_and_emits_only_when_confirmed(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
@@ -147,7 +157,7 @@ def test_emergency_stop_asks_and_emits_only_when_confirmed(panel: DronePanel, qt
 
 
 def test_hold_and_shortcut(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     with qtbot.waitSignal(panel.command_requested) as blocker:
         panel.buttons[DroneCommand.HOLD].click()
@@ -156,21 +166,23 @@ def test_hold_and_shortcut(panel: DronePanel, qtbot) -> None:  # type: ignore[no
 
 
 def test_goto_picks_a_point_then_commands(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
     with qtbot.waitSignal(panel.pick_point_requested):
         panel.buttons[DroneCommand.GOTO].click()
     assert sent == []
+    panel.answer = True
     panel.point_picked(36.07, 120.39)
+    assert panel.asked == ["Go to"]   # the flight changes only once the operator confirms the point
     assert sent == [[DroneCommand.GOTO, 7, {"lat": 36.07, "lon": 120.39}]]
     panel.point_picked(36.0, 120.0)  # a second pick without a request sends nothing
     assert len(sent) == 1
 
 
 def test_goto_dropped_when_drone_changes(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
@@ -181,7 +193,7 @@ def test_goto_dropped_when_drone_changes(panel: DronePanel, qtbot) -> None:  # t
 
 
 def test_altitude_set(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     assert panel.alt_spin.minimum() == 10 and panel.alt_spin.maximum() == 120
     panel.alt_spin.setValue(80)
@@ -191,12 +203,14 @@ def test_altitude_set(panel: DronePanel, qtbot) -> None:  # type: ignore[no-unty
 
 
 def test_show_result_keeps_the_last_few(panel: DronePanel) -> None:
-    panel.show_result(DroneCommand.HOLD, True, "accepted")
-    panel.show_result(DroneCommand.RETURN, False, "电量不足以返航")
-    assert panel.results() == ["Return home: 电量不足以返航", "Hold: accepted"]
-    for _ in range(6):
-        panel.show_result(DroneCommand.LAND, True, "accepted")
-    assert len(panel.results()) == 4
+    panel.set_detail(detail())
+    panel.show_result(DroneCommand.HOLD, 7, True, None)
+    panel.show_result(DroneCommand.RETURN, 7, False, Reason.said("电量不足以返航"))
+    assert [line.split(" ", 1)[1] for line in panel.results()] == ["Return home: refused: 电量不足以返航",
+                                                                   "Hold: executed"]
+    for _ in range(12):
+        panel.show_result(DroneCommand.LAND, 7, True, None)
+    assert len(panel.results()) == MAX_RESULTS
 
 
 def series_source(sysid: int, name: str, seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -249,7 +263,7 @@ def test_language_change_retranslates(panel: DronePanel) -> None:
     from PySide6.QtCore import QCoreApplication, QEvent
 
     panel.set_detail(detail())
-    panel.show_result(DroneCommand.HOLD, True, "accepted")
+    panel.show_result(DroneCommand.HOLD, 7, True, None)
     QCoreApplication.sendEvent(panel, QEvent(QEvent.Type.LanguageChange))
-    assert panel.results() == ["Hold: accepted"]
+    assert panel.results()[0].endswith(" Hold: executed")
     assert panel.buttons[DroneCommand.GOTO].text() == "Go to…"
