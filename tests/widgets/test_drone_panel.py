@@ -267,3 +267,172 @@ def test_language_change_retranslates(panel: DronePanel) -> None:
     QCoreApplication.sendEvent(panel, QEvent(QEvent.Type.LanguageChange))
     assert panel.results()[0].endswith(" Hold: executed")
     assert panel.buttons[DroneCommand.GOTO].text() == "Go to…"
+
+
+def test_command_log_shows_only_the_shown_drones_commands(panel: DronePanel) -> None:
+    panel.set_authority(MINE)
+    panel.set_detail(detail(sysid=7))
+    for cmd in (DroneCommand.RETURN, DroneCommand.RESUME, DroneCommand.HOLD):
+        panel.show_result(cmd, 7, True, None)
+    assert len(panel.results()) == 3
+    # The operator selects drone 8: none of drone 7's commands are listed.
+    panel.set_detail(detail(sysid=8, dock_name="台东"))
+    assert panel.results() == []
+    # An outcome for drone 7 arriving while 8 is shown goes to 7's log, not on screen.
+    panel.show_result(DroneCommand.LAND, 7, False, Reason.of("command.link_lost"))
+    panel.show_result(DroneCommand.ALTITUDE, 8, True, None)
+    assert [line.split(" ", 1)[1] for line in panel.results()] == ["Altitude: executed"]
+    # Back to drone 7: its commands are all there, newest first.
+    panel.set_detail(detail(sysid=7))
+    assert [line.split(" ", 1)[1] for line in panel.results()] == [
+        "Land here: refused: the drone's link is lost: no command can reach it",
+        "Hold: executed", "Resume: executed", "Return home: executed"]
+
+
+def test_a_refusal_is_never_cut_off(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.resize(420, 700)
+    panel.show()
+    panel.set_detail(detail())
+    words = ("Reposition refused: vehicle is not in a flyable state, the geofence is violated and the "
+             "battery is below the reserve needed for the return")
+    panel.show_result(DroneCommand.ALTITUDE, 7, False, Reason.of("mav.with_words", result=Reason.of("mav.denied"),
+                                                                 said=words))
+    line = panel.results()[0]
+    assert line.endswith(f"Altitude: refused: the drone refused the command: {words}")
+    item = panel.log.item(0)
+    assert item.toolTip() == line
+    # Wrapped over several lines inside the list's width rather than elided.
+    rect = panel.log.visualItemRect(item)
+    assert rect.width() <= panel.log.viewport().width()
+    assert rect.height() >= 2 * panel.log.fontMetrics().lineSpacing()
+
+
+def test_authority_line_says_who_holds_it_and_for_how_long(qtbot) -> None:  # type: ignore[no-untyped-def]
+    now = [TAKEN_AT + 125.0]
+    panel = DronePanel(SelectionModel(), clock=lambda: now[0])
+    qtbot.addWidget(panel)
+    panel.set_detail(detail())
+    panel.set_authority(None)
+    assert panel.authority_label.text() == "Command authority: nobody"
+    assert panel.buttons[DroneCommand.RELEASE_AUTHORITY].isHidden()
+    panel.set_authority(WANG)
+    assert panel.authority_label.text() == "Command authority: wang at console console-2, for 2 min"
+    assert panel.buttons[DroneCommand.RELEASE_AUTHORITY].isHidden()
+    panel.set_authority(AuthorityView(mine=False, console="console-2", operator="wang", since=TAKEN_AT,
+                                      offline_since=TAKEN_AT + 60.0))
+    assert "(console offline since " in panel.authority_label.text()
+    assert "which is offline" in panel.reason_label.text()
+    panel.set_authority(MINE)
+    assert panel.authority_label.text() == "Command authority: this console (me), for 2 min"
+    now[0] = TAKEN_AT + 3 * 3600 + 5 * 60
+    panel.set_authority(MINE)   # the console refreshes it a few times a second: the time counts up
+    assert panel.authority_label.text() == "Command authority: this console (me), for 3 h 05 min"
+    release = panel.buttons[DroneCommand.RELEASE_AUTHORITY]
+    assert not release.isHidden() and release.isEnabled()
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    release.click()
+    assert sent == [[DroneCommand.RELEASE_AUTHORITY, 7, {}]]
+
+
+def test_a_command_key_without_authority_says_why_at_once(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    panel.show()
+    panel.set_detail(detail())
+    panel.set_authority(None)
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    panel.hud.setFocus()
+    qtbot.waitUntil(panel.hud.hasFocus)
+    qtbot.keyClick(panel.hud, Qt.Key.Key_H)
+    assert sent == []
+    assert panel.notice_label.isVisible()
+    assert panel.notice_label.text() == "Hold not sent: Take command authority first (T)"
+    panel.set_authority(WANG)
+    qtbot.keyClick(panel.hud, Qt.Key.Key_R)
+    assert panel.notice_label.text() == ("Return home not sent: command authority on dock D07 is held by wang at "
+                                         "console console-2; read-only here")
+    # With authority the key works, and the message goes.
+    panel.set_authority(MINE)
+    qtbot.keyClick(panel.hud, Qt.Key.Key_H)
+    assert sent == [[DroneCommand.HOLD, 7, {}]]
+    assert not panel.notice_label.isVisible()
+    # Another drone starts without the old message.
+    panel.set_detail(detail(task_id=None))
+    panel.press(DroneCommand.ABORT)
+    assert panel.notice_label.text() == "Abort task not sent: the drone has no open task"
+    panel.set_detail(detail(sysid=8))
+    assert not panel.notice_label.isVisible()
+
+
+def answer_dialog(qtbot, press_default: bool, seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Waits for the panel's confirmation box; records its default button's text, then presses Enter
+    (the default) or clicks the other button."""
+    from PySide6.QtCore import QTimer, Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    tries = [500]
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            tries[0] -= 1
+            if tries[0] > 0:   # not shown yet: look again on a later turn of the event loop
+                QTimer.singleShot(10, answer)
+            return
+        default = box.defaultButton()
+        seen.append(default.text())
+        if press_default:
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            next(b for b in box.buttons() if b is not default).click()
+
+    QTimer.singleShot(0, answer)
+
+
+@pytest.mark.parametrize("cmd, key", [(DroneCommand.RETURN, "R"), (DroneCommand.LAND, "L"),
+                                      (DroneCommand.ABORT, None)])
+def test_flight_changing_commands_ask_first_keep_flying_by_default(qtbot, cmd: DroneCommand,
+                                                                   key: str | None) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    panel = DronePanel(SelectionModel())   # the real dialog
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_authority(MINE)
+    panel.set_detail(detail())
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    seen: list[str] = []
+
+    def press() -> None:
+        if key is None:
+            panel.buttons[cmd].click()
+        else:
+            panel.activateWindow()   # back from the previous dialog
+            panel.hud.setFocus()
+            qtbot.waitUntil(panel.hud.hasFocus)
+            qtbot.keyClick(panel.hud, getattr(Qt.Key, f"Key_{key}"))
+
+    answer_dialog(qtbot, True, seen)
+    press()
+    assert seen == ["Keep flying"] and sent == []   # Enter keeps the drone flying
+    answer_dialog(qtbot, False, seen)
+    press()
+    assert seen[1] == "Keep flying" and sent == [[cmd, 7, {}]]
+
+
+def test_goto_asks_for_the_picked_point_keep_flying_by_default(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = DronePanel(SelectionModel())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_authority(MINE)
+    panel.set_detail(detail())
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    seen: list[str] = []
+    panel.buttons[DroneCommand.GOTO].click()
+    answer_dialog(qtbot, True, seen)
+    panel.point_picked(36.07, 120.39)
+    assert seen == ["Keep flying"] and sent == []
