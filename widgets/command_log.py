@@ -79,7 +79,7 @@ class CommandLog(QListWidget):
         else:
             what = self.tr("executed") if outcome.ok else self.tr("refused")
         stamp = time.strftime("%H:%M:%S", time.localtime(outcome.ts))
-        return f"{stamp} {label}: {what}"
+        return self.tr("%1 %2: %3").replace("%1", stamp).replace("%2", label).replace("%3", what)
 
     def repaint_lines(self) -> None:
         self.clear()

@@ -436,3 +436,23 @@ def test_goto_asks_for_the_picked_point_keep_flying_by_default(qtbot) -> None:  
     answer_dialog(qtbot, True, seen)
     panel.point_picked(36.07, 120.39)
     assert seen == ["Keep flying"] and sent == []
+
+
+def test_the_log_and_authority_line_follow_the_language(panel: DronePanel, qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from console.client.i18n import LanguageSwitch
+
+    panel.set_detail(detail())
+    panel.set_authority(None)
+    panel.show_result(DroneCommand.HOLD, 7, True, None)
+    panel.show_result(DroneCommand.LAND, 7, False, Reason.of("command.link_lost"))
+    switch = LanguageSwitch(qapp)
+    try:
+        switch.set_language("zh_CN")
+        qtbot.waitUntil(lambda: panel.authority_label.text() == "指挥权：无人持有")   # LanguageChange is posted
+        lines = [line.split(" ", 1)[1] for line in panel.results()]
+        assert lines == ["原地降落：被拒绝：无人机已失联，指令无法送达", "悬停：已执行"]
+    finally:
+        switch.set_language("en")
+    qtbot.waitUntil(lambda: panel.authority_label.text() == "Command authority: nobody")
+    assert [line.split(" ", 1)[1] for line in panel.results()] == [
+        "Land here: refused: the drone's link is lost: no command can reach it", "Hold: executed"]
