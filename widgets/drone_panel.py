@@ -72,6 +72,7 @@ class DronePanel(QWidget):
         self._detail: DroneDetail | None = None
         self._authority: AuthorityView | None = None   # None: nobody holds the shown drone's dock
         self._pending_goto: int | None = None  # sysid waiting for a point from the map
+        self._notice_for: DroneCommand | None = None  # the command the message line explains
 
         self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.title = QLabel()
@@ -106,8 +107,7 @@ class DronePanel(QWidget):
         self.notice_label.hide()
         self.log = CommandLog(self.command_text)
 
-        authority_row = QHBoxLayout()
-        authority_row.addWidget(self.authority_label, 1)
+        authority_row = QHBoxLayout()   # under the authority line, which needs the whole width
         for cmd in AUTHORITY_COMMANDS:
             authority_row.addWidget(self.buttons[cmd])
         grid = QGridLayout()
@@ -137,6 +137,7 @@ class DronePanel(QWidget):
         col.addWidget(self.status_list)
         cmds = QVBoxLayout(command_box)
         cmds.setContentsMargins(0, 0, 0, 0)
+        cmds.addWidget(self.authority_label)
         cmds.addLayout(authority_row)
         cmds.addWidget(self.notice_label)
         cmds.addLayout(grid)
@@ -182,7 +183,7 @@ class DronePanel(QWidget):
         self._detail = detail
         if detail is None or detail.sysid != previous:
             self._pending_goto = None
-            self.notice_label.hide()
+            self._notice_for = None
             self.log.show_drone(None if detail is None else detail.sysid)
             self.plots.set_sysid(None if detail is None else detail.sysid)
             if detail is not None and detail.alt_rel_m is not None:
@@ -284,8 +285,12 @@ class DronePanel(QWidget):
         self.buttons[DroneCommand.RELEASE_AUTHORITY].setVisible(self._holds)
         self.buttons[DroneCommand.TAKE_AUTHORITY].setVisible(not self._holds)
         self.authority_label.setText(self.authority_text())
+        if self._notice_for is not None and self._allowed(self._notice_for):
+            self._notice_for = None   # possible now (authority taken, link back): the message is stale
+        self.notice_label.setVisible(self._notice_for is not None)
         self.reason_label.setText(self.disabled_reason())
-        self.reason_label.setVisible(bool(self.reason_label.text()))
+        # The message line, when shown, already says why; the standing reason would repeat it.
+        self.reason_label.setVisible(bool(self.reason_label.text()) and self._notice_for is None)
 
     def disabled_reason(self) -> str:
         """Why commands are disabled, for the operator ("" when they are not)."""
@@ -311,13 +316,15 @@ class DronePanel(QWidget):
         if cmd is DroneCommand.ABORT and self._holds and self._detail is not None and not self._detail.task_id:
             why = reason_text(Reason.of("command.drone_no_task"))
         self.notice_label.setText(self.tr("%1 not sent: %2").replace("%1", self.command_text(cmd)).replace("%2", why))
-        self.notice_label.show()
+        self._notice_for = cmd
+        self._update_enabled()
 
     def _on_button(self, cmd: DroneCommand) -> None:
         d = self._detail
         if d is None or not self._allowed(cmd):
             return
-        self.notice_label.hide()
+        self._notice_for = None
+        self._update_enabled()
         if cmd is DroneCommand.GOTO:
             self._pending_goto = d.sysid
             self.pick_point_requested.emit()

@@ -349,12 +349,14 @@ def test_a_command_key_without_authority_says_why_at_once(panel: DronePanel, qtb
     assert sent == []
     assert panel.notice_label.isVisible()
     assert panel.notice_label.text() == "Hold not sent: Take command authority first (T)"
+    assert not panel.reason_label.isVisible()   # the message line says it; the standing reason would repeat it
     panel.set_authority(WANG)
     qtbot.keyClick(panel.hud, Qt.Key.Key_R)
     assert panel.notice_label.text() == ("Return home not sent: command authority on dock D07 is held by wang at "
                                          "console console-2; read-only here")
-    # With authority the key works, and the message goes.
+    # With authority the message is stale and goes; the key works.
     panel.set_authority(MINE)
+    assert not panel.notice_label.isVisible()
     qtbot.keyClick(panel.hud, Qt.Key.Key_H)
     assert sent == [[DroneCommand.HOLD, 7, {}]]
     assert not panel.notice_label.isVisible()
