@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QMessageBox, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
@@ -49,13 +49,14 @@ AUTHORITY_COMMANDS = (DroneCommand.TAKE_AUTHORITY, DroneCommand.FORCE_TAKE, Dron
 
 
 def held_for_text(seconds: float) -> str:
-    """How long authority has been held, compact ("45 s", "12 min", "2 h 05 min")."""
+    """How long authority has been held, compact ("45 s", "12 min", "2 h 05 min"), in the current language."""
     s = max(0, int(seconds))
     if s < 60:
-        return f"{s} s"
+        return QCoreApplication.translate("DronePanel", "%1 s").replace("%1", str(s))
     if s < 3600:
-        return f"{s // 60} min"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+        return QCoreApplication.translate("DronePanel", "%1 min").replace("%1", str(s // 60))
+    return (QCoreApplication.translate("DronePanel", "%1 h %2 min")
+            .replace("%1", str(s // 3600)).replace("%2", f"{s % 3600 // 60:02d}"))
 
 
 class DronePanel(QWidget):

@@ -393,8 +393,20 @@
 <context>
     <name>DronePanel</name>
     <message>
-        <source>Drone %1 · %2</source>
+        <source>%1 s</source>
         <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). Status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air. Commands that change what a flying drone does from one press: they ask first, &quot;keep flying&quot; the default. The authority commands, on the authority line rather than in the command grid.</extracomment>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <source>Drone %1 · %2</source>
         <translation>无人机 %1 · %2</translation>
     </message>
     <message>

@@ -453,6 +453,10 @@ def test_the_log_and_authority_line_follow_the_language(panel: DronePanel, qapp,
         qtbot.waitUntil(lambda: panel.authority_label.text() == "指挥权：无人持有")   # LanguageChange is posted
         lines = [line.split(" ", 1)[1] for line in panel.results()]
         assert lines == ["原地降落：被拒绝：无人机已失联，指令无法送达", "悬停：已执行"]
+        panel.set_authority(MINE)   # taken long ago (TAKEN_AT): hours and minutes, in Chinese units
+        assert panel.authority_label.text().startswith("指挥权：本席位（me），已持有 ")
+        assert panel.authority_label.text().endswith(" 分") and " 小时 " in panel.authority_label.text()
+        panel.set_authority(None)
     finally:
         switch.set_language("en")
     qtbot.waitUntil(lambda: panel.authority_label.text() == "Command authority: nobody")
