@@ -48,6 +48,7 @@ class AlertDesk(QWidget):
 
     action_requested = Signal(object, str, dict)   # AlertAction, alert_id, args
     quarantine_opened = Signal()
+    task_clicked = Signal(str)   # task_id: the operator clicked an alert's task cell (show its drone)
 
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -125,6 +126,7 @@ class AlertDesk(QWidget):
             sc.activated.connect(self.buttons[a].click)   # click() does nothing on a disabled button
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.table.doubleClicked.connect(lambda _i: self.trigger(AlertAction.ACKNOWLEDGE))
+        self.table.clicked.connect(self._on_click)
         self.table.verticalScrollBar().valueChanged.connect(lambda _v: self.refresh_ages())
         self.model.model_replaced.connect(self._on_model_replaced)
         selection.changed.connect(self._on_selection)
@@ -270,6 +272,13 @@ class AlertDesk(QWidget):
         if self._syncing or not current.isValid():
             return
         self.selection.select(Selection(SelectionKind.ALERT, str(current.siblingAtColumn(0).data(ALERT_ID_ROLE))))
+
+    def _on_click(self, index: QModelIndex) -> None:
+        """A click on a task cell asks for that task's drone (the console selects it on the map and panel)."""
+        if index.isValid() and index.column() == Column.TASK:
+            task_id = self.model.cell(index.row(), Column.TASK)
+            if task_id:
+                self.task_clicked.emit(task_id)
 
     def _on_selection(self, _selection: Selection | None) -> None:
         self._follow_selection()

@@ -1,34 +1,38 @@
 """The drone panel: the selected drone's head-up display, task, plots and takeover commands.
 
-The console decides which drone is shown (`set_detail`, a few times a second) and whether this
-console holds command authority over it (`set_authority`). The panel asks for commands through
-`command_requested`; their outcome comes back through `show_result`. Destructive commands, and
-taking authority from another console, ask the operator to confirm first (docs/architecture.md,
-"Safety rules").
+The console decides which drone is shown (`set_detail`, a few times a second) and who holds
+command authority over it (`set_authority`: this console, another console and its operator, or
+nobody, and since when). The panel asks for commands through `command_requested`; their outcome
+comes back through `show_result` into the shown drone's own command log. Commands that change a
+flight, and taking authority from another console, ask the operator to confirm first, with the
+safe choice as the default button (docs/architecture.md, "Safety rules"). A command key pressed
+while the command is not possible says why on the panel's message line at once.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
-                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QMessageBox, QProgressBar,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from vocab import Reason
+from widgets.command_log import ALARM_COLOUR, CommandLog, CommandOutcome
 from widgets.hud import HudWidget
 from widgets.placeholder_panel import hint_or_content
-from widgets.situation import DroneCommand, DroneDetail, SelectionModel, SeriesSource
+from widgets.situation import AuthorityView, DroneCommand, DroneDetail, SelectionModel, SeriesSource
 from widgets.telemetry_plots import TelemetryPlots
+from widgets.texts import reason_text
 
 #: Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling).
 MIN_ALT_M = 10
 MAX_ALT_M = 120
-#: Results and status texts kept on screen.
-MAX_RESULTS = 4
+#: Status texts kept on screen.
 MAX_STATUS_TEXTS = 5
-OK_COLOUR = "#3fb950"
-ALARM_COLOUR = "#f85149"
 #: Commands that fly the drone: they need a live link.
 FLIGHT_COMMANDS = (DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.ALTITUDE,
                    DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT)
@@ -38,6 +42,21 @@ SHORTCUTS: dict[DroneCommand, str] = {
     DroneCommand.TAKE_AUTHORITY: "T", DroneCommand.HOLD: "H", DroneCommand.RESUME: "C",
     DroneCommand.GOTO: "G", DroneCommand.RETURN: "R", DroneCommand.LAND: "L",
 }
+#: Commands that change what a flying drone does from one press: they ask first, "keep flying" the default.
+CONFIRMED_COMMANDS = (DroneCommand.GOTO, DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT)
+#: The authority commands, on the authority line rather than in the command grid.
+AUTHORITY_COMMANDS = (DroneCommand.TAKE_AUTHORITY, DroneCommand.FORCE_TAKE, DroneCommand.RELEASE_AUTHORITY)
+
+
+def held_for_text(seconds: float) -> str:
+    """How long authority has been held, compact ("45 s", "12 min", "2 h 05 min"), in the current language."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return QCoreApplication.translate("DronePanel", "%1 s").replace("%1", str(s))
+    if s < 3600:
+        return QCoreApplication.translate("DronePanel", "%1 min").replace("%1", str(s // 60))
+    return (QCoreApplication.translate("DronePanel", "%1 h %2 min")
+            .replace("%1", str(s // 3600)).replace("%2", f"{s % 3600 // 60:02d}"))
 
 
 class DronePanel(QWidget):
@@ -47,14 +66,14 @@ class DronePanel(QWidget):
     pick_point_requested = Signal()  # go-to: the map should let the operator pick a point
 
     def __init__(self, selection: SelectionModel, series: SeriesSource | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, clock: Callable[[], float] = time.time) -> None:
         super().__init__(parent)
         self.selection = selection  # kept for symmetry with the other panels; the console picks the drone
+        self._clock = clock         # epoch seconds: how long authority has been held, the log's times
         self._detail: DroneDetail | None = None
-        self._holds = False
-        self._holder_text = ""
+        self._authority: AuthorityView | None = None   # None: nobody holds the shown drone's dock
         self._pending_goto: int | None = None  # sysid waiting for a point from the map
-        self._results: list[tuple[DroneCommand, bool, str]] = []
+        self._notice_for: DroneCommand | None = None  # the command the message line explains
 
         self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.title = QLabel()
@@ -80,14 +99,20 @@ class DronePanel(QWidget):
         stop = self.buttons[DroneCommand.EMERGENCY_STOP]
         stop.setStyleSheet(f"QPushButton {{ background: {ALARM_COLOUR}; color: white; font-weight: bold; }}"
                            "QPushButton:disabled { background: #5c2b29; color: #a0a0a0; }")
+        self.authority_label = QLabel(wordWrap=True)
         self.reason_label = QLabel(wordWrap=True)
         self.reason_label.setStyleSheet("color: #d29922;")
-        self.result_list = QListWidget()
-        self.result_list.setMaximumHeight(self.fontMetrics().height() * MAX_RESULTS + 8)
+        # The message line: why the command just pressed was not sent, where the operator is looking.
+        self.notice_label = QLabel(wordWrap=True)
+        self.notice_label.setStyleSheet(f"background: {ALARM_COLOUR}; color: white; padding: 3px;")
+        self.notice_label.hide()
+        self.log = CommandLog(self.command_text)
 
+        authority_row = QHBoxLayout()   # under the authority line, which needs the whole width
+        for cmd in AUTHORITY_COMMANDS:
+            authority_row.addWidget(self.buttons[cmd])
         grid = QGridLayout()
-        order = (DroneCommand.TAKE_AUTHORITY, DroneCommand.RELEASE_AUTHORITY, DroneCommand.FORCE_TAKE,
-                 DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.RETURN, DroneCommand.LAND,
+        order = (DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.RETURN, DroneCommand.LAND,
                  DroneCommand.ABORT, DroneCommand.REACTIVATE)
         for i, cmd in enumerate(order):
             grid.addWidget(self.buttons[cmd], i // 2, i % 2)
@@ -95,8 +120,8 @@ class DronePanel(QWidget):
         self.alt_label = QLabel()
         for w in (self.alt_label, self.alt_spin, self.alt_button):
             alt_row.addWidget(w)
-        grid.addLayout(alt_row, len(order) // 2, 0, 1, 2)
-        grid.addWidget(stop, len(order) // 2 + 1, 0, 1, 2)
+        grid.addLayout(alt_row, (len(order) + 1) // 2, 0, 1, 2)
+        grid.addWidget(stop, (len(order) + 1) // 2 + 1, 0, 1, 2)
 
         # Three blocks: what the drone does, what the operator can do, how it went. Side by side
         # in a wide, low panel (the default bottom row), stacked in a tall one (`resizeEvent`).
@@ -113,9 +138,12 @@ class DronePanel(QWidget):
         col.addWidget(self.status_list)
         cmds = QVBoxLayout(command_box)
         cmds.setContentsMargins(0, 0, 0, 0)
+        cmds.addWidget(self.authority_label)
+        cmds.addLayout(authority_row)
+        cmds.addWidget(self.notice_label)
         cmds.addLayout(grid)
         cmds.addWidget(self.reason_label)
-        cmds.addWidget(self.result_list)
+        cmds.addWidget(self.log)
         cmds.addStretch(1)
         content = QWidget()
         self.columns = QBoxLayout(QBoxLayout.Direction.TopToBottom, content)
@@ -129,8 +157,7 @@ class DronePanel(QWidget):
             button.clicked.connect(lambda _=False, c=cmd: self._on_button(c))
         for cmd, key in SHORTCUTS.items():
             shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            # click() does nothing on a disabled button, so the shortcut obeys the same rules.
-            shortcut.activated.connect(self.buttons[cmd].click)
+            shortcut.activated.connect(lambda c=cmd: self.press(c))
         self.retranslate()
         self.set_detail(None)
 
@@ -157,6 +184,8 @@ class DronePanel(QWidget):
         self._detail = detail
         if detail is None or detail.sysid != previous:
             self._pending_goto = None
+            self._notice_for = None
+            self.log.show_drone(None if detail is None else detail.sysid)
             self.plots.set_sysid(None if detail is None else detail.sysid)
             if detail is not None and detail.alt_rel_m is not None:
                 self.alt_spin.setValue(int(round(min(max(detail.alt_rel_m, MIN_ALT_M), MAX_ALT_M))))
@@ -188,17 +217,48 @@ class DronePanel(QWidget):
             self.status_list.addItems(texts)
             self.status_list.scrollToBottom()
 
-    def set_authority(self, holds: bool, holder_text: str) -> None:
-        """Whether this console holds command authority over the shown drone, and who does if not
-        (`holder_text` empty: nobody)."""
-        self._holds, self._holder_text = holds, holder_text
+    def set_authority(self, authority: AuthorityView | None) -> None:
+        """Who holds command authority over the shown drone's dock (None: nobody); a few hertz, so the
+        time it has been held counts up."""
+        self._authority = authority
         self._update_enabled()
+
+    @property
+    def _holds(self) -> bool:
+        return self._authority is not None and self._authority.mine
+
+    def authority_text(self) -> str:
+        """The authority line: who holds it (this console / another console and operator / nobody), how long."""
+        a = self._authority
+        if a is None:
+            return self.tr("Command authority: nobody")
+        held = held_for_text(self._clock() - a.since) if a.since is not None else "--"
+        if a.mine:
+            return self.tr("Command authority: this console (%1), for %2").replace("%1", a.operator).replace("%2", held)
+        text = (self.tr("Command authority: %1 at console %2, for %3")
+                .replace("%1", a.operator or "?").replace("%2", a.console).replace("%3", held))
+        if a.offline_since is not None:
+            text += " " + self.tr("(console offline since %1)").replace(
+                "%1", time.strftime("%H:%M:%S", time.localtime(a.offline_since)))
+        return text
+
+    def _held_elsewhere_text(self) -> str:
+        """Who else holds authority, as the core would refuse a command ("" when nobody else does)."""
+        a, d = self._authority, self._detail
+        if a is None or a.mine or d is None:
+            return ""
+        if a.offline_since is not None:
+            since = time.strftime("%H:%M:%S", time.localtime(a.offline_since))
+            return reason_text(Reason.of("authority.holder_offline", dock=d.dock_id, operator=a.operator or "?",
+                                         console=a.console, since=since))
+        return reason_text(Reason.of("authority.held", dock=d.dock_id, operator=a.operator or "?",
+                                     console=a.console))
 
     def _allowed(self, cmd: DroneCommand) -> bool:
         d = self._detail
         if d is None:
             return False
-        held_elsewhere = not self._holds and bool(self._holder_text)
+        held_elsewhere = self._authority is not None and not self._holds
         if cmd is DroneCommand.TAKE_AUTHORITY:
             return not self._holds
         if cmd is DroneCommand.FORCE_TAKE:
@@ -224,8 +284,14 @@ class DronePanel(QWidget):
         self.buttons[DroneCommand.REACTIVATE].setVisible(d is not None and d.locked_out)
         self.buttons[DroneCommand.FORCE_TAKE].setVisible(self._allowed(DroneCommand.FORCE_TAKE))
         self.buttons[DroneCommand.RELEASE_AUTHORITY].setVisible(self._holds)
+        self.buttons[DroneCommand.TAKE_AUTHORITY].setVisible(not self._holds)
+        self.authority_label.setText(self.authority_text())
+        if self._notice_for is not None and self._allowed(self._notice_for):
+            self._notice_for = None   # possible now (authority taken, link back): the message is stale
+        self.notice_label.setVisible(self._notice_for is not None)
         self.reason_label.setText(self.disabled_reason())
-        self.reason_label.setVisible(bool(self.reason_label.text()))
+        # The message line, when shown, already says why; the standing reason would repeat it.
+        self.reason_label.setVisible(bool(self.reason_label.text()) and self._notice_for is None)
 
     def disabled_reason(self) -> str:
         """Why commands are disabled, for the operator ("" when they are not)."""
@@ -233,9 +299,7 @@ class DronePanel(QWidget):
         if d is None:
             return ""
         if not self._holds:
-            if self._holder_text:
-                return self.tr("Another console holds authority: %1").replace("%1", self._holder_text)
-            return self.tr("Take authority to command this drone")
+            return self._held_elsewhere_text() or self.tr("Take command authority first (T)")
         if d.locked_out:
             return self.tr("Emergency-stopped: re-activate the drone before any other command")
         if d.link_lost:
@@ -244,15 +308,31 @@ class DronePanel(QWidget):
 
     # ----- commands -------------------------------------------------------------------------------
 
+    def press(self, cmd: DroneCommand) -> None:
+        """A command's key: the command if it is possible now, else the reason on the message line."""
+        if self._allowed(cmd):
+            self.buttons[cmd].click()
+            return
+        why = self.disabled_reason() or self.tr("not possible now")
+        if cmd is DroneCommand.ABORT and self._holds and self._detail is not None and not self._detail.task_id:
+            why = reason_text(Reason.of("command.drone_no_task"))
+        self.notice_label.setText(self.tr("%1 not sent: %2").replace("%1", self.command_text(cmd)).replace("%2", why))
+        self._notice_for = cmd
+        self._update_enabled()
+
     def _on_button(self, cmd: DroneCommand) -> None:
         d = self._detail
         if d is None or not self._allowed(cmd):
             return
+        self._notice_for = None
+        self._update_enabled()
         if cmd is DroneCommand.GOTO:
             self._pending_goto = d.sysid
             self.pick_point_requested.emit()
             return
         args: dict[str, Any] = {}
+        if cmd in CONFIRMED_COMMANDS and not self.confirm_flight_change(cmd, d):
+            return
         if cmd is DroneCommand.ALTITUDE:
             args["alt_rel_m"] = float(self.alt_spin.value())
         elif cmd is DroneCommand.EMERGENCY_STOP:
@@ -261,7 +341,7 @@ class DronePanel(QWidget):
                                         "other command until it is re-activated?").replace("%1", str(d.sysid))):
                 return
         elif cmd is DroneCommand.FORCE_TAKE:
-            if not self.confirm_take_over(self._holder_text):
+            if not self.confirm_take_over(self._held_elsewhere_text()):
                 return
         elif cmd is DroneCommand.REACTIVATE:
             if not self.confirm(self.tr("Re-activate"),
@@ -273,8 +353,25 @@ class DronePanel(QWidget):
     def point_picked(self, lat: float, lon: float) -> None:
         """The map's answer to `pick_point_requested`: sends the go-to if it still makes sense."""
         sysid, self._pending_goto = self._pending_goto, None
-        if sysid is not None and sysid == self.current_sysid and self._allowed(DroneCommand.GOTO):
+        d = self._detail
+        if sysid is None or d is None or sysid != d.sysid or not self._allowed(DroneCommand.GOTO):
+            return
+        if self.confirm_flight_change(DroneCommand.GOTO, d, (lat, lon)):
             self.command_requested.emit(DroneCommand.GOTO, sysid, {"lat": float(lat), "lon": float(lon)})
+
+    def confirm_flight_change(self, cmd: DroneCommand, d: DroneDetail,
+                              point: tuple[float, float] | None = None) -> bool:
+        """Asks before a one-press command changes the flight; "keep flying" is the default answer."""
+        drone = self.tr("drone %1 (%2)").replace("%1", str(d.sysid)).replace("%2", d.dock_name)
+        question = {
+            DroneCommand.GOTO: self.tr("Fly %1 to %2 now? It leaves its mission and waits there."),
+            DroneCommand.RETURN: self.tr("Send %1 home to its dock now? Its task's work on scene ends."),
+            DroneCommand.LAND: self.tr("Land %1 where it is now, away from its dock?"),
+            DroneCommand.ABORT: self.tr("Abort the task of %1 now? The drone returns to its dock."),
+        }[cmd]
+        where = f"{point[0]:.5f}, {point[1]:.5f}" if point is not None else ""
+        return self.confirm(self.command_text(cmd), question.replace("%1", drone).replace("%2", where),
+                            yes=self.command_text(cmd), no=self.tr("Keep flying"))
 
     def confirm_take_over(self, why: str) -> bool:
         """Asks before taking authority from another console (a supervisor's decision, or a console gone)."""
@@ -283,30 +380,25 @@ class DronePanel(QWidget):
                                     "longer command this drone; the take-over is journaled under your name.")
                             .replace("%1", why))
 
-    def confirm(self, title: str, text: str) -> bool:
-        """Asks the operator to confirm a destructive command (tests override this)."""
-        answer = QMessageBox.warning(self, title, text,
-                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                     QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+    def confirm(self, title: str, text: str, *, yes: str | None = None, no: str | None = None) -> bool:
+        """Asks the operator to confirm; the default button (Enter) and Esc are the safe "no"."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, self)
+        yes_button = box.addButton(yes or self.tr("Yes"), QMessageBox.ButtonRole.AcceptRole)
+        no_button = box.addButton(no or self.tr("No"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no_button)
+        box.setEscapeButton(no_button)
+        box.exec()
+        return box.clickedButton() is yes_button
 
-    @Slot(object, bool, str)
-    def show_result(self, command: DroneCommand, ok: bool, text: str) -> None:
-        """A command's outcome: the fleet layer's acceptance or its refusal reason, as given."""
-        self._results.insert(0, (command, ok, text))
-        del self._results[MAX_RESULTS:]
-        self._paint_results()
+    @Slot(object, int, bool, object)
+    def show_result(self, command: DroneCommand, sysid: int, ok: bool, reason: Reason | None) -> None:
+        """A command's outcome for drone `sysid`: accepted (`reason` None or what the core said) or refused
+        with its reason; it goes into that drone's log, shown when that drone is."""
+        self.log.add(sysid, CommandOutcome(command, ok, reason, self._clock()))
 
     def results(self) -> list[str]:
-        """The result lines shown, newest first."""
-        return [self.result_list.item(i).text() for i in range(self.result_list.count())]
-
-    def _paint_results(self) -> None:
-        self.result_list.clear()
-        for command, ok, text in self._results:
-            item = QListWidgetItem(f"{self.command_text(command)}: {text}")
-            item.setForeground(QBrush(QColor(OK_COLOUR if ok else ALARM_COLOUR)))
-            self.result_list.addItem(item)
+        """The shown drone's command log lines, newest first."""
+        return self.log.lines()
 
     def command_text(self, cmd: DroneCommand) -> str:
         """The command's button label, without the ellipsis."""
@@ -335,12 +427,12 @@ class DronePanel(QWidget):
         self.buttons[DroneCommand.EMERGENCY_STOP].setToolTip(
             self.tr("Brakes and hovers at once, then locks every other command until re-activated; asks for "
                     "confirmation"))
-        self._paint_results()
+        self.log.repaint_lines()
         if self._detail is not None:
             self._show_detail(self._detail)
         self._update_enabled()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "result_list"):
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "log"):
             self.retranslate()
         super().changeEvent(event)

@@ -228,6 +228,17 @@ class DroneDetail:
     locked_out: bool = False  # emergency-stopped: only re-activate is possible
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorityView:
+    """Who holds command authority over the shown drone's dock (the drone panel's authority line)."""
+
+    mine: bool                          # this console holds it
+    console: str                        # the holding console's id
+    operator: str                       # the operator who took it
+    since: float | None = None          # epoch seconds of the take, None when the holder did not say
+    offline_since: float | None = None  # epoch seconds the holder's console was seen going offline
+
+
 class DroneCommand(Enum):
     """The takeover actions of the fleet layer, as the drone panel requests them."""
 

@@ -100,6 +100,7 @@ class AlertController(QObject):
         self.panel.camera_open_requested.connect(self.camera_open_requested)
         self.panel.alert_select_requested.connect(
             lambda alert_id: self.selection.select(Selection(SelectionKind.ALERT, alert_id)))
+        self.desk.task_clicked.connect(self._select_task_drone)
         # Outcomes arrive from the core thread on a queued private signal and leave on the public ones from the
         # GUI thread, so a listener on the public signals never runs on the core thread.
         self._finished_on_core.connect(self._relay_finished)
@@ -312,6 +313,16 @@ class AlertController(QObject):
         else:
             log.error("%s failed: %r", label, exc)
             self._finished_on_core.emit(dispatch, False, label, Reason.said(str(exc) or type(exc).__name__))
+
+    def _select_task_drone(self, task_id: str) -> None:
+        """An alert's task cell was clicked: its drone becomes the selection (map and drone panel follow)."""
+        task = self.services.tasks.manager.tasks.get(task_id)   # this console's tasks, read-only from any thread
+        if task is None:
+            # Another console's flight, or one that ended before this console started.
+            self.desk.show_result(False, self.tr("Task %1: its drone is not known to this console")
+                                  .replace("%1", task_id))
+            return
+        self.selection.select(Selection(SelectionKind.DRONE, str(task.sysid)))
 
     def _relay_finished(self, dispatch: bool, ok: bool, label: str, reason: Reason | None) -> None:
         (self.dispatch_done if dispatch else self.action_done).emit(ok, label, reason)

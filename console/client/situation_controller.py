@@ -10,7 +10,6 @@ from __future__ import annotations
 import concurrent.futures
 import getpass
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,7 +23,7 @@ from vocab import Reason
 from widgets.drone_panel import DronePanel
 from widgets.fleet_board import FleetBoard
 from widgets.map_view import MapView
-from widgets.situation import DroneCommand, Selection, SelectionKind, SelectionModel
+from widgets.situation import AuthorityView, DroneCommand, Selection, SelectionKind, SelectionModel
 from widgets.texts import reason_text
 
 log = logging.getLogger(__name__)
@@ -48,8 +47,8 @@ def operator_name() -> str:
 class SituationController(QObject):
     """Owns the selection and the three situation widgets; call `stop()` before the core goes away."""
 
-    command_done = Signal(object, bool, str)   # DroneCommand, ok, text for the operator (GUI thread)
-    _command_result = Signal(object, bool, object)   # DroneCommand, ok, Reason | None (from the core thread)
+    command_done = Signal(object, int, bool, object)   # DroneCommand, sysid, ok, Reason | None (GUI thread)
+    _command_result = Signal(object, int, bool, object)   # the same, from the core thread
     _holder_gone = Signal(int, object)                # sysid, Reason: authority held by an offline console
 
     def __init__(self, services: CoreServices, *, language: str, parent: QObject | None = None) -> None:
@@ -81,7 +80,7 @@ class SituationController(QObject):
         self.map.point_picked.connect(self.panel.point_picked)
         self.board.locate_requested.connect(self._locate)
         self.command_done.connect(self.panel.show_result)
-        self._command_result.connect(self._show_command_result)
+        self._command_result.connect(self.command_done)   # re-emitted on the GUI thread (queued)
         self._holder_gone.connect(self._offer_take_over)
 
         self._timers = [QTimer(self, interval=ms, timeout=fn) for ms, fn in
@@ -109,13 +108,26 @@ class SituationController(QObject):
         self._follow_new_task()
 
     def _follow_new_task(self) -> None:
-        """A task that starts while nothing is selected shows its drone in the panel (once per task)."""
+        """A task this console starts (one-click, automation, an integrator's request) shows its drone in
+        the panel until the operator picks another (once per task)."""
         new = [t for t in self.services.tasks.open_tasks if t.task_id not in self._tasks_seen]
         if not new:
             return
         self._tasks_seen.update(t.task_id for t in new)
-        if self.selection.current is None:
-            self.selection.select(Selection(SelectionKind.DRONE, str(new[0].sysid)))
+        self.show_drone(new[-1].sysid)
+
+    def show_drone(self, sysid: int) -> None:
+        """Shows drone `sysid` in the panel (a dispatch to follow, or the drone of an alert's task).
+
+        A selected alert or camera stays selected (the operator is working it; the panel shows the drone
+        beside it); otherwise the drone becomes the selection, so picking the previous one again is a change.
+        """
+        current = self.selection.current
+        if current is None or current.kind in (SelectionKind.DRONE, SelectionKind.DOCK):
+            self.selection.select(Selection(SelectionKind.DRONE, str(sysid)))
+        elif self.sysid != sysid:
+            self.sysid = sysid
+            self._refresh_panel()
 
     def _refresh_board(self) -> None:
         rows, readiness = self.feed.fleet_rows()
@@ -138,12 +150,9 @@ class SituationController(QObject):
         dock_id = self.feed.dock_id_of(self.sysid)
         authority = self.services.tasks.authority
         holder = authority.holder(dock_id)
-        text = "" if holder is None else f"{holder.operator} @ {holder.console}"
-        offline_since = authority.holder_offline_since(dock_id)
-        if offline_since is not None:
-            text += " " + self.tr("(console offline since %1)").replace(
-                "%1", time.strftime("%H:%M:%S", time.localtime(offline_since)))
-        self.panel.set_authority(authority.holds(dock_id), text)
+        self.panel.set_authority(None if holder is None else AuthorityView(
+            mine=authority.holds(dock_id), console=holder.console, operator=holder.operator, since=holder.ts,
+            offline_since=authority.holder_offline_since(dock_id)))
 
     # ----- selection -----------------------------------------------------------------------------------
 
@@ -196,28 +205,23 @@ class SituationController(QObject):
         exc = future.exception()
         if exc is None:
             result = future.result()
-            self._command_result.emit(command, True, result if isinstance(result, Reason) else None)
+            self._command_result.emit(command, sysid, True, result if isinstance(result, Reason) else None)
         elif isinstance(exc, AuthorityHeld) and exc.holder_offline and command is DroneCommand.TAKE_AUTHORITY:
             # The holding console is gone: say so and let the operator take over (GUI thread decides).
             self._holder_gone.emit(sysid, exc.reason)
         elif isinstance(exc, (CommandRefused, DispatchRefused)):
             log.warning("drone %d: %s refused: %s", sysid, command.value, exc)
-            self._command_result.emit(command, False, exc.reason)
+            self._command_result.emit(command, sysid, False, exc.reason)
         else:
             log.error("drone %d: %s failed: %r", sysid, command.value, exc)
-            self._command_result.emit(command, False, Reason.said(str(exc) or type(exc).__name__))
+            self._command_result.emit(command, sysid, False, Reason.said(str(exc) or type(exc).__name__))
 
     def _offer_take_over(self, sysid: int, reason: Reason) -> None:
         """Authority is held by a console whose presence is gone: warn, and take over only if the operator says so."""
         if self.panel.confirm_take_over(reason_text(reason)):
             self._on_command(DroneCommand.FORCE_TAKE, sysid, {})
         else:
-            self._show_command_result(DroneCommand.TAKE_AUTHORITY, False, reason)
-
-    def _show_command_result(self, command: DroneCommand, ok: bool, reason: Reason | None) -> None:
-        """A command's outcome in the operator's language (GUI thread): what the core answered."""
-        text = reason_text(reason) if reason is not None else self.tr("accepted")
-        self.command_done.emit(command, ok, text)
+            self.command_done.emit(DroneCommand.TAKE_AUTHORITY, sysid, False, reason)
 
     def _goto_alt_amsl(self, sysid: int) -> float:
         """Keep the drone's altitude for a go-to; from the ground, fly at a safe default height."""

@@ -2,6 +2,14 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AlertController</name>
+    <message>
+        <source>Task %1: its drone is not known to this console</source>
+        <extracomment>GUI time one hand-over may take before it lets the event loop run (a burst of 2,000 alerts a second is handed over in slices, so the screen never freezes), and the rows per slice.</extracomment>
+        <translation>任务 %1：本席位不掌握其无人机</translation>
+    </message>
+</context>
+<context>
     <name>AlertDesk</name>
     <message>
         <source>Quarantine (%1)</source>
@@ -241,6 +249,26 @@
     </message>
 </context>
 <context>
+    <name>CommandLog</name>
+    <message>
+        <source>refused: %1</source>
+        <extracomment>Outcomes kept per drone (the newest first); older ones stay in the journal. Lines of text the list shows before it scrolls.</extracomment>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <source>executed</source>
+        <translation>已执行</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <source>%1 %2: %3</source>
+        <translation>%1 %2：%3</translation>
+    </message>
+</context>
+<context>
     <name>Console</name>
     <message>
         <source>Demo site</source>
@@ -365,8 +393,20 @@
 <context>
     <name>DronePanel</name>
     <message>
+        <source>%1 s</source>
+        <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). Status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air. Commands that change what a flying drone does from one press: they ask first, &quot;keep flying&quot; the default. The authority commands, on the authority line rather than in the command grid.</extracomment>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
         <source>Drone %1 · %2</source>
-        <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). Results and status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air.</extracomment>
         <translation>无人机 %1 · %2</translation>
     </message>
     <message>
@@ -386,12 +426,24 @@
         <translation>无任务</translation>
     </message>
     <message>
-        <source>Another console holds authority: %1</source>
-        <translation>指挥权在其他席位：%1</translation>
+        <source>Command authority: nobody</source>
+        <translation>指挥权：无人持有</translation>
     </message>
     <message>
-        <source>Take authority to command this drone</source>
-        <translation>接管指挥权后才能操控该无人机</translation>
+        <source>Command authority: this console (%1), for %2</source>
+        <translation>指挥权：本席位（%1），已持有 %2</translation>
+    </message>
+    <message>
+        <source>Command authority: %1 at console %2, for %3</source>
+        <translation>指挥权：席位 %2 的 %1，已持有 %3</translation>
+    </message>
+    <message>
+        <source>(console offline since %1)</source>
+        <translation>（该席位自 %1 起离线）</translation>
+    </message>
+    <message>
+        <source>Take command authority first (T)</source>
+        <translation>请先接管指挥权（T）</translation>
     </message>
     <message>
         <source>Emergency-stopped: re-activate the drone before any other command</source>
@@ -400,6 +452,14 @@
     <message>
         <source>Link lost: only the emergency stop can be sent</source>
         <translation>链路丢失：只能发送急停</translation>
+    </message>
+    <message>
+        <source>not possible now</source>
+        <translation>当前无法执行</translation>
+    </message>
+    <message>
+        <source>%1 not sent: %2</source>
+        <translation>%1 未发送：%2</translation>
     </message>
     <message>
         <source>Emergency stop</source>
@@ -418,6 +478,30 @@
         <translation>急停后重新激活无人机 %1？</translation>
     </message>
     <message>
+        <source>drone %1 (%2)</source>
+        <translation>无人机 %1（%2）</translation>
+    </message>
+    <message>
+        <source>Fly %1 to %2 now? It leaves its mission and waits there.</source>
+        <translation>现在让%1飞往 %2？它将离开航线任务并在该点悬停等待。</translation>
+    </message>
+    <message>
+        <source>Send %1 home to its dock now? Its task&apos;s work on scene ends.</source>
+        <translation>现在让%1返回机场？其任务的现场作业将结束。</translation>
+    </message>
+    <message>
+        <source>Land %1 where it is now, away from its dock?</source>
+        <translation>让%1在当前位置降落（不在机场内）？</translation>
+    </message>
+    <message>
+        <source>Abort the task of %1 now? The drone returns to its dock.</source>
+        <translation>现在中止%1的任务？无人机将返回机场。</translation>
+    </message>
+    <message>
+        <source>Keep flying</source>
+        <translation>继续飞行</translation>
+    </message>
+    <message>
         <source>Take over authority</source>
         <translation>接管指挥权</translation>
     </message>
@@ -428,6 +512,14 @@ Take command authority from that console now? Its operator can no longer command
         <translation>%1
 
 现在从该席位接管指挥权？其操作员将不能再指挥这架无人机；本次接管将以您的名义记入日志。</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
     </message>
     <message>
         <source>Take authority</source>
@@ -1715,17 +1807,9 @@ Take command authority from that console now? Its operator can no longer command
 <context>
     <name>SituationController</name>
     <message>
-        <source>(console offline since %1)</source>
-        <extracomment>Altitude of a go-to when the drone&apos;s own altitude is not known yet (metres above the dock).</extracomment>
-        <translation>（该席位自 %1 起离线）</translation>
-    </message>
-    <message>
         <source>Click the map where the drone should fly to (Esc cancels)</source>
+        <extracomment>Altitude of a go-to when the drone&apos;s own altitude is not known yet (metres above the dock).</extracomment>
         <translation>在地图上点击目标位置（Esc 取消）</translation>
-    </message>
-    <message>
-        <source>accepted</source>
-        <translation>已执行</translation>
     </message>
 </context>
 <context>

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vocab import Reason
+from widgets.command_log import MAX_RESULTS
 from widgets.drone_panel import DronePanel
 from widgets.hud import HudWidget
-from widgets.situation import DroneCommand, DroneDetail, SelectionModel
+from widgets.situation import AuthorityView, DroneCommand, DroneDetail, SelectionModel
 from widgets.telemetry_plots import TelemetryPlots
 
 
@@ -29,12 +31,18 @@ def unknown_detail() -> DroneDetail:
                   task_id=None, task_state=None, status_texts=())
 
 
+#: Authority as the console reports it: this console's, another console's, and the clock of the take.
+TAKEN_AT = 1_700_000_000.0
+MINE = AuthorityView(mine=True, console="console-1", operator="me", since=TAKEN_AT)
+WANG = AuthorityView(mine=False, console="console-2", operator="wang", since=TAKEN_AT)
+
+
 class AnsweringPanel(DronePanel):
     """A panel whose confirmation dialog answers `self.answer` and records what it asked."""
 
     answer = False
 
-    def confirm(self, title: str, text: str) -> bool:
+    def confirm(self, title: str, text: str, *, yes: str | None = None, no: str | None = None) -> bool:
         self.asked.append(title)
         return self.answer
 
@@ -87,15 +95,17 @@ def test_hint_without_drone(panel: DronePanel) -> None:
 
 def test_commands_need_authority(panel: DronePanel) -> None:
     panel.set_detail(detail())
-    panel.set_authority(False, "")
+    panel.set_authority(None)
     assert enabled(panel) == {DroneCommand.TAKE_AUTHORITY}
-    assert panel.reason_label.text() == "Take authority to command this drone"
-    panel.set_authority(False, "wang @ console-2")
-    assert panel.reason_label.text() == "Another console holds authority: wang @ console-2"
+    assert panel.reason_label.text() == "Take command authority first (T)"
+    panel.set_authority(WANG)
+    assert panel.reason_label.text() == ("command authority on dock D07 is held by wang at console console-2; "
+                                         "read-only here")
     # Held by another console: taking it asks first (the core warns when that console is gone); a
     # supervisor may force it, after a confirmation.
     assert enabled(panel) == {DroneCommand.TAKE_AUTHORITY, DroneCommand.FORCE_TAKE}
-    panel.set_authority(True, "me @ here")
+    assert panel.asked == []
+    panel.set_authority(MINE)
     assert enabled(panel) == {DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.ALTITUDE,
                               DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT,
                               DroneCommand.EMERGENCY_STOP, DroneCommand.RELEASE_AUTHORITY}
@@ -106,7 +116,7 @@ def test_commands_need_authority(panel: DronePanel) -> None:
 
 
 def test_locked_out_allows_only_reactivate(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail(locked_out=True))
     assert enabled(panel) == {DroneCommand.REACTIVATE, DroneCommand.RELEASE_AUTHORITY}
     assert not panel.buttons[DroneCommand.REACTIVATE].isHidden()
@@ -121,7 +131,7 @@ def test_locked_out_allows_only_reactivate(panel: DronePanel, qtbot) -> None:  #
 
 def test_forcing_authority_from_another_console_asks_first(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.set_detail(detail())
-    panel.set_authority(False, "wang @ console-2")
+    panel.set_authority(WANG)
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
     panel.answer = False
@@ -133,7 +143,7 @@ def test_forcing_authority_from_another_console_asks_first(panel: DronePanel, qt
 
 
 def test_emergency_stop_asks_and_emits_only_when_confirmed(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
@@ -147,7 +157,7 @@ def test_emergency_stop_asks_and_emits_only_when_confirmed(panel: DronePanel, qt
 
 
 def test_hold_and_shortcut(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     with qtbot.waitSignal(panel.command_requested) as blocker:
         panel.buttons[DroneCommand.HOLD].click()
@@ -156,21 +166,23 @@ def test_hold_and_shortcut(panel: DronePanel, qtbot) -> None:  # type: ignore[no
 
 
 def test_goto_picks_a_point_then_commands(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
     with qtbot.waitSignal(panel.pick_point_requested):
         panel.buttons[DroneCommand.GOTO].click()
     assert sent == []
+    panel.answer = True
     panel.point_picked(36.07, 120.39)
+    assert panel.asked == ["Go to"]   # the flight changes only once the operator confirms the point
     assert sent == [[DroneCommand.GOTO, 7, {"lat": 36.07, "lon": 120.39}]]
     panel.point_picked(36.0, 120.0)  # a second pick without a request sends nothing
     assert len(sent) == 1
 
 
 def test_goto_dropped_when_drone_changes(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
@@ -181,7 +193,7 @@ def test_goto_dropped_when_drone_changes(panel: DronePanel, qtbot) -> None:  # t
 
 
 def test_altitude_set(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel.set_authority(True, "me")
+    panel.set_authority(MINE)
     panel.set_detail(detail())
     assert panel.alt_spin.minimum() == 10 and panel.alt_spin.maximum() == 120
     panel.alt_spin.setValue(80)
@@ -191,12 +203,14 @@ def test_altitude_set(panel: DronePanel, qtbot) -> None:  # type: ignore[no-unty
 
 
 def test_show_result_keeps_the_last_few(panel: DronePanel) -> None:
-    panel.show_result(DroneCommand.HOLD, True, "accepted")
-    panel.show_result(DroneCommand.RETURN, False, "电量不足以返航")
-    assert panel.results() == ["Return home: 电量不足以返航", "Hold: accepted"]
-    for _ in range(6):
-        panel.show_result(DroneCommand.LAND, True, "accepted")
-    assert len(panel.results()) == 4
+    panel.set_detail(detail())
+    panel.show_result(DroneCommand.HOLD, 7, True, None)
+    panel.show_result(DroneCommand.RETURN, 7, False, Reason.said("电量不足以返航"))
+    assert [line.split(" ", 1)[1] for line in panel.results()] == ["Return home: refused: 电量不足以返航",
+                                                                   "Hold: executed"]
+    for _ in range(12):
+        panel.show_result(DroneCommand.LAND, 7, True, None)
+    assert len(panel.results()) == MAX_RESULTS
 
 
 def series_source(sysid: int, name: str, seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -249,7 +263,202 @@ def test_language_change_retranslates(panel: DronePanel) -> None:
     from PySide6.QtCore import QCoreApplication, QEvent
 
     panel.set_detail(detail())
-    panel.show_result(DroneCommand.HOLD, True, "accepted")
+    panel.show_result(DroneCommand.HOLD, 7, True, None)
     QCoreApplication.sendEvent(panel, QEvent(QEvent.Type.LanguageChange))
-    assert panel.results() == ["Hold: accepted"]
+    assert panel.results()[0].endswith(" Hold: executed")
     assert panel.buttons[DroneCommand.GOTO].text() == "Go to…"
+
+
+def test_command_log_shows_only_the_shown_drones_commands(panel: DronePanel) -> None:
+    panel.set_authority(MINE)
+    panel.set_detail(detail(sysid=7))
+    for cmd in (DroneCommand.RETURN, DroneCommand.RESUME, DroneCommand.HOLD):
+        panel.show_result(cmd, 7, True, None)
+    assert len(panel.results()) == 3
+    # The operator selects drone 8: none of drone 7's commands are listed.
+    panel.set_detail(detail(sysid=8, dock_name="台东"))
+    assert panel.results() == []
+    # An outcome for drone 7 arriving while 8 is shown goes to 7's log, not on screen.
+    panel.show_result(DroneCommand.LAND, 7, False, Reason.of("command.link_lost"))
+    panel.show_result(DroneCommand.ALTITUDE, 8, True, None)
+    assert [line.split(" ", 1)[1] for line in panel.results()] == ["Altitude: executed"]
+    # Back to drone 7: its commands are all there, newest first.
+    panel.set_detail(detail(sysid=7))
+    assert [line.split(" ", 1)[1] for line in panel.results()] == [
+        "Land here: refused: the drone's link is lost: no command can reach it",
+        "Hold: executed", "Resume: executed", "Return home: executed"]
+
+
+def test_a_refusal_is_never_cut_off(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.resize(420, 700)
+    panel.show()
+    panel.set_detail(detail())
+    words = ("Reposition refused: vehicle is not in a flyable state, the geofence is violated and the "
+             "battery is below the reserve needed for the return")
+    panel.show_result(DroneCommand.ALTITUDE, 7, False, Reason.of("mav.with_words", result=Reason.of("mav.denied"),
+                                                                 said=words))
+    line = panel.results()[0]
+    assert line.endswith(f"Altitude: refused: the drone refused the command: {words}")
+    item = panel.log.item(0)
+    assert item.toolTip() == line
+    # Wrapped over several lines inside the list's width rather than elided.
+    rect = panel.log.visualItemRect(item)
+    assert rect.width() <= panel.log.viewport().width()
+    assert rect.height() >= 2 * panel.log.fontMetrics().lineSpacing()
+
+
+def test_authority_line_says_who_holds_it_and_for_how_long(qtbot) -> None:  # type: ignore[no-untyped-def]
+    now = [TAKEN_AT + 125.0]
+    panel = DronePanel(SelectionModel(), clock=lambda: now[0])
+    qtbot.addWidget(panel)
+    panel.set_detail(detail())
+    panel.set_authority(None)
+    assert panel.authority_label.text() == "Command authority: nobody"
+    assert panel.buttons[DroneCommand.RELEASE_AUTHORITY].isHidden()
+    panel.set_authority(WANG)
+    assert panel.authority_label.text() == "Command authority: wang at console console-2, for 2 min"
+    assert panel.buttons[DroneCommand.RELEASE_AUTHORITY].isHidden()
+    panel.set_authority(AuthorityView(mine=False, console="console-2", operator="wang", since=TAKEN_AT,
+                                      offline_since=TAKEN_AT + 60.0))
+    assert "(console offline since " in panel.authority_label.text()
+    assert "which is offline" in panel.reason_label.text()
+    panel.set_authority(MINE)
+    assert panel.authority_label.text() == "Command authority: this console (me), for 2 min"
+    now[0] = TAKEN_AT + 3 * 3600 + 5 * 60
+    panel.set_authority(MINE)   # the console refreshes it a few times a second: the time counts up
+    assert panel.authority_label.text() == "Command authority: this console (me), for 3 h 05 min"
+    release = panel.buttons[DroneCommand.RELEASE_AUTHORITY]
+    assert not release.isHidden() and release.isEnabled()
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    release.click()
+    assert sent == [[DroneCommand.RELEASE_AUTHORITY, 7, {}]]
+
+
+def test_a_command_key_without_authority_says_why_at_once(panel: DronePanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    panel.show()
+    panel.set_detail(detail())
+    panel.set_authority(None)
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    panel.hud.setFocus()
+    qtbot.waitUntil(panel.hud.hasFocus)
+    qtbot.keyClick(panel.hud, Qt.Key.Key_H)
+    assert sent == []
+    assert panel.notice_label.isVisible()
+    assert panel.notice_label.text() == "Hold not sent: Take command authority first (T)"
+    assert not panel.reason_label.isVisible()   # the message line says it; the standing reason would repeat it
+    panel.set_authority(WANG)
+    qtbot.keyClick(panel.hud, Qt.Key.Key_R)
+    assert panel.notice_label.text() == ("Return home not sent: command authority on dock D07 is held by wang at "
+                                         "console console-2; read-only here")
+    # With authority the message is stale and goes; the key works.
+    panel.set_authority(MINE)
+    assert not panel.notice_label.isVisible()
+    qtbot.keyClick(panel.hud, Qt.Key.Key_H)
+    assert sent == [[DroneCommand.HOLD, 7, {}]]
+    assert not panel.notice_label.isVisible()
+    # Another drone starts without the old message.
+    panel.set_detail(detail(task_id=None))
+    panel.press(DroneCommand.ABORT)
+    assert panel.notice_label.text() == "Abort task not sent: the drone has no open task"
+    panel.set_detail(detail(sysid=8))
+    assert not panel.notice_label.isVisible()
+
+
+def answer_dialog(qtbot, press_default: bool, seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Waits for the panel's confirmation box; records its default button's text, then presses Enter
+    (the default) or clicks the other button."""
+    from PySide6.QtCore import QTimer, Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    tries = [500]
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            tries[0] -= 1
+            if tries[0] > 0:   # not shown yet: look again on a later turn of the event loop
+                QTimer.singleShot(10, answer)
+            return
+        default = box.defaultButton()
+        seen.append(default.text())
+        if press_default:
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            next(b for b in box.buttons() if b is not default).click()
+
+    QTimer.singleShot(0, answer)
+
+
+@pytest.mark.parametrize("cmd, key", [(DroneCommand.RETURN, "R"), (DroneCommand.LAND, "L"),
+                                      (DroneCommand.ABORT, None)])
+def test_flight_changing_commands_ask_first_keep_flying_by_default(qtbot, cmd: DroneCommand,
+                                                                   key: str | None) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    panel = DronePanel(SelectionModel())   # the real dialog
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_authority(MINE)
+    panel.set_detail(detail())
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    seen: list[str] = []
+
+    def press() -> None:
+        if key is None:
+            panel.buttons[cmd].click()
+        else:
+            panel.activateWindow()   # back from the previous dialog
+            panel.hud.setFocus()
+            qtbot.waitUntil(panel.hud.hasFocus)
+            qtbot.keyClick(panel.hud, getattr(Qt.Key, f"Key_{key}"))
+
+    answer_dialog(qtbot, True, seen)
+    press()
+    assert seen == ["Keep flying"] and sent == []   # Enter keeps the drone flying
+    answer_dialog(qtbot, False, seen)
+    press()
+    assert seen[1] == "Keep flying" and sent == [[cmd, 7, {}]]
+
+
+def test_goto_asks_for_the_picked_point_keep_flying_by_default(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = DronePanel(SelectionModel())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_authority(MINE)
+    panel.set_detail(detail())
+    sent: list[list[object]] = []
+    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    seen: list[str] = []
+    panel.buttons[DroneCommand.GOTO].click()
+    answer_dialog(qtbot, True, seen)
+    panel.point_picked(36.07, 120.39)
+    assert seen == ["Keep flying"] and sent == []
+
+
+def test_the_log_and_authority_line_follow_the_language(panel: DronePanel, qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from console.client.i18n import LanguageSwitch
+
+    panel.set_detail(detail())
+    panel.set_authority(None)
+    panel.show_result(DroneCommand.HOLD, 7, True, None)
+    panel.show_result(DroneCommand.LAND, 7, False, Reason.of("command.link_lost"))
+    switch = LanguageSwitch(qapp)
+    try:
+        switch.set_language("zh_CN")
+        qtbot.waitUntil(lambda: panel.authority_label.text() == "指挥权：无人持有")   # LanguageChange is posted
+        lines = [line.split(" ", 1)[1] for line in panel.results()]
+        assert lines == ["原地降落：被拒绝：无人机已失联，指令无法送达", "悬停：已执行"]
+        panel.set_authority(MINE)   # taken long ago (TAKEN_AT): hours and minutes, in Chinese units
+        assert panel.authority_label.text().startswith("指挥权：本席位（me），已持有 ")
+        assert panel.authority_label.text().endswith(" 分") and " 小时 " in panel.authority_label.text()
+        panel.set_authority(None)
+    finally:
+        switch.set_language("en")
+    qtbot.waitUntil(lambda: panel.authority_label.text() == "Command authority: nobody")
+    assert [line.split(" ", 1)[1] for line in panel.results()] == [
+        "Land here: refused: the drone's link is lost: no command can reach it", "Hold: executed"]

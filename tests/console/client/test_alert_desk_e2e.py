@@ -1,6 +1,7 @@
 """The alert desk on a live simulated site: a plain MQTT client publishes alerts to a real Mosquitto,
 the console's core journals them, the bridge and the alert controller put them on the desk, and the
-operator acknowledges one and dispatches a drone to another in one click (real MAVSDK, physics ×20).
+operator acknowledges one and dispatches a drone to another in one click (real MAVSDK, physics ×20);
+the drone panel follows the dispatched drone, and the alert's task cell selects it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 
 import aiomqtt
 import pytest
+from PySide6.QtCore import Qt
 
 from console.client.alert_controller import AlertController
 from console.client.bridge import CoreBridge
+from console.client.situation_controller import SituationController
 from console.core.core_loop import CoreLoop
 from console.core.services import CoreServices
 from console.core.workstation import Workstation
@@ -25,15 +28,18 @@ from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import SiteThread
+from widgets.alert_table import Column
 from widgets.alert_views import AlertAction
-from widgets.situation import Selection, SelectionKind, SelectionModel
+from widgets.situation import Selection, SelectionKind
 
 WAIT_MS = 30_000
 
 
 class Live:
-    def __init__(self, controller: AlertController, services: CoreServices, port: int) -> None:
+    def __init__(self, controller: AlertController, situation: SituationController, services: CoreServices,
+                 port: int) -> None:
         self.c = controller
+        self.situation = situation
         self.services = services
         self.port = port
         self.confirmations: list[str] = []
@@ -71,14 +77,16 @@ def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Live]:  
     core.start()
     services = CoreServices(site, core, station=Workstation("console-T", tmp_path))
     bridge = CoreBridge(services.bus)
-    controller = AlertController(services, SelectionModel(), language="en")
+    situation = SituationController(services, language="en")   # the drone panel, sharing the selection
+    controller = AlertController(services, situation.selection, language="en")
     controller.desk.sound.directory = tmp_path
     bridge.alert_event.connect(controller.on_alert_event)
     services.start()
     qtbot.addWidget(controller.widget)
+    qtbot.addWidget(situation.panel)
     controller.widget.resize(1400, 700)
     controller.widget.show()
-    live = Live(controller, services, mosquitto.port)
+    live = Live(controller, situation, services, mosquitto.port)
 
     def confirm(title: str, text: str) -> bool:
         live.confirmations.append(text)
@@ -89,6 +97,7 @@ def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Live]:  
         yield live
     finally:
         controller.stop()
+        situation.stop()
         bridge.detach()
         core.stop()
         sim.close()
@@ -147,8 +156,13 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
     assert refused.args[0] is False and refused.args[2].code == "alert.not_closed"
     assert "not closed" in c.desk.result_text()
 
+    # The operator looks at another drone, then works the alert: the drone panel keeps that drone.
+    panel, other = live.situation.panel, services.site.docks[1]
+    c.selection.select(Selection(SelectionKind.DRONE, str(other.sysid)))
+    assert panel.current_sysid == other.sysid
     # The selected alert's five automatics: the panel proposes the nearest dock.
     c.selection.select(Selection(SelectionKind.ALERT, "E2E-1"))
+    assert panel.current_sysid == other.sysid
     qtbot.waitUntil(lambda: c.panel.view is not None and c.panel.view.alert_id == "E2E-1", timeout=WAIT_MS)
     # The nearest dock once every dock has reported ready (the panel follows them about once a second).
     qtbot.waitUntil(lambda: c.panel.view is not None and c.panel.view.can_dispatch
@@ -168,6 +182,19 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
     qtbot.waitUntil(lambda: live.state("E2E-1") == "dispatched", timeout=WAIT_MS)
     row = c.desk.model.get("E2E-1")
     assert row is not None and row.task_id and any(t.task_id == row.task_id for t in services.tasks.open_tasks)
+    # The drone panel follows the dispatched drone; the alert being worked stays selected.
+    qtbot.waitUntil(lambda: panel.current_sysid == dock.sysid, timeout=WAIT_MS)
+    assert c.selection.current == Selection(SelectionKind.ALERT, "E2E-1")
+    # The operator picks another drone, then clicks the alert's task cell: its drone is selected again.
+    c.selection.select(Selection(SelectionKind.DRONE, str(other.sysid)))
+    assert panel.current_sysid == other.sysid
+    table_row = c.desk.model.row_of("E2E-1")
+    assert table_row is not None and c.desk.model.cell(table_row, Column.TASK) == row.task_id
+    c.desk.table.scrollTo(c.desk.model.qt.index(table_row, Column.TASK))
+    cell = c.desk.table.visualRect(c.desk.model.qt.index(table_row, Column.TASK))
+    qtbot.mouseClick(c.desk.table.viewport(), Qt.MouseButton.LeftButton, pos=cell.center())
+    assert c.selection.current == Selection(SelectionKind.DRONE, str(dock.sysid))
+    assert panel.current_sysid == dock.sysid
     qtbot.waitUntil(lambda: live.state("E2E-1") == "on_scene", timeout=120_000)
     assert not c.desk.buttons[AlertAction.DISPATCH].isEnabled()
     sla = services.alerts.sla()

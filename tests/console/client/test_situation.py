@@ -68,15 +68,31 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
     qtbot.waitUntil(lambda: c.panel.current_sysid == dock.sysid, timeout=WAIT_MS)
     assert not c.panel.buttons[DroneCommand.HOLD].isEnabled()
 
-    # A command without authority is refused with the fleet layer's reason, shown in the panel.
+    assert c.panel.authority_text() == "Command authority: nobody"
+    # The H key without authority says why on the panel's message line, at once.
+    c.panel.press(DroneCommand.HOLD)
+    assert c.panel.notice_label.isVisible() and c.panel.notice_label.text() == (
+        "Hold not sent: Take command authority first (T)")
+
+    # A command without authority is refused with the fleet layer's reason, in that drone's command log.
     with qtbot.waitSignal(c.command_done, timeout=WAIT_MS) as refused:
         c.panel.command_requested.emit(DroneCommand.HOLD, dock.sysid, {})
-    assert refused.args[1] is False and "authority" in refused.args[2]
+    assert refused.args[1:3] == [dock.sysid, False] and refused.args[3].code == "authority.take_first"
+    assert [line.split(" ", 1)[1] for line in c.panel.results()] == [
+        f"Hold: refused: take command authority on dock {dock.id} first"]
 
-    # Dispatch (as the alert desk will): the map shows the route, the board the drone in flight.
+    # The operator looks at another drone: its log has none of the first drone's commands.
+    other = docks[1]
+    c.selection.select(Selection(SelectionKind.DRONE, str(other.sysid)))
+    assert c.panel.current_sysid == other.sysid and c.panel.results() == []
+
+    # Dispatch (as the alert desk will): the map shows the route, the board the drone in flight, and the
+    # panel follows the dispatched drone, with its own log.
     lat, lon = destination(dock.lat, dock.lon, 60.0, 400.0)
     plan = services.tasks.plan_to(dock, lat, lon, "default")
     task = services.core.call(services.tasks.dispatch(dock, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+    qtbot.waitUntil(lambda: c.panel.current_sysid == dock.sysid, timeout=WAIT_MS)
+    assert len(c.panel.results()) == 1
     qtbot.waitUntil(lambda: any(r.task_id == task.task_id for r in c.map.scene.routes), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: board_status(c, dock.id) == DockStatus.IN_FLIGHT, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: task.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE), timeout=WAIT_MS)
@@ -84,20 +100,24 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
     qtbot.waitUntil(lambda: c.panel.buttons[DroneCommand.HOLD].isEnabled(), timeout=WAIT_MS)
     detail = c.panel.detail
     assert detail is not None and detail.task_id == task.task_id and detail.airborne
+    assert c.panel.authority_text().startswith("Command authority: this console (op1), for ")
+    assert not c.panel.buttons[DroneCommand.RELEASE_AUTHORITY].isHidden()
 
     with qtbot.waitSignal(c.command_done, timeout=WAIT_MS) as held:
         c.panel.command_requested.emit(DroneCommand.HOLD, dock.sysid, {})
-    assert held.args[0] is DroneCommand.HOLD and held.args[1] is True
+    assert held.args[0] is DroneCommand.HOLD and held.args[2] is True
     qtbot.waitUntil(lambda: (c.panel.detail is not None and c.panel.detail.mode == "HOLD"), timeout=WAIT_MS)
 
     with qtbot.waitSignal(c.command_done, timeout=WAIT_MS) as returned:
         c.panel.command_requested.emit(DroneCommand.RETURN, dock.sysid, {})
-    assert returned.args[1] is True
+    assert returned.args[2] is True
     qtbot.waitUntil(lambda: not task.state.open, timeout=120_000)
     assert task.state is TaskState.COMPLETED
     # The flight is over: its authority goes back (journaled), and the panel asks for it again.
     qtbot.waitUntil(lambda: services.tasks.authority.holder(dock.id) is None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not c.panel.buttons[DroneCommand.HOLD].isEnabled(), timeout=WAIT_MS)
+    assert c.panel.authority_text() == "Command authority: nobody"
+    assert c.panel.buttons[DroneCommand.RELEASE_AUTHORITY].isHidden()
     assert ("release_authority", "task end", "accepted") in [
         (cmd, by, result) for _, _, cmd, by, result, _ in services.tasks.journal.commands(dock.id)]
     qtbot.waitUntil(lambda: not c.map.scene.routes, timeout=WAIT_MS)
