@@ -211,6 +211,10 @@ class DockClient:
         now = time.monotonic()
         self._last_osd[dock_id] = now
         previous = self._states[dock_id]
+        if "charging" in updates and updates["charging"] != previous.charging:
+            # When the charger switched: a charge trend is fitted only over what it did since
+            # (the drain of the flight before landing is not part of it).
+            updates["charging_since"] = now
         self._commit(dock_id, previous, replace(previous, **updates, updated_at=now), now)
 
     def _on_status(self, message: MqttMessage) -> None:

@@ -94,6 +94,7 @@ class DockState:
     cover: CoverState = CoverState.UNKNOWN
     drone_in_dock: bool | None = None
     charging: bool | None = None
+    charging_since: float | None = None      # time.monotonic() when `charging` took its current value
     charge_pct: float | None = None
     wind_speed_m_s: float | None = None
     rainfall: int | None = None              # 0 none, 1 light, 2 moderate, 3 heavy

@@ -51,6 +51,12 @@ class Limits:
     max_rain_level: int = 1                # 0 none, 1 light, 2 moderate, 3 heavy
     reserve_pct: float = 25.0              # battery left on landing, at least
     min_battery_to_arm_pct: float = 30.0
+    # A docked drone with at least this much battery counts as ready: half a battery covers the round
+    # trip to the far side of a district with the reserve (planning.py's energy model).
+    ready_battery_pct: float = 50.0
+    # The docks' charger, empty to full in 40 minutes: the rate a ready time is estimated from until
+    # the drone's own battery has shown its trend.
+    charge_rate_pct_min: float = 2.5
     max_heartbeat_age_s: float = 2.0
     launch_prep_s: float = 30.0            # cover open, arm, start: added to the flight's ETA
     # Site policy: refuse a drone whose data-link loss action is none or not known (else only warn).

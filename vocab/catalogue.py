@@ -255,4 +255,5 @@ CATALOGUE: dict[str, str] = {
     "ready.rain": QT_TRANSLATE_NOOP("Reason", "rain beyond the limit"),
     "ready.battery_unknown": QT_TRANSLATE_NOOP("Reason", "battery not reported yet"),
     "ready.battery_low": QT_TRANSLATE_NOOP("Reason", "battery {pct:.0f}% below {ready_pct:.0f}% ready"),
+    "ready.not_charging": QT_TRANSLATE_NOOP("Reason", "battery {pct:.0f}% below {ready_pct:.0f}% ready and the dock is not charging it"),
 }

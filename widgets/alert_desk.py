@@ -365,7 +365,7 @@ class AlertDesk(QWidget):
 
     def _mute_text(self, level: int) -> None:
         b = self.mute_buttons[level]
-        b.setText(("✕ " if b.isChecked() else "♪ ") + self.tr("L%1").replace("%1", str(level)))
+        b.setText(("× " if b.isChecked() else "♪ ") + self.tr("L%1").replace("%1", str(level)))
         b.setToolTip(self.tr("Sound of level-%1 alerts (click to mute or unmute)").replace("%1", str(level)))
 
     # ----- language and geometry ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPaintEvent, QStandardItem, QSt
 from PySide6.QtWidgets import QTableView, QWidget
 
 from widgets.alert_views import AlertFilter, AlertRow, format_duration, search_text
+from widgets.icons import category_icon
 
 #: Alert levels 1 (most severe) .. 4 (the map's ALERT_LEVEL_COLOURS).
 LEVEL_COLOURS: dict[int, str] = {1: "#ff3b30", 2: "#ff9500", 3: "#ffd60a", 4: "#64d2ff"}
@@ -32,6 +33,7 @@ STATE_COLOURS: dict[str, str] = {"new": "#ff7b72", "acknowledged": "#58a6ff", "d
                                  "on_scene": "#3fb950", "resolved": "#8b949e", "dismissed": "#6e7681"}
 BADGE_TEXT = "#0d1117"
 ALERT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2   # the category key whose icon the cell shows
 REPAINT_MIN_S = 0.25      # 4 Hz table repaints while rows pour in
 
 SortKey = tuple[int, float, str]
@@ -226,7 +228,7 @@ class AlertQueue(QObject):
     # ----- cells ----------------------------------------------------------------------------------
 
     def _texts(self, r: AlertRow) -> list[str]:
-        return [r.level_name, f"{r.glyph} {r.category_name}", r.title or r.alert_id, r.district_name,
+        return [r.level_name, r.category_name, r.title or r.alert_id, r.district_name,
                 time.strftime("%H:%M:%S", time.localtime(r.ts)), format_duration(self.clock() - r.ts),
                 r.state_name + (f" · {r.reason}" if r.reason else ""), r.assigned_to or "", r.task_id or ""]
 
@@ -253,6 +255,10 @@ class AlertQueue(QObject):
 
     def _style(self, items: list[QStandardItem], r: AlertRow) -> None:
         look = self._look
+        category = items[Column.CATEGORY]
+        if category.data(CATEGORY_ROLE) != r.category:  # drawn, not a symbol character: every font shows it
+            category.setData(r.category, CATEGORY_ROLE)
+            category.setIcon(category_icon(r.category))
         items[Column.STATE].setForeground(look.state_fg.get(r.state, look.plain_fg))
         font = look.bold if r.state == "new" else look.normal
         items[Column.TITLE].setFont(font)

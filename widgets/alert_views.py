@@ -8,7 +8,6 @@ fleet (docs/architecture.md, "Layers"). Values not known are `None`, never zero.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -18,19 +17,6 @@ from vocab.states import DISPATCHABLE_ALERT_STATES
 #: Workflow states of an alert, in the order of a normal life.
 STATES: tuple[AlertState, ...] = tuple(AlertState)
 OPEN_STATES = frozenset(AlertState) - CLOSED_ALERT_STATES
-#: A glyph per known category, drawn before its localized name (fonts without one show the name alone).
-CATEGORY_GLYPHS: Mapping[str, str] = {
-    "illegal_parking": "🅿", "garbage_spill": "♻", "road_damage": "⛔", "muck_truck": "⛟", "crowding": "☗",
-    "waterlogging": "☔", "fallen_tree": "♣", "gas_leak": "⚠", "drone_intrusion": "✈", "forest_fire_smoke": "♨",
-    "illegal_fishing": "⚓", "sea_rescue": "⛑",
-}
-UNKNOWN_GLYPH = "?"
-
-
-def category_glyph(category: str) -> str:
-    return CATEGORY_GLYPHS.get(category, UNKNOWN_GLYPH)
-
-
 class AlertAction(Enum):
     """What the operator can do with an alert from the desk."""
 
@@ -87,10 +73,6 @@ class AlertRow:
     @property
     def open(self) -> bool:
         return self.state in OPEN_STATES
-
-    @property
-    def glyph(self) -> str:
-        return category_glyph(self.category)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
                                QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from widgets.alert_views import AutomaticsView, format_distance, format_duration
+from widgets.icons import symbol_icon
 from widgets.placeholder_panel import hint_or_content
 
 OK_COLOUR = "#3fb950"
@@ -131,7 +132,7 @@ class DispatchPanel(QWidget):
                 self.docks.setItem(i, col, item)
         self.cameras.clear()
         for c in v.cameras:
-            item = QListWidgetItem(f"📹 {c.name} · {format_distance(c.distance_m)}")
+            item = QListWidgetItem(symbol_icon("camera"), f"{c.name} · {format_distance(c.distance_m)}")
             item.setData(ALERT_ID_ROLE, c.camera_id)
             item.setToolTip(c.camera_id)
             self.cameras.addItem(item)

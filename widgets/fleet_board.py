@@ -54,7 +54,7 @@ class Column(IntEnum):
 _FIELDS: dict[Column, tuple[str, ...]] = {
     Column.NAME: ("name",), Column.DISTRICT: ("district", "district_name"), Column.STATE: ("status",),
     Column.DRONE: ("drone_text", "sysid"), Column.BATTERY: ("battery_pct", "charge_trend_pct_min"),
-    Column.LINK: ("link_text", "link_ok"), Column.TASK: ("task_text",), Column.READY_IN: ("ready_in_s", "status"),
+    Column.LINK: ("link_text", "link_ok"), Column.TASK: ("task_text",), Column.READY_IN: ("ready_in_s",),
 }
 
 
@@ -193,9 +193,7 @@ class FleetTableModel(QAbstractTableModel):
             return r.link_text or "--"
         if col == Column.TASK:
             return r.task_text
-        if r.status is DockStatus.CHARGING and r.ready_in_s is not None:
-            return format_mm_ss(r.ready_in_s)
-        return "--"
+        return "--" if r.ready_in_s is None else format_mm_ss(r.ready_in_s)
 
     @staticmethod
     def _sort_key(r: FleetRow, col: Column) -> Any:
@@ -203,7 +201,7 @@ class FleetTableModel(QAbstractTableModel):
         if col == Column.BATTERY:
             return -1.0 if r.battery_pct is None else float(r.battery_pct)
         if col == Column.READY_IN:
-            return r.ready_in_s if (r.status is DockStatus.CHARGING and r.ready_in_s is not None) else math.inf
+            return math.inf if r.ready_in_s is None else r.ready_in_s
         if col == Column.STATE:
             return list(DockStatus).index(r.status)
         if col == Column.DRONE:

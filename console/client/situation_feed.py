@@ -14,8 +14,8 @@ from PySide6.QtCore import QCoreApplication
 
 translate = QCoreApplication.translate
 
-from console.core.fleet_status import (TrailBook, charge_trend_pct_min, coverage_radius_m, district_counts,
-                                  dock_readiness, ready_in_s)
+from console.core.fleet_status import (TREND_WINDOW_S, TrailBook, charge_outlook, coverage_radius_m,
+                                       district_counts, dock_readiness)
 from console.core.task_service import TaskView
 from drones.basemap import Basemap
 from drones.cameras import CameraRegistry
@@ -32,9 +32,6 @@ from widgets.texts import reason_text, term_text
 from widgets.situation import (AlertMark, CameraLayer, DistrictReadiness, DistrictShape, DockMark, DroneDetail,
                                DroneMark, FleetRow, MapScene, RouteMark, ZoneShape)
 from vocab import DockStatus
-
-#: Seconds of battery history the charge trend is fitted over.
-TREND_HISTORY_S = 120.0
 
 
 def district_name(basemap: Basemap | None, key: str, language: str) -> str:
@@ -179,16 +176,15 @@ class SituationFeed:
             task = tasks.get(dock.sysid)
             status, _why = self._status(state, drone, task is not None)
             statuses[dock.id] = status
-            t, v = self.fleet.store.series(dock.sysid, "battery_pct", TREND_HISTORY_S)
-            trend = charge_trend_pct_min(t, v)
-            ready = ready_in_s(drone.battery_pct, trend) if status == DockStatus.CHARGING else None
+            t, v = self.fleet.store.series(dock.sysid, "battery_pct", TREND_WINDOW_S)
+            charge = charge_outlook(status, state, drone.battery_pct, t, v, self.limits)
             self.coverage_m[dock.id] = coverage_radius_m(drone.battery_pct, state.wind_speed_m_s if state else None,
                                                          self.pattern, self.site, self.limits)
             rows.append(FleetRow(
                 dock.id, dock.name, dock.district, district_name(self.basemap, dock.district, self.language), status,
-                drone_text(drone, task), drone.battery_pct, trend, link_text(drone),
+                drone_text(drone, task), drone.battery_pct, charge.trend_pct_min, link_text(drone),
                 None if drone.link == LinkState.NEVER else drone.link == LinkState.OK,
-                term_text(task.state) if task else "", ready, dock.sysid))
+                term_text(task.state) if task else "", charge.ready_in_s, dock.sysid))
         readiness = [DistrictReadiness(c.district, district_name(self.basemap, c.district, self.language), c.ready,
                                        c.total, self.min_ready) for c in district_counts(self.site.docks, statuses)]
         return rows, readiness

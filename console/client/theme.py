@@ -15,6 +15,11 @@ STATE_WARN = "#d29922"
 STATE_ALARM = "#f85149"
 STATE_IDLE = "#8b949e"
 
+#: The console's font, best first: Noto Sans CJK (installed with fonts-noto-cjk by
+#: scripts/install_system_deps.sh, the one font every text and symbol on screen must render in);
+#: Qt falls back to what exists. tests/widgets/test_glyphs.py checks the first against the texts.
+UI_FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", "Sans Serif")
+
 _PALETTE = {
     QPalette.ColorRole.Window: "#161b22",
     QPalette.ColorRole.WindowText: "#d7dde5",
@@ -54,8 +59,7 @@ def apply_theme(app: QApplication) -> None:
         pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#5c6570"))
     app.setPalette(pal)
     font = QFont()
-    # Noto Sans CJK first (installed with fonts-noto-cjk); Qt falls back to what exists.
-    font.setFamilies(["Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", "Sans Serif"])
+    font.setFamilies(list(UI_FONT_FAMILIES))
     font.setPointSize(10)
     app.setFont(font)
     app.setStyleSheet(STYLE_SHEET)

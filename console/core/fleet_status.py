@@ -22,9 +22,6 @@ from drones.planning import DEFAULT_CRUISE_ALT_AGL_M, WindEstimate, direct_energ
 from drones.safety import Limits
 from drones.site import Dock, Site
 
-#: A docked drone with at least this much battery counts as ready: half a battery covers the
-#: round trip to the far side of a district with the 25 % reserve (planning.py's energy model).
-READY_BATTERY_PCT = 50.0
 #: Window of the charge-trend fit: long enough to see through the 1 % steps of the battery gauge.
 TREND_WINDOW_S = 120.0
 #: A trend is only reported with at least this many samples spanning at least this long.
@@ -70,8 +67,13 @@ def dock_readiness(dock: DockState | None, drone: DroneState | None, *, task_ope
     battery = drone.battery_pct
     if battery is None:
         return DockReadiness(DockStatus.UNKNOWN, Reason.of("ready.battery_unknown"))
-    if battery < READY_BATTERY_PCT:
-        return DockReadiness(DockStatus.CHARGING, Reason.of("ready.battery_low", pct=battery, ready_pct=READY_BATTERY_PCT))
+    if battery < limits.ready_battery_pct:
+        # Charging only when the dock says its charger is on: a low drone it does not charge never gets ready.
+        if dock.charging:
+            return DockReadiness(DockStatus.CHARGING, Reason.of("ready.battery_low", pct=battery,
+                                                                ready_pct=limits.ready_battery_pct))
+        return DockReadiness(DockStatus.FAULT, Reason.of("ready.not_charging", pct=battery,
+                                                         ready_pct=limits.ready_battery_pct))
     return DockReadiness(DockStatus.READY)
 
 
@@ -87,16 +89,34 @@ def charge_trend_pct_min(t: np.ndarray, pct: np.ndarray) -> float | None:
     return float(slope * 60.0)
 
 
-def ready_in_s(battery_pct: float | None, trend_pct_min: float | None,
-               ready_pct: float = READY_BATTERY_PCT) -> float | None:
-    """Seconds until a charging drone reaches `ready_pct` (0 when it has; None when not charging)."""
-    if battery_pct is None:
-        return None
-    if battery_pct >= ready_pct:
-        return 0.0
-    if trend_pct_min is None or trend_pct_min <= 0.05:
-        return None
-    return (ready_pct - battery_pct) / trend_pct_min * 60.0
+@dataclass(frozen=True, slots=True)
+class ChargeOutlook:
+    """Where a dock's drone battery is going: its trend (%/min, + charging, - draining; None until
+    measured) and, for a charging dock, the seconds until it is ready (None otherwise)."""
+
+    trend_pct_min: float | None
+    ready_in_s: float | None
+
+
+def charge_outlook(status: DockStatus, dock: DockState | None, battery_pct: float | None, t: np.ndarray,
+                   pct: np.ndarray, limits: Limits) -> ChargeOutlook:
+    """The trend of the battery series (t, pct) since the dock's charger last switched, and the ready time.
+
+    Fitting only since the switch keeps phases apart: a drone that has just landed and charges
+    trends up, not down with the flight's drain still in the window. The ready time uses the
+    measured rate once the battery has shown one, else the chargers' nominal rate, so a charging
+    dock always says when it will be ready.
+    """
+    since = dock.charging_since if dock is not None else None
+    if since is not None:
+        keep = t >= since
+        t, pct = t[keep], pct[keep]
+    trend = charge_trend_pct_min(t, pct)
+    ready = None
+    if status is DockStatus.CHARGING and battery_pct is not None:
+        rate = trend if trend is not None and trend > 0 else limits.charge_rate_pct_min
+        ready = max(0.0, limits.ready_battery_pct - battery_pct) / rate * 60.0
+    return ChargeOutlook(trend, ready)
 
 
 def coverage_radius_m(battery_pct: float | None, wind_m_s: float | None, pattern: Pattern, site: Site,

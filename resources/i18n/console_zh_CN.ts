@@ -1803,6 +1803,10 @@ Take command authority from that console now? Its operator can no longer command
         <source>battery {pct:.0f}% below {ready_pct:.0f}% ready</source>
         <translation>电量 {pct:.0f}% 低于就绪线 {ready_pct:.0f}%</translation>
     </message>
+    <message>
+        <source>battery {pct:.0f}% below {ready_pct:.0f}% ready and the dock is not charging it</source>
+        <translation>电量 {pct:.0f}% 低于就绪线 {ready_pct:.0f}%，机场未在充电</translation>
+    </message>
 </context>
 <context>
     <name>SituationController</name>
@@ -1816,7 +1820,6 @@ Take command authority from that console now? Its operator can no longer command
     <name>SituationFeed</name>
     <message>
         <source>no link yet</source>
-        <extracomment>Seconds of battery history the charge trend is fitted over.</extracomment>
         <translation>未建链</translation>
     </message>
     <message>

@@ -134,10 +134,18 @@ def test_states_arrive_and_cover_and_charger_commands_succeed(mosquitto: Mosquit
             reply = await c.close_cover("SN01")  # already closed: the dock says so, still a success
             assert reply["result"] == 0 and reply["reason_zh"]
 
+            first = c.state("LS01").charging_since   # the first osd's charger state counts from its arrival
+            assert first is not None and c.state("LS01").charging is False
             await c.start_charging("LS01")
             await eventually(lambda: c.state("LS01").charging is True, 5, "charging in osd")
+            # When the charger switched is kept (the charge trend is fitted from there), not moved by later osds.
+            since = c.state("LS01").charging_since
+            assert since is not None and since > first
+            await eventually(lambda: (c.state("LS01").updated_at or 0) > since + 1, 5, "a later osd")
+            assert c.state("LS01").charging_since == since
             await c.stop_charging("LS01")
             await eventually(lambda: c.state("LS01").charging is False, 5, "charging stopped in osd")
+            assert (c.state("LS01").charging_since or 0) > since
             assert h.events_of(DockOffline, "SN01") == []
 
     asyncio.run(scenario())

@@ -11,6 +11,7 @@ from widgets.alert_desk import AlertDesk
 from widgets.alert_table import ALERT_ID_ROLE, Column
 from vocab.sla import SlaFigure, SlaSummary
 from widgets.alert_views import AlertAction, AlertRow, QuarantineRow
+from widgets.icons import category_icon
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
 NOW = 1_790_000_000.0
@@ -71,7 +72,10 @@ def test_queue_is_sorted_by_level_then_newest_first_and_updates_in_place(desk: A
     r = desk.model.row_of("c")
     assert r is not None and desk.model.cell(r, Column.STATE) == "Acknowledged"
     assert desk.model.cell(r, Column.AGE) == "0:10"
-    assert desk.model.cell(r, Column.LEVEL) == "L3" and desk.model.cell(r, Column.CATEGORY).endswith("Waterlogging")
+    assert desk.model.cell(r, Column.LEVEL) == "L3" and desk.model.cell(r, Column.CATEGORY) == "Waterlogging"
+    # The category's pictogram is drawn next to its name (widgets/icons.py), not a symbol a font may lack.
+    icon = desk.model.qt.item(r, Column.CATEGORY).icon()
+    assert not icon.isNull() and icon.cacheKey() == category_icon("waterlogging").cacheKey()
 
 
 def test_big_batches_land_sorted(desk: AnsweringDesk) -> None:
@@ -193,7 +197,7 @@ def test_level_one_arrival_flashes_and_sounds_unless_muted(desk: AnsweringDesk) 
     desk.update_rows([row("b", 1, state="acknowledged")])        # an update is no arrival
     assert desk.sound.played == [1]
     desk.mute_buttons[1].click()
-    assert desk.sound.muted[1] and "✕" in desk.mute_buttons[1].text()
+    assert desk.sound.muted[1] and "×" in desk.mute_buttons[1].text()
     desk.update_rows([row("d", 1)])
     assert desk.sound.played == [1]                              # muted: no sound ...
     desk.update_rows([row("e", 2)])

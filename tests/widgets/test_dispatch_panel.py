@@ -9,6 +9,7 @@ import pytest
 
 from widgets.alert_views import AutomaticsView, DockChoice, NearbyAlertRow, NearbyCameraRow, ProposalView
 from widgets.dispatch_panel import DispatchPanel
+from widgets.icons import symbol_icon
 
 
 def view(**kw: Any) -> AutomaticsView:
@@ -60,6 +61,9 @@ def test_shows_the_five_automatics(panel: AnsweringPanel) -> None:
     assert panel.docks.item(2, 3).text().startswith("out of range: 21.0 km")
     assert panel.docks.item(1, 1).text() == "--"
     assert panel.cameras.count() == 2 and panel.nearby.count() == 1
+    # Each camera has the drawn camera mark (the 📹 character was a box in the console's font).
+    camera = panel.cameras.item(0)
+    assert camera.text().startswith("Camera A") and camera.icon().cacheKey() == symbol_icon("camera").cacheKey()
     assert "Dock one" in panel.proposal_label.text() and "Wide orbit" in panel.proposal_label.text()
     assert "route clear of no-fly zones" in panel.checks_label.text()
     assert panel.dispatch_button.isEnabled()

@@ -148,3 +148,42 @@ def test_the_health_line_names_a_flight_that_failed_but_not_a_refused_dispatch(l
 
     qtbot.waitUntil(lambda: bool(failed()), timeout=WAIT_MS)
     assert failed() == [f"task {task.task_id} from dock {fault.id} failed: {task.reason.en}"]  # type: ignore[union-attr]
+
+
+def test_a_drone_back_from_a_flight_charges_up_and_says_when_it_is_ready(live: SituationController,
+                                                                          qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The battery's arrow and the ready time on the board, from the simulated drone and dock, after a flight."""
+    c = live
+    services, sim = c.services, c.sim  # type: ignore[attr-defined]
+    dock = services.site.docks[0]
+    limits = services.tasks.limits
+    qtbot.waitUntil(lambda: board_status(c, dock.id) == DockStatus.READY, timeout=WAIT_MS)
+    plan = services.tasks.plan_to(dock, *destination(dock.lat, dock.lon, 60.0, 300.0), "default")
+    task = services.core.call(services.tasks.dispatch(dock, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+    qtbot.waitUntil(lambda: task.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE), timeout=WAIT_MS)
+    # A long flight's drain, in one step: the drone comes home with little more than its reserve.
+    low = limits.ready_battery_pct - 28.0
+    sim.do(sim.sim.fleet.set_battery, dock.sysid, low)
+    qtbot.waitUntil(lambda: not task.state.open, timeout=120_000)
+
+    seen: list[tuple[float | None, float | None]] = []   # (trend, ready in) of each refresh while charging
+
+    def charging_row() -> bool:
+        row = c.board.model.fleet_row(c.board.model.row_of(dock.id))  # type: ignore[arg-type]
+        if row.status is DockStatus.CHARGING:
+            seen.append((row.charge_trend_pct_min, row.ready_in_s))
+        trends = [t for t, _ in seen if t is not None]
+        return len(trends) >= 3
+
+    # The dock charges its drone: the board says so with a rising trend, never a falling one, and a ready time.
+    qtbot.waitUntil(charging_row, timeout=WAIT_MS * 2)
+    assert services.docks.state(dock.id).charging is True
+    assert all(ready is not None and ready > 0 for _, ready in seen), seen
+    assert all(trend > 0 for trend, _ in seen if trend is not None), seen
+    # The ready time follows the measured rate: what is left to the ready line at that rate.
+    row = c.board.model.fleet_row(c.board.model.row_of(dock.id))  # type: ignore[arg-type]
+    if row.status is DockStatus.CHARGING and row.charge_trend_pct_min:
+        assert row.battery_pct is not None and row.ready_in_s == pytest.approx(
+            (limits.ready_battery_pct - row.battery_pct) / row.charge_trend_pct_min * 60.0)
+    # Charged past the ready line, the dock is ready again.
+    qtbot.waitUntil(lambda: board_status(c, dock.id) == DockStatus.READY, timeout=WAIT_MS * 2)
