@@ -25,16 +25,17 @@ from typing import Any
 from console.core.alert_contract import Alert
 from console.core.alert_incidents import CorrelationPolicy
 from console.core.alert_store import AlertRecord
+from console.core.fleet_status import dock_readiness
 from console.resources import resource_path
 from drones.basemap import Basemap
 from drones.cameras import CameraRegistry
 from drones.geo import LocalProjection, distance_m
 from drones.model import LINK_LOSS_NONE, DockState, DroneState, link_loss_action
-from vocab import AlertState, Reason
+from vocab import AlertState, DockStatus, Reason
 from drones.nofly import NoFlyZone
 from drones.patterns import PatternBook
 from drones.planning import FlightPlan
-from drones.safety import DockOption, Limits, rank_docks, readiness_refusal
+from drones.safety import DockOption, Limits, rank_docks
 from drones.site import Dock, Site
 
 NEAREST_CAMERAS = 8
@@ -377,9 +378,11 @@ class Automatics:
     def automatic_refusal(self, dock: Dock, drone_states: Mapping[int, DroneState],
                           dock_states: Mapping[str, DockState], busy_sysids: Collection[int] = ()) -> Reason | None:
         """Why automation (not an operator) must not send this dock: it would leave its district short."""
-        # Ready means able to launch at all (not: able to reach this alert), so range and route do not count.
-        ready_here = sum(1 for d in self.site.docks if d.district == dock.district and readiness_refusal(
-            drone_states.get(d.sysid), dock_states.get(d.id), self.limits, busy=d.sysid in busy_sysids) is None)
+        # Ready as the fleet board counts it for the district (not: able to reach this alert, so range and route
+        # do not count): the supervisor's "N ready" chip and this rule never disagree.
+        ready_here = sum(1 for d in self.site.docks if d.district == dock.district and dock_readiness(
+            dock_states.get(d.id), drone_states.get(d.sysid), task_open=d.sysid in busy_sysids,
+            limits=self.limits).status is DockStatus.READY)
         if ready_here - 1 >= self.site.min_ready_per_district:
             return None
         return Reason.of("proposal.min_ready", district=Reason.of(f"district.{dock.district}"), ready=ready_here,

@@ -19,7 +19,7 @@ from drones.model import CoverState, DockState, DroneState, LandedState
 from vocab import DockStatus, LinkState, Reason
 from drones.patterns import Pattern
 from drones.planning import DEFAULT_CRUISE_ALT_AGL_M, WindEstimate, direct_energy_model
-from drones.safety import Limits
+from drones.safety import Limits, readiness_refusal
 from drones.site import Dock, Site
 
 #: Window of the charge-trend fit: long enough to see through the 1 % steps of the battery gauge.
@@ -74,6 +74,14 @@ def dock_readiness(dock: DockState | None, drone: DroneState | None, *, task_ope
                                                                 ready_pct=limits.ready_battery_pct))
         return DockReadiness(DockStatus.FAULT, Reason.of("ready.not_charging", pct=battery,
                                                          ready_pct=limits.ready_battery_pct))
+    # Ready means a launch would pass its checks: the board, its district counts and automation's reserve rule
+    # all read this one answer. Checks the lines above do not name (cover unknown, an old heartbeat, no GPS, the
+    # link-loss policy) are the preflight's own words.
+    refused = readiness_refusal(drone, dock, limits)
+    if refused is not None:
+        # A value the dock or drone has not reported yet (cover, wind, rain) is not a fault.
+        unknown = refused.reason.code.endswith("_unknown")
+        return DockReadiness(DockStatus.UNKNOWN if unknown else DockStatus.FAULT, refused.reason)
     return DockReadiness(DockStatus.READY)
 
 

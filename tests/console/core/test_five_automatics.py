@@ -130,6 +130,20 @@ def test_no_dock_means_a_refusal_and_automation_keeps_a_districts_reserve(automa
     assert result.proposal.automatic_refused is not None and "operator" in result.proposal.automatic_refused.en
 
 
+def test_automations_reserve_counts_ready_docks_as_the_fleet_board_does(automatics: Automatics) -> None:
+    """Docks charging below the ready threshold pass the launch checks, but the board does not call them ready:
+    automation must not count them as the district's reserve either."""
+    drones, docks = ready_states()
+    laoshan = [d for d in SITE.docks if d.district == "laoshan"]
+    assert len(laoshan) > SITE.min_ready_per_district + 1
+    low = {d.sysid: dataclasses.replace(drones[d.sysid], battery_pct=40.0) for d in laoshan[1:]}
+    charging = {d.id: dataclasses.replace(docks[d.id], charging=True) for d in laoshan[1:]}
+    result = automatics.for_alert(alert(at=(36.10, 120.47)), drone_states=drones | low, dock_states=docks | charging)
+    assert result.proposal.dock is not None and result.proposal.dock.id == laoshan[0].id
+    refused = result.proposal.automatic_refused
+    assert refused is not None and refused.code == "proposal.min_ready" and dict(refused.params)["ready"] == 1
+
+
 def test_distance_to_zone(automatics: Automatics) -> None:
     government = next(z for z in ZONES if z.id == "NF02")
     assert distance_to_zone_m(36.0665, 120.3800, government) == 0.0
