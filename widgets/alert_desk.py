@@ -179,11 +179,11 @@ class AlertDesk(QWidget):
         if self._current_id() is not None:
             self._follow_selection()
         grew = False
-        for r in added:
-            if r.category not in self._categories:
+        for r in rows:   # all rows, not only added ones: rows in another language rename the choices
+            if self._categories.get(r.category) != r.category_name:
                 self._categories[r.category] = r.category_name
                 grew = True
-            if r.district and r.district not in self._districts:
+            if r.district and self._districts.get(r.district) != r.district_name:
                 self._districts[r.district] = r.district_name
                 grew = True
         if grew:

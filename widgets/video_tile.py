@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QDateTime, QMimeData, QPoint, QRect, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QDateTime, QEvent, QMimeData, QPoint, QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QColor, QDrag, QHideEvent, QImage, QMouseEvent, QPainter, QPaintEvent,
                            QResizeEvent, QShowEvent)
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
@@ -77,8 +77,17 @@ class VideoTile(QWidget):
         self._pin.toggled.connect(self._on_pin)
         self._pin.setStyleSheet("QToolButton { color: #d7dde5; background: rgba(13,17,23,160); border-radius: 3px;"
                                 " padding: 1px 4px; } QToolButton:checked { background: #1f6feb; }")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The pin button's texts; at start and whenever the language changes."""
         self._pin.setText(self.tr("Pin"))
         self._pin.setToolTip(self.tr("Pinned tiles are never replaced by alerts or drone feeds"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "_pin"):
+            self.retranslate()
+        super().changeEvent(event)
 
     # ----- public API ----------------------------------------------------------------------------
 
