@@ -406,7 +406,8 @@ class FleetBoard(QWidget):
         self.district_filter.setItemText(0, self.tr("All districts"))
         self.state_filter.setItemText(0, self.tr("All states"))
         for i in range(1, self.state_filter.count()):
-            self.state_filter.setItemText(i, dock_status_text(self.state_filter.itemData(i)))
+            # Qt hands the StrEnum back as a plain str, which has no name of its own to translate.
+            self.state_filter.setItemText(i, dock_status_text(DockStatus(self.state_filter.itemData(i))))
         for d in self._readiness:
             self._paint_chip(self.chips[d.district], d)
         self.table.setToolTip(self.tr("Double-click a dock to show it on the map"))

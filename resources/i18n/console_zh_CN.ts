@@ -234,6 +234,13 @@
     </message>
 </context>
 <context>
+    <name>AlertFeed</name>
+    <message>
+        <source>L%1</source>
+        <translation>%1级</translation>
+    </message>
+</context>
+<context>
     <name>CameraSearchBox</name>
     <message>
         <source>Search cameras: id, street or district</source>
@@ -859,6 +866,14 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>Select a payload to see it as it arrived</source>
         <translation>选择一条消息，查看其原始内容</translation>
+    </message>
+    <message>
+        <source>No quarantined payloads: every message received could be used.</source>
+        <translation>没有隔离的消息：收到的每条消息都可以使用。</translation>
+    </message>
+    <message>
+        <source>The quarantine is empty.</source>
+        <translation>隔离区为空。</translation>
     </message>
     <message>
         <source>%1 B</source>

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,12 +27,14 @@ from console.core.workstation import Workstation
 from console.resources import resource_path
 from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
-from tests.console.client.ui_texts import all_texts, top_level_windows, with_cjk
+from tests.console.client.ui_texts import all_texts, top_level_windows, with_cjk, with_english_words
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import SiteThread
 from widgets.situation import Selection, SelectionKind
 
 WAIT_MS = 30_000
+#: Latin words a Chinese screen keeps: protocol, format and unit names, key names, the English menu entry.
+ALLOWED_LATIN = {"MQTT", "MAVLink", "JSON", "Hz", "km", "Alt", "Ctrl", "Shift", "English"}
 
 
 @dataclass
@@ -63,13 +65,25 @@ class Live:
         cameras = {c.name for c in view.cameras} if view is not None else set()
         return {site.name, *(d.name for d in site.docks), *cameras, "中文"}
 
+    def data_words(self) -> set[str]:
+        """What a Chinese screen shows as given, not UI words: ids (alerts, incidents, docks), the sender's
+        alert titles, MQTT topics and the broker's URL, a quarantined payload's bytes and the JSON parser's
+        own message about it (Python's words, like an autopilot's, shown as said)."""
+        s = self.session
+        rows = s.alerts.desk.quarantine_rows
+        alerts = [r.alert for r in s.services.alerts.alerts()]
+        return {*(a.id for a in alerts), *(a.title for a in alerts), *(f"INC-{a.id}" for a in alerts),
+                *(d.id for d in s.site.docks), *(r.topic for r in rows), *(r.raw_text() for r in rows),
+                *(r.reason.split("：", 1)[-1].rstrip("）") for r in rows), s.site.broker.url if s.site.broker else ""}
+
 
 @pytest.fixture
 def live(request: pytest.FixtureRequest, mosquitto: MosquittoBroker, tmp_path: Path, qtbot,  # type: ignore[no-untyped-def]
          qapp: QApplication) -> Iterator[Live]:
     start_language = request.param
     sim = SiteThread(Site("测试站点", None, parse_broker_url(mosquitto.url), tuple(make_docks(2)),
-                          cameras_path=resource_path("sites", "demo_cameras.npz")), mosquitto.url)
+                          cameras_path=resource_path("sites", "demo_cameras.npz"),
+                          basemap_path=resource_path("map", "qingdao.geojson")), mosquitto.url)
     languages = LanguageSwitch(qapp)
     languages.set_language(start_language)
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
@@ -86,8 +100,8 @@ def live(request: pytest.FixtureRequest, mosquitto: MosquittoBroker, tmp_path: P
         languages.set_language("en")
 
 
-@pytest.mark.parametrize("live", ["en", "zh_CN"], indirect=True, ids=["started-en", "switched-from-zh"])
-def test_no_chinese_is_visible_in_english(live: Live, qtbot) -> None:  # type: ignore[no-untyped-def]
+def fill_every_panel(live: Live, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """An alert with its five automatics, a quarantined payload (dialog open), a drone in the panel."""
     s = live.session
     qtbot.waitUntil(lambda: s.services.health.snapshot()["broker_connected"], timeout=WAIT_MS)
     dock = s.site.docks[0]
@@ -101,16 +115,35 @@ def test_no_chinese_is_visible_in_english(live: Live, qtbot) -> None:  # type: i
     s.situation.selection.select(Selection(SelectionKind.DRONE, str(dock.sysid)))
     qtbot.waitUntil(lambda: s.situation.board.model.rowCount() == len(s.site.docks), timeout=WAIT_MS)
     s.alerts.desk.open_quarantine()
-    # Started in Chinese: everything above is on screen in Chinese; switching must re-read every text.
-    s.change_language("en")
-    assert s.languages.language == "en"
 
-    def chinese() -> list[tuple[str, str]]:
-        return with_cjk(all_texts([s.window, *top_level_windows()]), allowed=live.data_names())
+
+def offending_after_switch(live: Live, qtbot, language: str,  # type: ignore[no-untyped-def]
+                           offending: Callable[[list[tuple[str, str]]], list[tuple[str, str]]]) -> list[str]:
+    """Switches to `language` (nothing happens if it is the current one) and returns the offending texts.
+    Started in the other language, everything is on screen in it first: switching must re-read every text."""
+    s = live.session
+    s.change_language(language)
+    assert s.languages.language == language
+
+    def found() -> list[tuple[str, str]]:
+        return offending(all_texts([s.window, *top_level_windows()]))
 
     try:  # the panels that refresh on timers (the five automatics at 1 Hz) get their turn
-        qtbot.waitUntil(lambda: not chinese(), timeout=3000)
+        qtbot.waitUntil(lambda: not found(), timeout=3000)
     except qtbot.TimeoutError:
         pass
-    found = chinese()
-    assert found == [], "\n".join(f"{where}: {text!r}" for where, text in found)
+    return [f"{where}: {text!r}" for where, text in found()]
+
+
+@pytest.mark.parametrize("live", ["en", "zh_CN"], indirect=True, ids=["started-en", "switched-from-zh"])
+def test_no_chinese_is_visible_in_english(live: Live, qtbot) -> None:  # type: ignore[no-untyped-def]
+    fill_every_panel(live, qtbot)
+    found = offending_after_switch(live, qtbot, "en", lambda texts: with_cjk(texts, allowed=live.data_names()))
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize("live", ["zh_CN", "en"], indirect=True, ids=["started-zh", "switched-from-en"])
+def test_no_english_ui_words_are_visible_in_chinese(live: Live, qtbot) -> None:  # type: ignore[no-untyped-def]
+    fill_every_panel(live, qtbot)
+    found = offending_after_switch(live, qtbot, "zh_CN", lambda texts: with_english_words(texts, ALLOWED_LATIN, given=live.data_words()))
+    assert found == [], "\n".join(found)

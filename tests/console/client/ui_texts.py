@@ -124,3 +124,19 @@ def with_cjk(texts: Iterable[tuple[str, str]], allowed: Iterable[str] = ()) -> l
         if CJK.search(plain):
             out.append((where, text))
     return out
+
+
+def with_english_words(texts: Iterable[tuple[str, str]], allowed: Iterable[str],
+                       given: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The texts with a Latin word of two letters or more that is not allowed, once the texts shown as given
+    (ids, titles, topics, payloads) are taken out; rich-text tags are markup."""
+    keep = set(allowed)
+    data = sorted({g for g in given if g}, key=len, reverse=True)
+    out = []
+    for where, text in texts:
+        plain = re.sub(r"<[^>]+>", "", text)
+        for d in data:
+            plain = plain.replace(d, "")
+        if set(re.findall(r"[A-Za-z]{2,}", plain)) - keep:
+            out.append((where, text))
+    return out
