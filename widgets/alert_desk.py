@@ -26,6 +26,7 @@ from widgets.alert_table import ALERT_ID_ROLE, AlertQueue, Column, QueueView
 from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, AlertRow, QuarantineRow,
                                  action_allowed, format_duration)
 from vocab.sla import SlaSummary
+from widgets.key_help import name_shortcut
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
 OK_COLOUR = "#3fb950"
@@ -123,6 +124,7 @@ class AlertDesk(QWidget):
         for a, key in SHORTCUTS.items():
             sc = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(self.buttons[a].click)   # click() does nothing on a disabled button
+            name_shortcut(sc, self.buttons[a])            # F1 names the key after its button
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.table.doubleClicked.connect(lambda _i: self.trigger(AlertAction.ACKNOWLEDGE))
         self.table.verticalScrollBar().valueChanged.connect(lambda _v: self.refresh_ages())

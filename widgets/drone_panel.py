@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QLi
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from widgets.hud import HudWidget
+from widgets.key_help import name_shortcut
 from widgets.placeholder_panel import hint_or_content
 from widgets.situation import DroneCommand, DroneDetail, SelectionModel, SeriesSource
 from widgets.telemetry_plots import TelemetryPlots
@@ -131,6 +132,7 @@ class DronePanel(QWidget):
             shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             # click() does nothing on a disabled button, so the shortcut obeys the same rules.
             shortcut.activated.connect(self.buttons[cmd].click)
+            name_shortcut(shortcut, self.buttons[cmd])    # F1 names the key after its button
         self.retranslate()
         self.set_detail(None)
 

@@ -365,6 +365,12 @@ class MapView(QWidget):
             self._interact()
         event.accept()
 
+    def key_help(self) -> list[tuple[str, str]]:
+        """The keys `keyPressEvent` handles, for the F1 list (they are no shortcuts it could read)."""
+        return [(self.tr("Arrow keys"), self.tr("Pan the map")), ("+", self.tr("Zoom in")), ("-", self.tr("Zoom out")),
+                ("Home", self.tr("Show the whole city")),
+                ("Esc", self.tr("Clear the selection, or cancel picking a point"))]
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         pans = {Qt.Key.Key_Left: (PAN_STEP_PX, 0), Qt.Key.Key_Right: (-PAN_STEP_PX, 0),

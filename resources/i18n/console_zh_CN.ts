@@ -769,8 +769,8 @@ Take command authority from that console now? Its operator can no longer command
         <translation>站点：%1</translation>
     </message>
     <message>
-        <source>Keyboard shortcuts</source>
-        <translation>快捷键</translation>
+        <source>Everywhere</source>
+        <translation>全局</translation>
     </message>
     <message>
         <source>About</source>
@@ -835,6 +835,30 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>on the ground</source>
         <translation>地面</translation>
+    </message>
+    <message>
+        <source>Arrow keys</source>
+        <translation>方向键</translation>
+    </message>
+    <message>
+        <source>Pan the map</source>
+        <translation>平移地图</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Show the whole city</source>
+        <translation>显示全市</translation>
+    </message>
+    <message>
+        <source>Clear the selection, or cancel picking a point</source>
+        <translation>取消选择，或取消选点</translation>
     </message>
     <message>
         <source>N</source>
@@ -1725,6 +1749,25 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>battery {pct:.0f}% below {ready_pct:.0f}% ready</source>
         <translation>电量 {pct:.0f}% 低于就绪线 {ready_pct:.0f}%</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Does</source>
+        <translation>作用</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>适用范围</translation>
     </message>
 </context>
 <context>
