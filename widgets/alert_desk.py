@@ -26,6 +26,7 @@ from widgets.alert_table import ALERT_ID_ROLE, AlertQueue, Column, QueueView
 from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, AlertRow, QuarantineRow,
                                  action_allowed, format_duration)
 from vocab.sla import SlaSummary
+from widgets.eliding_combo import ElidingComboBox
 from widgets.key_help import name_shortcut
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
@@ -64,8 +65,9 @@ class AlertDesk(QWidget):
         self._districts: dict[str, str] = {}
         self._categories: dict[str, str] = {}
 
-        self.level_box, self.category_box, self.district_box = QComboBox(), QComboBox(), QComboBox()
-        self.state_box, self.time_box = QComboBox(), QComboBox()
+        # Five filters share a row of a narrow panel: each asks for its longest item, elides with a tooltip.
+        self.level_box, self.category_box, self.district_box = ElidingComboBox(), ElidingComboBox(), ElidingComboBox()
+        self.state_box, self.time_box = ElidingComboBox(), ElidingComboBox()
         self.search = QLineEdit(clearButtonEnabled=True)
         self.quarantine_button = QPushButton()
         self.mute_buttons: dict[int, QToolButton] = {}
@@ -93,8 +95,6 @@ class AlertDesk(QWidget):
         # Two rows of filters and of actions: the desk shares its panel with the dispatch panel.
         filters, tools = QHBoxLayout(), QHBoxLayout()
         for w in (self.level_box, self.category_box, self.district_box, self.state_box, self.time_box):
-            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(4)
             filters.addWidget(w, 1)
         self.search.setMinimumWidth(160)
         tools.addWidget(self.search, 1)

@@ -581,6 +581,70 @@ Take command authority from that console now? Its operator can no longer command
     </message>
 </context>
 <context>
+    <name>FlightMode</name>
+    <message>
+        <source>unknown</source>
+        <extracomment>The autopilot&apos;s flight modes (MAVSDK&apos;s FlightMode names) as the operator reads them.</extracomment>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Takeoff</source>
+        <translation>起飞</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>悬停</translation>
+    </message>
+    <message>
+        <source>Mission</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Return</source>
+        <translation>返航</translation>
+    </message>
+    <message>
+        <source>Land</source>
+        <translation>降落</translation>
+    </message>
+    <message>
+        <source>Offboard</source>
+        <translation>外部控制</translation>
+    </message>
+    <message>
+        <source>Follow me</source>
+        <translation>跟随</translation>
+    </message>
+    <message>
+        <source>Manual</source>
+        <translation>手动</translation>
+    </message>
+    <message>
+        <source>Altitude</source>
+        <translation>定高</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>定点</translation>
+    </message>
+    <message>
+        <source>Acro</source>
+        <translation>特技</translation>
+    </message>
+    <message>
+        <source>Stabilized</source>
+        <translation>自稳</translation>
+    </message>
+    <message>
+        <source>Rattitude</source>
+        <translation>半自稳</translation>
+    </message>
+</context>
+<context>
     <name>HudWidget</name>
     <message>
         <source>%1, %2 sats</source>
