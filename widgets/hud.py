@@ -166,6 +166,13 @@ class HudWidget(QWidget):
         p.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                    self.readouts()["heading"])
 
+    def painted_texts(self) -> list[str]:
+        """The words the display paints now (what the language tests read)."""
+        r = self.readouts()
+        overlay = self.tr("No drone selected") if self._detail is None else \
+            self.tr("LINK LOST") if self._detail.link_lost else ""
+        return [*self.side_lines(r), self.tr("GPS %1").replace("%1", r["gps"]), r["armed"], r["battery"], overlay]
+
     def readout_font(self) -> QFont:
         """The font every readout is drawn in (the widget's, bold)."""
         font = QFont(self.font())

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QDateTime, QEvent, QSettings, Qt, Signal
@@ -170,6 +171,12 @@ class VideoWall(QWidget):
         self._back.setText(self.tr("Bring it back"))
         if self._window is not None:
             self._window.setWindowTitle(self.tr("Video wall"))
+        # The tiles' titles, districts and offline reasons were named when they were put up: name them again.
+        for tile in self.tiles:
+            old = tile.source
+            new = self._resolve(old.key) if old is not None else None
+            if old is not None and new is not None:
+                tile.set_source(replace(old, title=new.title, district=new.district, offline_reason=new.offline_reason))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange and hasattr(self, "_back"):

@@ -1996,6 +1996,7 @@ Take command authority from that console now? Its operator can no longer command
     </message>
     <message>
         <source>Pin</source>
+        <extracomment>Why a tile is not live: text, or a function that says it in the current language (a switch calls it again).</extracomment>
         <translation>固定</translation>
     </message>
     <message>
@@ -2005,6 +2006,22 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>no stream</source>
         <translation>无视频流</translation>
+    </message>
+    <message>
+        <source>the stream cannot be opened</source>
+        <translation>无法打开视频流</translation>
+    </message>
+    <message>
+        <source>the stream&apos;s format is not supported</source>
+        <translation>不支持该视频流的格式</translation>
+    </message>
+    <message>
+        <source>network error</source>
+        <translation>网络错误</translation>
+    </message>
+    <message>
+        <source>access to the stream was denied</source>
+        <translation>视频流拒绝访问</translation>
     </message>
     <message>
         <source>the stream ended</source>

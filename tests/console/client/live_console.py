@@ -55,6 +55,11 @@ class Live:
         is named in its own language, so anyone can find theirs)."""
         site, view = self.session.site, self.session.alerts.panel.view
         cameras = {c.name for c in view.cameras} if view is not None else set()
+        registry = self.session.services.cameras
+        if registry is not None:    # the cameras on the wall, named as the registry names them
+            found = (registry.find(t.source.key.split(":", 1)[1]) for t in self.session.video.wall.tiles
+                     if t.source is not None and t.source.kind == "camera")
+            cameras |= {registry.name(i) for i in found if i is not None}
         return {site.name, *(d.name for d in site.docks), *cameras, "中文"}
 
     def data_words(self) -> set[str]:

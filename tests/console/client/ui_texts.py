@@ -82,6 +82,10 @@ def widget_texts(widget: QWidget) -> Iterator[tuple[str, str]]:
             and not isinstance(widget.parent(), QComboBox):
         for text in _model_texts(widget.model()):
             yield name + ".item", text
+    painted = getattr(widget, "painted_texts", None)   # words a widget paints itself (HUD, video tiles)
+    if callable(painted):
+        for text in painted():
+            yield name + ".painted", text
     for action in widget.actions():
         yield from action_texts(action)
 
