@@ -26,7 +26,7 @@ from widgets.alert_table import ALERT_ID_ROLE, AlertQueue, Column, QueueView
 from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, AlertRow, QuarantineRow,
                                  action_allowed, format_duration)
 from vocab.sla import SlaSummary
-from widgets.eliding_combo import ElidingComboBox
+from widgets.eliding_combo import SHORT_TEXT_ROLE, ElidingComboBox
 from widgets.key_help import name_shortcut
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
@@ -247,12 +247,14 @@ class AlertDesk(QWidget):
         self.model.set_filter(self.current_filter())
 
     def _fill_choice_boxes(self) -> None:
-        for box, items, any_text in ((self.category_box, self._categories, self.tr("All categories")),
-                                     (self.district_box, self._districts, self.tr("All districts"))):
+        for box, items, any_text, short_text in (
+                (self.category_box, self._categories, self.tr("All categories"), self.tr("Category")),
+                (self.district_box, self._districts, self.tr("All districts"), self.tr("District"))):
             current = box.currentData()
             box.blockSignals(True)
             box.clear()
             box.addItem(any_text, None)
+            box.setItemData(0, short_text, SHORT_TEXT_ROLE)
             for key, name in sorted(items.items(), key=lambda kv: kv[1]):
                 box.addItem(name, key)
             box.setCurrentIndex(max(0, box.findData(current)) if current is not None else 0)
@@ -391,6 +393,10 @@ class AlertDesk(QWidget):
         refill(self.time_box, [(self.tr("Any time"), None), (self.tr("Last hour"), None),
                                (self.tr("Last 8 hours"), None), (self.tr("Last 24 hours"), None)])
         self._fill_choice_boxes()
+        # Unfiltered, a narrow desk shows each filter by what it filters ("Level"), the whole text in its tooltip.
+        for box, short in ((self.level_box, self.tr("Level")), (self.time_box, self.tr("Time"))):
+            box.setItemData(0, short, SHORT_TEXT_ROLE)
+        self.state_box.setItemData(1, self.tr("State"), SHORT_TEXT_ROLE)
         self.search.setPlaceholderText(self.tr("Search id, title, place, operator, task…"))
         self.model.set_headers([self.tr("Level"), self.tr("Category"), self.tr("Title"), self.tr("District"),
                                 self.tr("Time"), self.tr("Age"), self.tr("State"), self.tr("Assigned"),
