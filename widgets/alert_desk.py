@@ -26,6 +26,8 @@ from widgets.alert_table import ALERT_ID_ROLE, AlertQueue, Column, QueueView
 from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, AlertRow, QuarantineRow,
                                  action_allowed, format_duration)
 from vocab.sla import SlaSummary
+from widgets.eliding_combo import SHORT_TEXT_ROLE, ElidingComboBox
+from widgets.key_help import name_shortcut
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
 OK_COLOUR = "#3fb950"
@@ -64,8 +66,9 @@ class AlertDesk(QWidget):
         self._districts: dict[str, str] = {}
         self._categories: dict[str, str] = {}
 
-        self.level_box, self.category_box, self.district_box = QComboBox(), QComboBox(), QComboBox()
-        self.state_box, self.time_box = QComboBox(), QComboBox()
+        # Five filters share a row of a narrow panel: each asks for its longest item, elides with a tooltip.
+        self.level_box, self.category_box, self.district_box = ElidingComboBox(), ElidingComboBox(), ElidingComboBox()
+        self.state_box, self.time_box = ElidingComboBox(), ElidingComboBox()
         self.search = QLineEdit(clearButtonEnabled=True)
         self.quarantine_button = QPushButton()
         self.mute_buttons: dict[int, QToolButton] = {}
@@ -93,8 +96,6 @@ class AlertDesk(QWidget):
         # Two rows of filters and of actions: the desk shares its panel with the dispatch panel.
         filters, tools = QHBoxLayout(), QHBoxLayout()
         for w in (self.level_box, self.category_box, self.district_box, self.state_box, self.time_box):
-            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(4)
             filters.addWidget(w, 1)
         self.search.setMinimumWidth(160)
         tools.addWidget(self.search, 1)
@@ -124,6 +125,7 @@ class AlertDesk(QWidget):
         for a, key in SHORTCUTS.items():
             sc = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(self.buttons[a].click)   # click() does nothing on a disabled button
+            name_shortcut(sc, self.buttons[a])            # F1 names the key after its button
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.table.doubleClicked.connect(lambda _i: self.trigger(AlertAction.ACKNOWLEDGE))
         self.table.clicked.connect(self._on_click)
@@ -181,11 +183,11 @@ class AlertDesk(QWidget):
         if self._current_id() is not None:
             self._follow_selection()
         grew = False
-        for r in added:
-            if r.category not in self._categories:
+        for r in rows:   # all rows, not only added ones: rows in another language rename the choices
+            if self._categories.get(r.category) != r.category_name:
                 self._categories[r.category] = r.category_name
                 grew = True
-            if r.district and r.district not in self._districts:
+            if r.district and self._districts.get(r.district) != r.district_name:
                 self._districts[r.district] = r.district_name
                 grew = True
         if grew:
@@ -247,12 +249,14 @@ class AlertDesk(QWidget):
         self.model.set_filter(self.current_filter())
 
     def _fill_choice_boxes(self) -> None:
-        for box, items, any_text in ((self.category_box, self._categories, self.tr("All categories")),
-                                     (self.district_box, self._districts, self.tr("All districts"))):
+        for box, items, any_text, short_text in (
+                (self.category_box, self._categories, self.tr("All categories"), self.tr("Category")),
+                (self.district_box, self._districts, self.tr("All districts"), self.tr("District"))):
             current = box.currentData()
             box.blockSignals(True)
             box.clear()
             box.addItem(any_text, None)
+            box.setItemData(0, short_text, SHORT_TEXT_ROLE)
             for key, name in sorted(items.items(), key=lambda kv: kv[1]):
                 box.addItem(name, key)
             box.setCurrentIndex(max(0, box.findData(current)) if current is not None else 0)
@@ -398,6 +402,10 @@ class AlertDesk(QWidget):
         refill(self.time_box, [(self.tr("Any time"), None), (self.tr("Last hour"), None),
                                (self.tr("Last 8 hours"), None), (self.tr("Last 24 hours"), None)])
         self._fill_choice_boxes()
+        # Unfiltered, a narrow desk shows each filter by what it filters ("Level"), the whole text in its tooltip.
+        for box, short in ((self.level_box, self.tr("Level")), (self.time_box, self.tr("Time"))):
+            box.setItemData(0, short, SHORT_TEXT_ROLE)
+        self.state_box.setItemData(1, self.tr("State"), SHORT_TEXT_ROLE)
         self.search.setPlaceholderText(self.tr("Search id, title, place, operator, task…"))
         self.model.set_headers([self.tr("Level"), self.tr("Category"), self.tr("Title"), self.tr("District"),
                                 self.tr("Time"), self.tr("Age"), self.tr("State"), self.tr("Assigned"),

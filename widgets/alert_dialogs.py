@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QInputDialog, QLabel,
                                QPlainTextEdit, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -21,19 +21,15 @@ class QuarantineDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Quarantined payloads"))
         self.resize(900, 560)
         self.rows: list[QuarantineRow] = []
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels([self.tr("Received"), self.tr("Topic"), self.tr("Reason"),
-                                              self.tr("Size")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.raw = QPlainTextEdit(readOnly=True)
-        self.raw.setPlaceholderText(self.tr("Select a payload to see it as it arrived"))
         self.summary = QLabel()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -45,6 +41,33 @@ class QuarantineDialog(QDialog):
         lay.addWidget(split, 1)
         lay.addWidget(buttons)
         self.table.currentCellChanged.connect(lambda row, *_: self._show_raw(row))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Every text of the dialog; at start and whenever the language changes."""
+        self.setWindowTitle(self.tr("Quarantined payloads"))
+        self.table.setHorizontalHeaderLabels([self.tr("Received"), self.tr("Topic"), self.tr("Reason"),
+                                              self.tr("Size")])
+        # An empty quarantine says so: a blank list could as well be one that failed to load.
+        self.raw.setPlaceholderText(self.tr("Select a payload to see it as it arrived") if self.rows
+                                    else self.tr("No quarantined payloads: every message received could be used."))
+        self.summary.setText(self.tr("%1 payloads could not be used. They are kept here, never dropped.")
+                             .replace("%1", str(len(self.rows))) if self.rows
+                             else self.tr("The quarantine is empty."))
+        for i, r in enumerate(self.rows):
+            size = self.table.item(i, 3)
+            if size is not None:
+                size.setText(self.size_text(r))
+                size.setToolTip(size.text())
+
+    def size_text(self, row: QuarantineRow) -> str:
+        return self.tr("%1 B").replace("%1", str(row.size))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "summary"):
+            self.retranslate()
+            self._show_raw(self.table.currentRow())
+        super().changeEvent(event)
 
     def set_rows(self, rows: Sequence[QuarantineRow]) -> None:
         """The quarantine as the console keeps it (oldest first); shown newest first."""
@@ -57,13 +80,12 @@ class QuarantineDialog(QDialog):
         self.table.setRowCount(len(newest))
         for i, r in enumerate(newest):
             cells = (time.strftime("%m-%d %H:%M:%S", time.localtime(r.received_ts)), r.topic, r.reason,
-                     self.tr("%1 B").replace("%1", str(r.size)))
+                     self.size_text(r))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(i, col, item)
-        self.summary.setText(self.tr("%1 payloads could not be used. They are kept here, never dropped.")
-                             .replace("%1", str(len(newest))))
+        self.retranslate()
         keep = next((i for i, r in enumerate(newest) if r.quarantine_id == current), 0 if newest else -1)
         if keep >= 0:
             self.table.setCurrentCell(keep, 0)

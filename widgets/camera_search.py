@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QMimeData, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -38,7 +38,7 @@ class CameraSearchBox(QWidget):
         super().__init__(parent)
         self._search = search
         self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText(self.tr("Search cameras: id, street or district"))
+        self.retranslate()
         self.edit.setClearButtonEnabled(True)
         self.results = _ResultList(self)
         self.results.setDragEnabled(True)
@@ -54,6 +54,14 @@ class CameraSearchBox(QWidget):
         self.edit.returnPressed.connect(self._choose_first)
         self.results.itemActivated.connect(self._choose)
         self.edit.installEventFilter(self)
+
+    def retranslate(self) -> None:
+        self.edit.setPlaceholderText(self.tr("Search cameras: id, street or district"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def run_search(self) -> None:
         """Searches now (the debounce timer calls this after typing pauses)."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QLi
 from vocab import Reason
 from widgets.command_log import ALARM_COLOUR, CommandLog, CommandOutcome
 from widgets.hud import HudWidget
+from widgets.key_help import name_shortcut
 from widgets.placeholder_panel import hint_or_content
 from widgets.situation import AuthorityView, DroneCommand, DroneDetail, SelectionModel, SeriesSource
 from widgets.telemetry_plots import TelemetryPlots
@@ -157,7 +158,9 @@ class DronePanel(QWidget):
             button.clicked.connect(lambda _=False, c=cmd: self._on_button(c))
         for cmd, key in SHORTCUTS.items():
             shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # press() says why at once when the command is not possible (a disabled button's click would not).
             shortcut.activated.connect(lambda c=cmd: self.press(c))
+            name_shortcut(shortcut, self.buttons[cmd])    # F1 names the key after its button
         self.retranslate()
         self.set_detail(None)
 

@@ -15,8 +15,9 @@ from typing import Any
 from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QEvent, QItemSelectionModel, QModelIndex,
                             QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from widgets.eliding_combo import ElidingComboBox
 from widgets.texts import term_text
 from widgets.situation import (DOCK_STATUS_COLOURS, DistrictReadiness, FleetRow, Selection, SelectionKind,
                                SelectionModel)
@@ -34,6 +35,7 @@ COLOUR_ROLE = Qt.ItemDataRole.UserRole + 6     # QColor of the dock state (state
 LOW_BATTERY_PCT = 25.0
 #: A charge trend smaller than this (%/min) is noise, shown without an arrow.
 TREND_DEADBAND_PCT_MIN = 0.05
+CELL_PADDING_PX = 16        # a cell's margins and the sort arrow's room
 ALARM_COLOUR = "#f85149"
 WARN_COLOUR = "#d29922"
 OK_COLOUR = "#3fb950"
@@ -252,10 +254,11 @@ class FleetBoard(QWidget):
         self._syncing = False  # True while the table follows the SelectionModel (no echo back)
         self._readiness: list[DistrictReadiness] = []
         self.chips: dict[str, QLabel] = {}
+        self._district_names: dict[str, str] = {}
 
         self.chip_bar = QHBoxLayout()
         self.chip_bar.setSpacing(6)
-        self.district_filter, self.state_filter = QComboBox(), QComboBox()
+        self.district_filter, self.state_filter = ElidingComboBox(), ElidingComboBox()   # sized to their items
         self.district_label, self.state_label = QLabel(), QLabel()
         for status in (None, *DockStatus):
             self.state_filter.addItem("", status)
@@ -304,6 +307,9 @@ class FleetBoard(QWidget):
         """The docks and their drones, at the console's refresh rate (about 1 Hz)."""
         self.model.set_rows(rows)
         districts = {r.district: r.district_name for r in rows}
+        if districts != self._district_names:   # first rows, or names in another language: they need room
+            self._district_names = districts
+            self.size_columns()
         known = {self.district_filter.itemData(i): i for i in range(1, self.district_filter.count())}
         for key, name in sorted(districts.items()):
             if key in known:
@@ -385,16 +391,21 @@ class FleetBoard(QWidget):
             self._syncing = False
 
     def _after_reset(self) -> None:
+        self.size_columns()
         # A reset drops the view's selection: take it back from the console's selection.
+        self._follow_selection(self.selection.current)
+
+    def size_columns(self) -> None:
+        """Every column as wide as its header and values in the current language (a switch changes them)."""
         self.table.resizeColumnsToContents()
         # Sized for the widest value a cell will take, not the first one seen ("--" at start-up).
         fm = self.table.fontMetrics()
+        states = max((f"● {dock_status_text(s)}" for s in DockStatus), key=fm.horizontalAdvance)
         for column, sample in ((Column.BATTERY, "100% ↓88.8%/min"), (Column.LINK, "888 Hz"),
-                               (Column.TASK, "MMMMMM"), (Column.DRONE, "MMMMM"), (Column.STATE, "● MMMMMM")):
-            width = fm.horizontalAdvance(sample) + 16
+                               (Column.TASK, "MMMMMM"), (Column.DRONE, "MMMMM"), (Column.STATE, states)):
+            width = fm.horizontalAdvance(sample) + CELL_PADDING_PX
             if self.table.columnWidth(column) < width:
                 self.table.setColumnWidth(column, width)
-        self._follow_selection(self.selection.current)
 
     # ----- language -------------------------------------------------------------------------------
 
@@ -404,11 +415,13 @@ class FleetBoard(QWidget):
         self.district_filter.setItemText(0, self.tr("All districts"))
         self.state_filter.setItemText(0, self.tr("All states"))
         for i in range(1, self.state_filter.count()):
-            self.state_filter.setItemText(i, dock_status_text(self.state_filter.itemData(i)))
+            # Qt hands the StrEnum back as a plain str, which has no name of its own to translate.
+            self.state_filter.setItemText(i, dock_status_text(DockStatus(self.state_filter.itemData(i))))
         for d in self._readiness:
             self._paint_chip(self.chips[d.district], d)
         self.table.setToolTip(self.tr("Double-click a dock to show it on the map"))
         self.model.retranslate()
+        self.size_columns()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

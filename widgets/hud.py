@@ -8,10 +8,11 @@ display with a red "LINK LOST" so nobody reads stale numbers as live ones.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from widgets.situation import DroneDetail
+from widgets.texts import flight_mode_text
 
 SKY = QColor("#1f4e79")
 GROUND = QColor("#5a3d1e")
@@ -25,6 +26,7 @@ PITCH_SPAN_DEG = 30.0
 #: Degrees of heading shown across the heading tape.
 TAPE_SPAN_DEG = 90.0
 LOW_BATTERY_PCT = 25.0
+SIDE_PADDING_PX = 12.0   # the readout's text margins (4 + 4) and a little air
 
 
 def _num(value: float | None, fmt: str, unit: str = "") -> str:
@@ -76,7 +78,7 @@ class HudWidget(QWidget):
             "climb": _num(d.climb_m_s, "+.1f", " m/s"),
             "battery": battery,
             "gps": gps,
-            "mode": d.mode or "--",
+            "mode": flight_mode_text(d.mode),
             "armed": armed,
             "roll": _num(d.roll_deg, ".0f", "°"),
             "pitch": _num(d.pitch_deg, ".0f", "°"),
@@ -96,9 +98,7 @@ class HudWidget(QWidget):
         rect = QRectF(self.rect())
         p.fillRect(rect, self.palette().color(QPalette.ColorRole.Base))
         text = self.palette().color(QPalette.ColorRole.Text)
-        font = QFont(self.font())
-        font.setBold(True)
-        p.setFont(font)
+        p.setFont(self.readout_font())
         line_h = self.fontMetrics().height() + 2
         tape = QRectF(rect.left(), rect.top(), rect.width(), line_h * 1.6)
         bottom = QRectF(rect.left(), rect.bottom() - line_h * 2, rect.width(), line_h * 2)
@@ -166,18 +166,40 @@ class HudWidget(QWidget):
         p.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                    self.readouts()["heading"])
 
+    def painted_texts(self) -> list[str]:
+        """The words the display paints now (what the language tests read)."""
+        r = self.readouts()
+        overlay = self.tr("No drone selected") if self._detail is None else \
+            self.tr("LINK LOST") if self._detail.link_lost else ""
+        return [*self.side_lines(r), self.tr("GPS %1").replace("%1", r["gps"]), r["armed"], r["battery"], overlay]
+
+    def readout_font(self) -> QFont:
+        """The font every readout is drawn in (the widget's, bold)."""
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
+    def side_lines(self, r: dict[str, str]) -> tuple[str, str]:
+        """The left and right readouts over the horizon (two lines each)."""
+        return (self.tr("GS %1").replace("%1", r["ground_speed"]) + "\n" + self.tr("Mode %1").replace("%1", r["mode"]),
+                self.tr("ALT %1").replace("%1", r["altitude"]) + "\n" + self.tr("VS %1").replace("%1", r["climb"]))
+
+    def side_width(self, box_width: float, r: dict[str, str], fm: QFontMetricsF) -> float:
+        """Wide enough for the longest readout line in this language and font, never more than half the display."""
+        longest = max(fm.horizontalAdvance(line) for text in self.side_lines(r) for line in text.split("\n"))
+        return min(max(90.0, box_width * 0.28, longest + SIDE_PADDING_PX), box_width / 2 - 8)
+
     def _paint_side_readouts(self, p: QPainter, box: QRectF, r: dict[str, str], line_h: float) -> None:
-        w = max(90.0, box.width() * 0.28)
+        w = self.side_width(box.width(), r, QFontMetricsF(p.font()))
         shade = QColor(0, 0, 0, 140)
         left = QRectF(box.left() + 4, box.center().y() - line_h * 1.5, w, line_h * 3)
         right = QRectF(box.right() - 4 - w, left.top(), w, line_h * 3)
         p.fillRect(left, shade)
         p.fillRect(right, shade)
         p.setPen(QColor("#e6edf3"))
-        p.drawText(left.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   self.tr("GS %1").replace("%1", r["ground_speed"]) + "\n" + self.tr("Mode %1").replace("%1", r["mode"]))
-        p.drawText(right.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                   self.tr("ALT %1").replace("%1", r["altitude"]) + "\n" + self.tr("VS %1").replace("%1", r["climb"]))
+        left_text, right_text = self.side_lines(r)
+        p.drawText(left.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left_text)
+        p.drawText(right.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right_text)
 
     def _paint_bottom(self, p: QPainter, box: QRectF, r: dict[str, str], text: QColor) -> None:
         p.fillRect(box, self.palette().color(QPalette.ColorRole.Window))

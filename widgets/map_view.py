@@ -94,6 +94,7 @@ class MapView(QWidget):
         """The district outlines (and the municipality's land) drawn under everything."""
         self.r.districts, self.r.city_rings = tuple(districts), tuple(city_rings)
         self.r.base_version += 1
+        self._retranslate()   # the district shortcuts are named after the districts
         if not self._user_moved:
             self.fit_all()
         self.update()
@@ -202,6 +203,7 @@ class MapView(QWidget):
 
     def set_language(self, lang: str) -> None:
         self.r.chinese = lang.startswith("zh")
+        self._retranslate()
         self.update()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -219,8 +221,9 @@ class MapView(QWidget):
             act.setText(names[key])
         self._layer_button.setText(self.tr("Layers"))
         self._layer_button.adjustSize()
+        names = {d.key: d.name_zh if self.r.chinese else d.name_en for d in self.r.districts}
         for act, key in zip(self._district_actions, DISTRICT_KEYS):
-            act.setText(self.tr("Show district %1").replace("%1", key))
+            act.setText(self.tr("Show district %1").replace("%1", names.get(key, key)))
 
     # ----- pick mode --------------------------------------------------------------------------------
 
@@ -361,6 +364,12 @@ class MapView(QWidget):
             self.zoom(ZOOM_STEP ** (steps / 2), event.position())
             self._interact()
         event.accept()
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """The keys `keyPressEvent` handles, for the F1 list (they are no shortcuts it could read)."""
+        return [(self.tr("Arrow keys"), self.tr("Pan the map")), ("+", self.tr("Zoom in")), ("-", self.tr("Zoom out")),
+                ("Home", self.tr("Show the whole city")),
+                ("Esc", self.tr("Clear the selection, or cancel picking a point"))]
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -55,6 +55,11 @@ class TelemetryPlots(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(pal.color(QPalette.ColorRole.Base))
         self.graphics.setMinimumHeight(200)
+        # The plots' menus are off; pyqtgraph's own "Export..." entry would be unreachable and untranslated.
+        scene_menu = self.graphics.scene().contextMenu
+        for action in scene_menu:
+            action.deleteLater()
+        scene_menu.clear()
         axis_pen = pg.mkPen(pal.color(QPalette.ColorRole.WindowText))
         self.plots: dict[str, pg.PlotItem] = {}
         self.items: dict[str, pg.PlotDataItem] = {}

@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from typing import Union
 
-from PySide6.QtCore import QDateTime, QMimeData, QPoint, QRect, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QDateTime, QEvent, QMimeData, QPoint, QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QColor, QDrag, QHideEvent, QImage, QMouseEvent, QPainter, QPaintEvent,
                            QResizeEvent, QShowEvent)
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
-from widgets.video_overlay import draw_overlay
+from widgets.video_overlay import draw_overlay, drone_text, state_text
 from widgets.video_source import CAMERA_PREFIX, TILE_MIME, DroneInfo, TileSource, TileState, quiet_ffmpeg_log
 
 log = logging.getLogger(__name__)
+
+#: Why a tile is not live: text, or a function that says it in the current language (a switch calls it again).
+TileReason = Union[str, Callable[[], str]]
 
 BACKOFF_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 STALL_S = 5.0                 # live, but no new frame for this long: the stream is restarted
@@ -52,6 +57,7 @@ class VideoTile(QWidget):
         self._source: TileSource | None = None
         self._state = TileState.IDLE
         self._reason = ""
+        self._reason_of: Callable[[], str] | None = None
         self._drone: DroneInfo | None = None
         self._selected = False
         self._player: QMediaPlayer | None = None
@@ -77,8 +83,20 @@ class VideoTile(QWidget):
         self._pin.toggled.connect(self._on_pin)
         self._pin.setStyleSheet("QToolButton { color: #d7dde5; background: rgba(13,17,23,160); border-radius: 3px;"
                                 " padding: 1px 4px; } QToolButton:checked { background: #1f6feb; }")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The pin button's texts; at start and whenever the language changes."""
         self._pin.setText(self.tr("Pin"))
         self._pin.setToolTip(self.tr("Pinned tiles are never replaced by alerts or drone feeds"))
+        if self._reason_of is not None:
+            self._reason = self._reason_of()
+            self.update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "_pin"):
+            self.retranslate()
+        super().changeEvent(event)
 
     # ----- public API ----------------------------------------------------------------------------
 
@@ -116,11 +134,22 @@ class VideoTile(QWidget):
             self._drone = info
             self.update()
 
+    def painted_texts(self) -> list[str]:
+        """The words the overlay paints now (title, district, state and reason, the drone's line)."""
+        if self._source is None:
+            return []
+        texts = [self._source.title, self._source.district, state_text(self._state), self._reason]
+        return texts + ([drone_text(self._drone)] if self._drone is not None else [])
+
     def set_source(self, source: TileSource | None) -> None:
         """Shows `source` (None empties the tile). The same stream with new labels does not restart."""
         old = self._source
         self._source = source
+        # The overlay elides a long title on a small tile: the whole of it is in the tooltip.
+        self.setToolTip(" · ".join(t for t in (source.title, source.district) if t) if source is not None else "")
         if old is not None and source is not None and (old.url, old.sub_url) == (source.url, source.sub_url):
+            if source.url is None and self._state is TileState.NO_SIGNAL:
+                self._reason = source.offline_reason or self.tr("no stream")   # e.g. in another language
             self.update()                                     # only the alert badge or title changed
             return
         self._drone = None
@@ -238,11 +267,22 @@ class VideoTile(QWidget):
     def _on_error(self, player: QMediaPlayer, error: QMediaPlayer.Error, message: str) -> None:
         if player is not self._player or error == QMediaPlayer.Error.NoError:
             return
-        reason = message or error.name
+        # The backend's message is FFmpeg's English ("Could not open file"): the tile says it in the operator's
+        # language from the error's kind, the log keeps the backend's words.
+        log.info("tile %d: %s (%s)", self.index, error.name, message)
+        reason = lambda: self._error_text(error) or message or error.name  # noqa: E731 - said again on a language switch
         if error in (QMediaPlayer.Error.FormatError, QMediaPlayer.Error.AccessDeniedError):
             self._fail(TileState.ERROR, reason)
         else:
             self._fail(TileState.NO_SIGNAL, reason)
+
+    def _error_text(self, error: QMediaPlayer.Error) -> str:
+        return {
+            QMediaPlayer.Error.ResourceError: self.tr("the stream cannot be opened"),
+            QMediaPlayer.Error.FormatError: self.tr("the stream's format is not supported"),
+            QMediaPlayer.Error.NetworkError: self.tr("network error"),
+            QMediaPlayer.Error.AccessDeniedError: self.tr("access to the stream was denied"),
+        }.get(error, "")
 
     def _on_status(self, player: QMediaPlayer, status: QMediaPlayer.MediaStatus) -> None:
         if player is not self._player or status != QMediaPlayer.MediaStatus.EndOfMedia:
@@ -251,22 +291,24 @@ class VideoTile(QWidget):
             player.setPosition(0)
             player.play()
         else:
-            self._fail(TileState.NO_SIGNAL, self.tr("the stream ended"))
+            self._fail(TileState.NO_SIGNAL, lambda: self.tr("the stream ended"))
 
     def _check(self) -> None:
         """Watchdog: a live stream without frames, or a connection without a first frame, is restarted."""
         now = time.monotonic()
         if self._state is TileState.LIVE and now - self._last_frame_at > STALL_S:
-            self._fail(TileState.NO_SIGNAL, self.tr("no picture for %1 s").replace("%1", f"{STALL_S:g}"))
+            self._fail(TileState.NO_SIGNAL, lambda: self.tr("no picture for %1 s").replace("%1", f"{STALL_S:g}"))
         elif self._state is not TileState.LIVE and self._last_frame_at == 0.0 \
                 and now - self._started_at > CONNECT_TIMEOUT_S:
-            self._fail(TileState.NO_SIGNAL, self.tr("no picture after %1 s").replace("%1", f"{CONNECT_TIMEOUT_S:g}"))
+            self._fail(TileState.NO_SIGNAL,
+                       lambda: self.tr("no picture after %1 s").replace("%1", f"{CONNECT_TIMEOUT_S:g}"))
         elif self._state is TileState.LIVE:
             self.update()                                    # the clock in the overlay
 
-    def _fail(self, state: TileState, reason: str) -> None:
+    def _fail(self, state: TileState, reason: TileReason) -> None:
         """Drops the player and retries after the next backoff step."""
-        log.info("video tile %d (%s): %s; retry %d", self.index, self._url, reason, self._attempt + 1)
+        log.info("video tile %d (%s): %s; retry %d", self.index, self._url, reason() if callable(reason) else reason,
+                 self._attempt + 1)
         self._stop_player()
         if self._was_live and self._attempt < RECONNECT_ATTEMPTS and state is TileState.NO_SIGNAL:
             state = TileState.RECONNECTING
@@ -276,9 +318,11 @@ class VideoTile(QWidget):
         self._retry.start(int(delay * 1000))
         self.update()
 
-    def _set_state(self, state: TileState, reason: str) -> None:
+    def _set_state(self, state: TileState, reason: TileReason) -> None:
+        """`reason`: text, or a function that says it in the current language (called again on a switch)."""
         changed = state is not self._state
-        self._state, self._reason = state, reason
+        self._reason_of = reason if callable(reason) else None
+        self._state, self._reason = state, reason() if callable(reason) else reason
         if changed:
             self.state_changed.emit(state)
         self.update()

@@ -13,9 +13,10 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, QSettings, Qt, Signal
+from PySide6.QtCore import QDateTime, QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QPushButton, QToolBar,
                                QVBoxLayout, QWidget)
@@ -45,6 +46,7 @@ LAYOUTS: dict[str, tuple[Cell, ...]] = {
 }
 SHORTCUTS = {"1": "Alt+1", "2x2": "Alt+2", "3x3": "Alt+3", "4x4": "Alt+4", "1+5": "Alt+5", "1+7": "Alt+7"}
 MAX_TILES = 16
+DETACH_SHORTCUT = "Ctrl+Shift+D"
 PRESET_GROUP = "video_wall/presets"
 Resolver = Callable[[str], TileSource | None]
 
@@ -103,7 +105,6 @@ class VideoWall(QWidget):
             act = QAction(name.replace("x", "×"), self.body, checkable=True)
             act.setShortcut(QKeySequence(SHORTCUTS[name]))
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            act.setToolTip(self.tr("Layout %1 (%2)").replace("%1", name).replace("%2", SHORTCUTS[name]))
             act.triggered.connect(lambda _c=False, n=name: self.set_layout(n))
             group.addAction(act)
             self.toolbar.addAction(act)
@@ -112,15 +113,15 @@ class VideoWall(QWidget):
         self.toolbar.addSeparator()
         self.presets = QComboBox(self.body)
         self.presets.setMinimumContentsLength(10)
-        self.presets.setToolTip(self.tr("Recall a preset"))
         self.presets.activated.connect(lambda i: self.load_preset(self.presets.itemText(i)) if i > 0 else None)
         self.toolbar.addWidget(self.presets)
-        self.toolbar.addAction(self.tr("Save preset"), self._ask_preset_name)
+        self.save_preset_action = self.toolbar.addAction("", self._ask_preset_name)
         self.toolbar.addSeparator()
-        self.snapshot_action = self.toolbar.addAction(self.tr("Snapshot"), lambda: self.snapshot_selected())
+        self.snapshot_action = self.toolbar.addAction("", lambda: self.snapshot_selected())
         self.snapshot_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        self.detach_action = self.toolbar.addAction(self.tr("Detach"), self.toggle_detached)
-        self.detach_action.setShortcut(QKeySequence("F11"))
+        self.detach_action = self.toolbar.addAction("", self.toggle_detached)
+        # Not F11: that is the main window's full screen, and one key for two actions triggers neither.
+        self.detach_action.setShortcut(QKeySequence(DETACH_SHORTCUT))
         for act in (self.snapshot_action, self.detach_action):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.body.addAction(act)
@@ -143,19 +144,44 @@ class VideoWall(QWidget):
         body_box.addLayout(self.grid, 1)
         self._away = QWidget(self)
         away_box = QVBoxLayout(self._away)
-        away_box.addWidget(QLabel(self.tr("The video wall is on its own screen."), self._away),
-                           0, Qt.AlignmentFlag.AlignCenter)
-        back = QPushButton(self.tr("Bring it back"), self._away)
-        back.clicked.connect(self.attach)
-        away_box.addWidget(back, 0, Qt.AlignmentFlag.AlignCenter)
+        self._away_label = QLabel(self._away)
+        away_box.addWidget(self._away_label, 0, Qt.AlignmentFlag.AlignCenter)
+        self._back = QPushButton(self._away)
+        self._back.clicked.connect(self.attach)
+        away_box.addWidget(self._back, 0, Qt.AlignmentFlag.AlignCenter)
         self._away.hide()
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.body)
         box.addWidget(self._away)
-        self._reload_preset_names()
+        self.retranslate()
         self.set_layout(self._layout_name)
         self.select(0)
+
+    def retranslate(self) -> None:
+        """Sets every text the wall shows; at start and whenever the language changes."""
+        for name, act in self._layout_actions.items():
+            act.setToolTip(self.tr("Layout %1 (%2)").replace("%1", name).replace("%2", SHORTCUTS[name]))
+        self.presets.setToolTip(self.tr("Recall a preset"))
+        self._reload_preset_names()
+        self.save_preset_action.setText(self.tr("Save preset"))
+        self.snapshot_action.setText(self.tr("Snapshot"))
+        self.detach_action.setText(self.tr("Attach") if self.detached else self.tr("Detach"))
+        self._away_label.setText(self.tr("The video wall is on its own screen."))
+        self._back.setText(self.tr("Bring it back"))
+        if self._window is not None:
+            self._window.setWindowTitle(self.tr("Video wall"))
+        # The tiles' titles, districts and offline reasons were named when they were put up: name them again.
+        for tile in self.tiles:
+            old = tile.source
+            new = self._resolve(old.key) if old is not None else None
+            if old is not None and new is not None:
+                tile.set_source(replace(old, title=new.title, district=new.district, offline_reason=new.offline_reason))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "_back"):
+            self.retranslate()
+        super().changeEvent(event)
 
     # ----- layout --------------------------------------------------------------------------------
 

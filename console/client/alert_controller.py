@@ -94,6 +94,7 @@ class AlertController(QObject):
         self._automatics_pending = False
         self._automatics_again = False
         self._plans: dict[str, DispatchPlan] = {}
+        self._shown: tuple[FiveAutomatics, AlertRecord] | None = None   # what the panel shows, to re-render
 
         self.desk.action_requested.connect(self._on_action)
         self.panel.dispatch_requested.connect(self._dispatch)
@@ -136,6 +137,8 @@ class AlertController(QObject):
         for r in records:
             self._mark(r)
         self._quarantine_dirty = True
+        if self._shown is not None:   # the panel may show an alert no longer selected: re-render it, same codes
+            self.panel.set_view(self.feed.automatics(*self._shown))
         self._slow()
 
     # ----- events (GUI thread, through the bridge) ------------------------------------------------
@@ -253,6 +256,7 @@ class AlertController(QObject):
             self._refresh_panel()
         if five is None or record is None or record.id != self._selected_id():
             if five is None and self._selected_id() is not None:
+                self._shown = None
                 self.panel.set_view(None)
             return
         plan = five.proposal.plan
@@ -260,6 +264,7 @@ class AlertController(QObject):
             self._plans[plan.plan_id] = plan
             while len(self._plans) > KEPT_PLANS:
                 self._plans.pop(next(iter(self._plans)))
+        self._shown = (five, record)
         self.panel.set_view(self.feed.automatics(five, record))
 
     # ----- actions --------------------------------------------------------------------------------

@@ -23,12 +23,9 @@ from widgets.texts import reason_text, term_text
 translate = QCoreApplication.translate
 
 
-def zh(language: str) -> bool:
-    return language.startswith("zh")
-
-
-def level_name(level: int, language: str) -> str:
-    return f"{level}级" if zh(language) else f"L{level}"
+def level_name(level: int) -> str:
+    """An alert level's short name in the current language ("L2" / "2级")."""
+    return translate("AlertFeed", "L%1").replace("%1", str(level))
 
 
 
@@ -39,7 +36,6 @@ class AlertFeed:
     def __init__(self, basemap: Basemap | None, language: str) -> None:
         self.basemap = basemap
         self.language = language
-        self._zh = zh(language)
         self._districts: dict[str, str] = {}
 
     def district(self, key: str) -> str:
@@ -49,15 +45,13 @@ class AlertFeed:
 
     def set_language(self, language: str) -> None:
         self.language = language
-        self._zh = zh(language)
         self._districts.clear()
 
     def row(self, record: AlertRecord) -> AlertRow:
         a = record.alert
-        lang = "zh" if self._zh else "en"
         district = a.district or ""
         return AlertRow(
-            alert_id=a.id, level=a.level, level_name=level_name(a.level, lang), category=a.category,
+            alert_id=a.id, level=a.level, level_name=level_name(a.level), category=a.category,
             category_name=reason_text(a.category_name), title=a.title, district=district,
             district_name=self.district(district), ts=a.ts, received_ts=record.received_ts, state=record.state,
             state_name=term_text(record.state), assigned_to=record.assigned_to, task_id=record.task_id,
@@ -91,6 +85,6 @@ class AlertFeed:
 
     def mark(self, record: AlertRecord, radius_m: float | None) -> AlertMark:
         a = record.alert
-        tip = f"{level_name(a.level, self.language)} · {reason_text(a.category_name)}\n" \
+        tip = f"{level_name(a.level)} · {reason_text(a.category_name)}\n" \
               f"{a.title}\n{a.id} · {term_text(record.state)}"
         return AlertMark(a.id, a.lat, a.lon, a.level, a.title, record.state != "new", radius_m, tip)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWi
 
 from console.core.events import BrokerStateChanged
 from console.client.theme import STATE_ALARM, STATE_IDLE, STATE_OK, STATE_WARN
+from widgets.key_help import ShortcutsDialog, collect_key_help
 from widgets.placeholder_panel import PlaceholderPanel
 from widgets.status_indicators import ClockLabel, StatusDot
 
@@ -150,7 +151,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.menu_file = bar.addMenu("")
-        self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        # Ctrl+Q on every platform (StandardKey.Quit is empty on some), as README and F1 say.
+        self.act_quit = QAction(self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
         self.menu_file.addAction(self.act_quit)
 
         self.menu_view = bar.addMenu("")
@@ -280,11 +282,14 @@ class MainWindow(QMainWindow):
 
     # ----- dialogs and closing --------------------------------------------------------------------
 
+    def shortcuts_dialog(self) -> ShortcutsDialog:
+        """F1's list: every key of the window and its panels, read from their shortcuts now."""
+        return ShortcutsDialog(collect_key_help(self, global_name=self.tr("Everywhere")), self)
+
     def _show_shortcuts(self) -> None:
-        rows = [(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText), a.text().replace("&", ""))
-                for a in [*self.panel_actions.values(), self.act_reset_layout, self.act_fullscreen, self.act_quit]]
-        text = "\n".join(f"{k}\t{v}" for k, v in rows)
-        QMessageBox.information(self, self.tr("Keyboard shortcuts"), text)
+        dialog = self.shortcuts_dialog()
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def _show_about(self) -> None:
         QMessageBox.about(self, self.tr("About"),

@@ -28,7 +28,7 @@ from drones.patterns import PatternBook
 from drones.safety import Limits
 from drones.site import Site
 from widgets.fleet_board import dock_status_text
-from widgets.texts import reason_text, term_text
+from widgets.texts import flight_mode_text, reason_text, term_text
 from widgets.situation import (AlertMark, CameraLayer, DistrictReadiness, DistrictShape, DockMark, DroneDetail,
                                DroneMark, FleetRow, MapScene, RouteMark, ZoneShape)
 from vocab import DockStatus
@@ -155,7 +155,7 @@ class SituationFeed:
         alt = f"{s.alt_rel_m:.0f} m" if s.alt_rel_m is not None else "-- m"
         bat = f"{s.battery_pct:.0f}%" if s.battery_pct is not None else "--%"
         lines = [translate("SituationFeed", "Drone %1 (%2)").replace("%1", str(s.sysid)).replace("%2", dock_name),
-                 f"{alt} · {bat} · {s.flight_mode or '--'}"]
+                 f"{alt} · {bat} · {flight_mode_text(s.flight_mode)}"]
         if task is not None:
             lines.append(f"{task.task_id} · {term_text(task.state)}")
         if s.link == LinkState.LOST:

@@ -242,6 +242,13 @@
     </message>
 </context>
 <context>
+    <name>AlertFeed</name>
+    <message>
+        <source>L%1</source>
+        <translation>%1级</translation>
+    </message>
+</context>
+<context>
     <name>CameraSearchBox</name>
     <message>
         <source>Search cameras: id, street or district</source>
@@ -666,6 +673,70 @@ Take command authority from that console now? Its operator can no longer command
     </message>
 </context>
 <context>
+    <name>FlightMode</name>
+    <message>
+        <source>unknown</source>
+        <extracomment>The autopilot&apos;s flight modes (MAVSDK&apos;s FlightMode names) as the operator reads them.</extracomment>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Takeoff</source>
+        <translation>起飞</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>悬停</translation>
+    </message>
+    <message>
+        <source>Mission</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Return</source>
+        <translation>返航</translation>
+    </message>
+    <message>
+        <source>Land</source>
+        <translation>降落</translation>
+    </message>
+    <message>
+        <source>Offboard</source>
+        <translation>外部控制</translation>
+    </message>
+    <message>
+        <source>Follow me</source>
+        <translation>跟随</translation>
+    </message>
+    <message>
+        <source>Manual</source>
+        <translation>手动</translation>
+    </message>
+    <message>
+        <source>Altitude</source>
+        <translation>定高</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>定点</translation>
+    </message>
+    <message>
+        <source>Acro</source>
+        <translation>特技</translation>
+    </message>
+    <message>
+        <source>Stabilized</source>
+        <translation>自稳</translation>
+    </message>
+    <message>
+        <source>Rattitude</source>
+        <translation>半自稳</translation>
+    </message>
+</context>
+<context>
     <name>HudWidget</name>
     <message>
         <source>%1, %2 sats</source>
@@ -854,8 +925,8 @@ Take command authority from that console now? Its operator can no longer command
         <translation>站点：%1</translation>
     </message>
     <message>
-        <source>Keyboard shortcuts</source>
-        <translation>快捷键</translation>
+        <source>Everywhere</source>
+        <translation>全局</translation>
     </message>
     <message>
         <source>About</source>
@@ -922,6 +993,30 @@ Take command authority from that console now? Its operator can no longer command
         <translation>地面</translation>
     </message>
     <message>
+        <source>Arrow keys</source>
+        <translation>方向键</translation>
+    </message>
+    <message>
+        <source>Pan the map</source>
+        <translation>平移地图</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Show the whole city</source>
+        <translation>显示全市</translation>
+    </message>
+    <message>
+        <source>Clear the selection, or cancel picking a point</source>
+        <translation>取消选择，或取消选点</translation>
+    </message>
+    <message>
         <source>N</source>
         <translation>北</translation>
     </message>
@@ -951,6 +1046,14 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>Select a payload to see it as it arrived</source>
         <translation>选择一条消息，查看其原始内容</translation>
+    </message>
+    <message>
+        <source>No quarantined payloads: every message received could be used.</source>
+        <translation>没有隔离的消息：收到的每条消息都可以使用。</translation>
+    </message>
+    <message>
+        <source>The quarantine is empty.</source>
+        <translation>隔离区为空。</translation>
     </message>
     <message>
         <source>%1 B</source>
@@ -1809,6 +1912,25 @@ Take command authority from that console now? Its operator can no longer command
     </message>
 </context>
 <context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Does</source>
+        <translation>作用</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>适用范围</translation>
+    </message>
+</context>
+<context>
     <name>SituationController</name>
     <message>
         <source>Click the map where the drone should fly to (Esc cancels)</source>
@@ -1961,6 +2083,7 @@ Take command authority from that console now? Its operator can no longer command
     </message>
     <message>
         <source>Pin</source>
+        <extracomment>Why a tile is not live: text, or a function that says it in the current language (a switch calls it again).</extracomment>
         <translation>固定</translation>
     </message>
     <message>
@@ -1970,6 +2093,22 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>no stream</source>
         <translation>无视频流</translation>
+    </message>
+    <message>
+        <source>the stream cannot be opened</source>
+        <translation>无法打开视频流</translation>
+    </message>
+    <message>
+        <source>the stream&apos;s format is not supported</source>
+        <translation>不支持该视频流的格式</translation>
+    </message>
+    <message>
+        <source>network error</source>
+        <translation>网络错误</translation>
+    </message>
+    <message>
+        <source>access to the stream was denied</source>
+        <translation>视频流拒绝访问</translation>
     </message>
     <message>
         <source>the stream ended</source>
