@@ -80,6 +80,10 @@ class MainWindow(QMainWindow):
         for dock in d.values():
             dock.setFloating(False)
             dock.show()
+        # The right column (wall over alert desk) runs the window's full height: the desk needs the rows,
+        # the bottom row (fleet, drone panel) sits under the map only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["map"])
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["video"])
         self.splitDockWidget(d["video"], d["alerts"], Qt.Orientation.Vertical)
@@ -88,14 +92,15 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
 
     def _apply_default_sizes(self) -> None:
-        # Proportions of the window: the map gets most of it, the bottom row a quarter.
+        # Proportions of the window: the map gets most of the left side, the fleet row under it 3/10;
+        # the right column is the wall over the alert desk, the desk the larger part (the night is worked
+        # there). The desk's own minimum (AlertDesk.MIN_QUEUE_ROWS) holds whatever the wall asks for.
         d = self.docks
         w, h = max(self.width(), 800), max(self.height(), 600)
-        self.resizeDocks([d["map"], d["video"]], [w * 3 // 5, w * 2 // 5], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["map"], d["video"]], [w * 29 // 50, w * 21 // 50], Qt.Orientation.Horizontal)
         self.resizeDocks([d["map"], d["fleet"]], [h * 7 // 10, h * 3 // 10], Qt.Orientation.Vertical)
-        # The alert desk is where the night is worked: it gets more of the right column than the wall.
-        self.resizeDocks([d["video"], d["alerts"]], [h * 3 // 10, h * 2 // 5], Qt.Orientation.Vertical)
-        self.resizeDocks([d["fleet"], d["task"]], [w * 3 // 5, w * 2 // 5], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["video"], d["alerts"]], [h * 7 // 20, h * 13 // 20], Qt.Orientation.Vertical)
+        self.resizeDocks([d["fleet"], d["task"]], [w * 11 // 40, w * 9 // 40], Qt.Orientation.Horizontal)
 
     def restore_layout(self) -> bool:
         """Restores geometry and panel layout saved by the last session; False if none was usable."""
