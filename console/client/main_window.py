@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
@@ -52,6 +53,9 @@ class MainWindow(QMainWindow):
         self._broker: BrokerStateChanged | None = None
         self._links = (0, 0)
         self._needs_default_sizes = False
+        #: What quitting now would leave behind (the console sets it); None from it: nothing, quit without asking.
+        self.quit_warning: Callable[[], str | None] = lambda: None
+        self._asking_to_quit = True
         self.setDockNestingEnabled(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
@@ -293,6 +297,26 @@ class MainWindow(QMainWindow):
                           self.tr("Qingdao Low-Altitude Command Console") + "\n"
                           + self.tr("Drone docks, alerts and video for the city operations centre."))
 
+    def close_without_asking(self) -> None:
+        """Closes even with drones in the air: the smoke check's end and SIGINT/SIGTERM, where nobody can answer."""
+        self._asking_to_quit = False
+        self.close()
+
+    def confirm_quit(self, warning: str) -> bool:
+        """Asks the operator; the default (Enter, Esc) is to stay (tests override this)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Quit the console?"), warning, parent=self)
+        quit_button = box.addButton(self.tr("Quit"), QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton(self.tr("Keep the console running"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        box.exec()
+        return box.clickedButton() is quit_button
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        warning = self.quit_warning() if self._asking_to_quit else None
+        if warning and not self.confirm_quit(warning):
+            log.info("quit cancelled by the operator (tasks open)")
+            event.ignore()
+            return
         self.save_layout()
         super().closeEvent(event)
