@@ -6,18 +6,15 @@ automatics show every dock's status whole, with one scroll bar for the whole pan
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QRect, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from console.cli import load_requested_site
-from console.client.i18n import LanguageSwitch
 from console.client.session import ConsoleSession
-from console.core.workstation import Workstation
+from tests.console.client.demo_session import demo_session
 from tests.widgets.test_alert_desk import NOW, row
 from tests.widgets.test_dispatch_panel import view
 from widgets.alert_desk import MIN_QUEUE_ROWS
@@ -28,18 +25,7 @@ SIZES = ((1920, 1080), (1600, 900))
 
 @pytest.fixture(scope="module")
 def session(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleSession]:
-    tmp = tmp_path_factory.mktemp("layout")
-    # The demo site as main.py loads it; the broker is never connected (the session is not started).
-    site, _demo = load_requested_site(None, "mqtt://127.0.0.1:1")
-    languages = LanguageSwitch(qapp)
-    languages.set_language("en")
-    settings = QSettings(str(tmp / "console.ini"), QSettings.Format.IniFormat)
-    s = ConsoleSession(site, settings, languages, station=Workstation("console-L", tmp / "station"))
-    s.window.restore_layout()      # nothing saved: the default layout
-    s.window.show()
-    yield s
-    s.stop()
-    s.window.close()
+    yield from demo_session(qapp, tmp_path_factory.mktemp("layout"))
 
 
 def show_at(session: ConsoleSession, qtbot: Any, width: int, height: int) -> None:
