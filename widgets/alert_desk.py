@@ -34,7 +34,7 @@ ALARM_COLOUR = "#f85149"
 AGE_TICK_MS = 1000
 SOUND_REPEAT_S = 3.0
 SEARCH_DEBOUNCE_MS = 250     # a filter change re-sorts the whole queue: not on every key press
-#: Rows the queue always shows, whatever the other panels ask for (a night shift works from the queue).
+# Rows the queue always shows, whatever the other panels ask for (a night shift works from the queue).
 MIN_QUEUE_ROWS = 12
 #: Panel-local keys (the drone panel uses T/H/C/G/R/L in its own panel).
 SHORTCUTS: dict[AlertAction, str] = {

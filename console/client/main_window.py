@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
         self._broker: BrokerStateChanged | None = None
         self._links = (0, 0)
         self._needs_default_sizes = False
-        #: What quitting now would leave behind (the console sets it); None from it: nothing, quit without asking.
+        # What quitting now would leave behind (the console sets it); None from it: nothing, quit without asking.
         self.quit_warning: Callable[[], str | None] = lambda: None
         self._asking_to_quit = True
         self.setDockNestingEnabled(True)

@@ -18,17 +18,12 @@ from console.core.task_service import TaskView
 from vocab import TaskState
 from widgets.texts import term_text
 
-CONTEXT = "QuitGuard"
-#: A drone in one of these task states is off the ground (or leaving it).
+# A drone in one of these task states is off the ground (or leaving it).
 IN_THE_AIR = frozenset({TaskState.LAUNCHING, TaskState.EN_ROUTE, TaskState.ON_SCENE, TaskState.RETURNING,
                         TaskState.LANDING})
-#: A task in one of these states has not taken off: a restarted console ends it as aborted.
+# A task in one of these states has not taken off: a restarted console ends it as aborted.
 NOT_TAKEN_OFF = frozenset({TaskState.PLANNED, TaskState.PREFLIGHT})
 NAMED_AT_MOST = 8   # drones listed by name; the rest are counted
-
-
-def _tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate(CONTEXT, text, None, n)
 
 
 def quit_warning(open_tasks: Iterable[TaskView], dock_names: Mapping[str, str]) -> str | None:
@@ -38,24 +33,30 @@ def quit_warning(open_tasks: Iterable[TaskView], dock_names: Mapping[str, str]) 
         return None
     flying = [t for t in tasks if t.state in IN_THE_AIR]
     waiting = [t for t in tasks if t.state in NOT_TAKEN_OFF]
-    lines = [_tr("This console has %n drone(s) in the air", len(flying)) + " · "
-             + _tr("%n open task(s)", len(tasks)) + ":"]
+    # Literal translate() calls, so lupdate finds every sentence.
+    translate = QCoreApplication.translate
+    lines = [translate("QuitGuard", "This console has %n drone(s) in the air", None, len(flying)) + " · "
+             + translate("QuitGuard", "%n open task(s)", None, len(tasks)) + ":"]
+    drone = translate("QuitGuard", "Drone %1")
     for t in tasks[:NAMED_AT_MOST]:
-        lines.append(f"  • {_tr('Drone %1').replace('%1', str(t.sysid))} · {dock_names.get(t.dock_id, t.dock_id)}"
+        lines.append(f"  • {drone.replace('%1', str(t.sysid))} · {dock_names.get(t.dock_id, t.dock_id)}"
                      f" · {term_text(t.state)}")
     if len(tasks) > NAMED_AT_MOST:
-        lines.append("  • " + _tr("and %n more", len(tasks) - NAMED_AT_MOST))
-    lines += ["", _tr("If you quit:")]
+        lines.append("  • " + translate("QuitGuard", "and %n more", None, len(tasks) - NAMED_AT_MOST))
+    lines += ["", translate("QuitGuard", "If you quit:")]
     if flying:
-        lines.append("• " + _tr("The drones in the air keep flying their missions and return to their docks on "
-                                "their own; they need no console to get home."))
-        lines.append("• " + _tr("Nobody can command them from this console until it runs again. It keeps their "
-                                "command authority; other consoles see it offline and can take over after "
-                                "confirming."))
+        lines.append("• " + translate(
+            "QuitGuard", "The drones in the air keep flying their missions and return to their docks on their "
+            "own; they need no console to get home."))
+        lines.append("• " + translate(
+            "QuitGuard", "Nobody can command them from this console until it runs again. It keeps their command "
+            "authority; other consoles see it offline and can take over after confirming."))
     if waiting:
-        lines.append("• " + _tr("%n task(s) that have not taken off will not fly: started again, this console "
-                                "ends them as aborted.", len(waiting)))
-    lines.append("• " + _tr("The open tasks stay in this console's journal; started again, it follows them on. "
-                            "Alerts that arrive meanwhile wait in the broker for it."))
-    lines += ["", _tr("Quit anyway?")]
+        lines.append("• " + translate(
+            "QuitGuard", "%n task(s) that have not taken off will not fly: started again, this console ends "
+            "them as aborted.", None, len(waiting)))
+    lines.append("• " + translate(
+        "QuitGuard", "The open tasks stay in this console's journal; started again, it follows them on. Alerts "
+        "that arrive meanwhile wait in the broker for it."))
+    lines += ["", translate("QuitGuard", "Quit anyway?")]
     return "\n".join(lines)

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 DRONE_INFO_MS = 500             # 2 Hz drone line on drone tiles
 NEAREST_CAMERAS = 8             # as the five automatics' nearby cameras
 LIVE_RADIUS_M = 3000.0          # working cameras this close to an alert come before closer dead ones
-#: An alert in one of these states is being worked: an arrival as severe does not take the wall from it.
+# An alert in one of these states is being worked: an arrival as severe does not take the wall from it.
 WORKED_STATES = frozenset({AlertState.ACKNOWLEDGED, AlertState.DISPATCHED, AlertState.ON_SCENE})
 DEFAULT_LAYOUT = "3x3"
 AUTO_ALERTS_KEY = "video/auto_alert_cameras"
