@@ -57,7 +57,7 @@ def test_console_under_xvfb_renders_a_real_window(xvfb: str, artifacts: Path, tm
     assert health["wall_tiles_error"] == 0
     image = QImage(str(png))
     assert not image.isNull()
-    assert (image.width(), image.height()) == (1600, 960)
+    assert (image.width(), image.height()) == (1920, 1080)   # a first start takes the whole screen
     # A real rendering has many colours (text antialiasing, dots, panels), not one flat fill.
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colours) > 20
