@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxL
                                QToolButton, QVBoxLayout, QWidget)
 
 from widgets.alert_alarm import ALARM_TONES, AlertSound, FlashOverlay
+from widgets.alert_strip import Level1Strip
 from widgets.alert_dialogs import QuarantineDialog, ask_choice, ask_text
 from widgets.alert_table import ALERT_ID_ROLE, AlertQueue, Column, QueueView
 from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, AlertRow, QuarantineRow,
@@ -35,6 +36,8 @@ ALARM_COLOUR = "#f85149"
 AGE_TICK_MS = 1000
 SOUND_REPEAT_S = 3.0
 SEARCH_DEBOUNCE_MS = 250     # a filter change re-sorts the whole queue: not on every key press
+# Rows the queue always shows, whatever the other panels ask for (a night shift works from the queue).
+MIN_QUEUE_ROWS = 12
 #: Panel-local keys (the drone panel uses T/H/C/G/R/L in its own panel).
 SHORTCUTS: dict[AlertAction, str] = {
     AlertAction.ACKNOWLEDGE: "A", AlertAction.DISPATCH: "D", AlertAction.ASSIGN: "S", AlertAction.NOTE: "N",
@@ -90,6 +93,8 @@ class AlertDesk(QWidget):
         vh.hide()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)   # uniform rows: inserts stay cheap at 10,000 rows
         vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.level1_strip = Level1Strip()
+        self.level1_strip.alert_clicked.connect(lambda aid: self.selection.select(Selection(SelectionKind.ALERT, aid)))
         self._setup_columns()
         self.buttons: dict[AlertAction, QPushButton] = {a: QPushButton() for a in AlertAction}
 
@@ -110,6 +115,7 @@ class AlertDesk(QWidget):
         lay.addLayout(filters)
         lay.addLayout(tools)
         lay.addWidget(self.sla_label)
+        lay.addWidget(self.level1_strip)
         lay.addWidget(self.table, 1)
         lay.addLayout(actions)
         lay.addWidget(self.result_label)
@@ -136,7 +142,17 @@ class AlertDesk(QWidget):
         self._tick.start()
         self.retranslate()
         self._update_enabled()
+        self._keep_queue_rows()
         QTimer.singleShot(0, self.sound, self.sound.preload)   # once the window is up, not at the first alarm
+
+    def _keep_queue_rows(self) -> None:
+        """The table never shrinks below MIN_QUEUE_ROWS rows: the dock layout honours minimum sizes,
+        so neither the wall nor a narrow window can squeeze the queue."""
+        t = self.table
+        rows = MIN_QUEUE_ROWS * t.verticalHeader().defaultSectionSize()
+        chrome = t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth() \
+            + t.horizontalScrollBar().sizeHint().height()   # room for a horizontal scroll bar too
+        t.setMinimumHeight(rows + chrome)
 
     def _setup_columns(self) -> None:
         hh = self.table.horizontalHeader()
@@ -180,6 +196,7 @@ class AlertDesk(QWidget):
             added = self.model.upsert(rows)
         finally:
             self._syncing = False
+        self.level1_strip.update_rows(rows)
         if self._current_id() is not None:
             self._follow_selection()
         grew = False
@@ -285,6 +302,7 @@ class AlertDesk(QWidget):
                 self.task_clicked.emit(task_id)
 
     def _on_selection(self, _selection: Selection | None) -> None:
+        self.level1_strip.set_selected(self._current_id())
         self._follow_selection()
         self._update_enabled()
 

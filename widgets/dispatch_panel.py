@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
 
 from widgets.alert_views import AutomaticsView, format_distance, format_duration
 from widgets.icons import symbol_icon
-from widgets.placeholder_panel import hint_or_content
+from widgets.placeholder_panel import fit_to_contents, hint_or_content
 
 OK_COLOUR = "#3fb950"
 ALARM_COLOUR = "#f85149"
@@ -47,13 +47,18 @@ class DispatchPanel(QWidget):
         self.docks.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.docks.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.docks.verticalHeader().hide()
-        self.docks.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.docks.setMinimumHeight(120)
+        # Dock and status wrap (a reason is never cut off), ETA and distance are as wide as their text.
+        self.docks.setWordWrap(True)
+        self.docks.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.docks.horizontalHeader()
+        for col, mode in ((0, QHeaderView.ResizeMode.Stretch), (1, QHeaderView.ResizeMode.ResizeToContents),
+                          (2, QHeaderView.ResizeMode.ResizeToContents), (3, QHeaderView.ResizeMode.Stretch)):
+            header.setSectionResizeMode(col, mode)
         self.cameras = QListWidget()
-        self.cameras.setMaximumHeight(130)
         self.open_camera = QPushButton()
         self.nearby = QListWidget()
-        self.nearby.setMaximumHeight(110)
+        for view in (self.docks, self.cameras, self.nearby):
+            fit_to_contents(view)
         self.proposal_label = QLabel(wordWrap=True)
         self.checks_label = QLabel(wordWrap=True)
         self.checks_label.setStyleSheet(f"color: {OK_COLOUR};")
@@ -82,6 +87,7 @@ class DispatchPanel(QWidget):
         lay.addStretch(1)
         self.stack = hint_or_content(self, self.hint, content)
 
+        self.scroll = self.stack.widget(1)
         self.dispatch_button.clicked.connect(self.request_dispatch)
         self.open_camera.clicked.connect(self._open_current_camera)
         self.cameras.itemDoubleClicked.connect(lambda item: self.camera_open_requested.emit(item.data(ALERT_ID_ROLE)))
@@ -148,6 +154,8 @@ class DispatchPanel(QWidget):
             self.nearby.addItem(item)
         if not v.nearby_alerts:
             self.nearby.addItem(self.tr("No other alerts nearby"))
+        for view in (self.docks, self.cameras, self.nearby):
+            view.updateGeometry()   # their size hints follow their rows (FitToContents)
         p = v.proposal
         self.proposal_label.setText(self.proposal_text(v) if p.dock_id else "")
         self.checks_label.setText("\n".join(f"✓ {c}" for c in p.checks_passed))

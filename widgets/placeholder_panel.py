@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QFrame, QLabel, QScrollArea, QSizePolicy, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 
 class PlaceholderPanel(QWidget):
@@ -39,3 +40,32 @@ def hint_or_content(owner: QWidget, hint: QWidget, content: QWidget) -> QStacked
     lay.setContentsMargins(0, 0, 0, 0)
     lay.addWidget(stack)
     return stack
+
+
+def fit_to_contents(view: QAbstractScrollArea) -> None:
+    """A list or table inside a scrolled panel: as tall as its rows, with no scroll bar of its own.
+
+    One scroll bar for the whole panel: the wheel scrolls the panel wherever the pointer is,
+    instead of a small inner view catching it (an inner view that cannot scroll passes it on).
+    """
+    view.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    view.viewport().installEventFilter(_WheelToPanel(view))
+
+
+class _WheelToPanel(QObject):
+    """Hands a wheel over a fitted view to the scroll area around it. Qt would pass on only a wheel
+    the system sent (an ignored synthesized one stops at the view); this says what is meant, for both."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.Wheel:
+            return False
+        area = self.parent().parentWidget() if isinstance(self.parent(), QWidget) else None
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            return False
+        QApplication.sendEvent(area.verticalScrollBar(), event)
+        return True

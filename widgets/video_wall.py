@@ -1,8 +1,9 @@
 """The video wall: 16 video tiles in switchable layouts, with presets, search, snapshots and detaching.
 
-The wall is the model of what is on screen (one `TileSource` or None per tile, and which tiles are
-pinned); the console decides what to put there (`set_tile_source`) and reads it back (`sources()`,
-`pinned()`). Tiles beyond the current layout are hidden, and hidden tiles do not decode.
+The wall is the model of what is on screen (one `TileSource` or None per tile, which tiles are
+pinned, and which the operator placed: map, search, drop, preset); the console decides what to put
+there (`set_tile_source`) and reads it back (`sources()`, `pinned()`, `placed()`, `maximised`). An
+alert the console will not put on the wall by itself is offered on a banner (`propose`). Tiles beyond the current layout are hidden, and hidden tiles do not decode.
 Camera ids dropped or chosen in the search box become sources through the `resolve` callable
 ("camera:<id>" -> TileSource). All methods run on the GUI thread.
 """
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QInputDialog
 
 from widgets.camera_search import CameraSearchBox, CameraSearchFn
 from widgets.video_source import CAMERA_PREFIX, TileSource, TileState
+from widgets.video_proposal import ProposalBanner
 from widgets.video_tile import VideoTile
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class VideoWall(QWidget):
     tile_selected = Signal(int)
     pin_changed = Signal(int, bool)
     snapshot_saved = Signal(str, str, str)     # path, source key, alert id ("" when none)
+    proposal_accepted = Signal(str)            # alert id: the operator wants its cameras on the wall
 
     def __init__(self, *, resolve: Resolver, search: CameraSearchFn | None = None, settings: QSettings | None = None,
                  snapshots_dir: Path | None = None, parent: QWidget | None = None) -> None:
@@ -91,6 +94,9 @@ class VideoWall(QWidget):
         self._window: _WallWindow | None = None
         self.body = QWidget(self)
         self.tiles = [VideoTile(i, self.body) for i in range(MAX_TILES)]
+        self._placed = [False] * MAX_TILES      # the operator put this tile's source there
+        self.banner = ProposalBanner(self.body)
+        self.banner.accepted.connect(self.proposal_accepted)
         for tile in self.tiles:
             tile.clicked.connect(lambda t=tile: self.select(t.index))
             tile.double_clicked.connect(lambda t=tile: self.toggle_maximised(t.index))
@@ -141,6 +147,7 @@ class VideoWall(QWidget):
         body_box.setContentsMargins(2, 2, 2, 2)
         body_box.setSpacing(2)
         body_box.addLayout(top)
+        body_box.addWidget(self.banner)
         body_box.addLayout(self.grid, 1)
         self._away = QWidget(self)
         away_box = QVBoxLayout(self._away)
@@ -239,7 +246,17 @@ class VideoWall(QWidget):
     # ----- sources -------------------------------------------------------------------------------
 
     def set_tile_source(self, index: int, source: TileSource | None) -> None:
+        """The console's choice (alert, drone, default wall): not the operator's placement."""
         self.tiles[index].set_source(source)
+        self._placed[index] = False
+
+    def placed(self) -> list[bool]:
+        """Which tiles of the current layout the operator filled himself."""
+        return self._placed[:self.tile_count]
+
+    def propose(self, alert_id: str, level: int, text: str) -> None:
+        """Offers an alert's cameras on the banner (a more severe offer is not replaced by a lesser one)."""
+        self.banner.propose(alert_id, level, text)
 
     def sources(self) -> list[TileSource | None]:
         """What each tile of the current layout shows."""
@@ -256,6 +273,7 @@ class VideoWall(QWidget):
         if source is None or (tile.pinned and index is None):
             return False
         tile.set_source(source)
+        self._placed[target] = True
         self.select(target)
         return True
 
@@ -269,6 +287,7 @@ class VideoWall(QWidget):
         tb.set_source(sa)
         ta.set_pinned(pb)
         tb.set_pinned(pa)
+        self._placed[a], self._placed[b] = True, True   # both where the operator wanted them
 
     def _on_drop(self, index: int, kind: str, payload: str) -> None:
         if kind == "tile" and payload.isdigit():
@@ -342,6 +361,7 @@ class VideoWall(QWidget):
             key = keys[i] if i < len(keys) else None
             tile.set_source(self._resolve(key) if key else None)
             tile.set_pinned(bool(pins[i]) if i < len(pins) else False)
+            self._placed[i] = key is not None
         return True
 
     def _ask_preset_name(self) -> None:

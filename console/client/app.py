@@ -118,7 +118,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
             exit_code["code"] = 0 if snap["healthy"] else EXIT_UNHEALTHY
             if not snap["healthy"]:
                 sys.stderr.write("console unhealthy: " + "; ".join(snap["problems"]) + "\n")
-            window.close()
+            window.close_without_asking()   # a smoke check never waits for an answer
 
         QTimer.singleShot(int(seconds * 1000), finish)
 
@@ -152,7 +152,7 @@ def _install_signal_handlers(app, window, notifier_cls) -> None:  # type: ignore
         except OSError:
             pass
         log.info("signal received; closing")
-        window.close()
+        window.close_without_asking()   # a signal has nobody to answer; the drones fly on (quit_guard)
 
     notifier.activated.connect(on_signal)
     app._signal_sockets = (rsock, wsock, notifier)  # keep them alive with the app

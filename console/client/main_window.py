@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -53,6 +54,9 @@ class MainWindow(QMainWindow):
         self._broker: BrokerStateChanged | None = None
         self._links = (0, 0)
         self._needs_default_sizes = False
+        # What quitting now would leave behind (the console sets it); None from it: nothing, quit without asking.
+        self.quit_warning: Callable[[], str | None] = lambda: None
+        self._asking_to_quit = True
         self.setDockNestingEnabled(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
@@ -81,6 +85,10 @@ class MainWindow(QMainWindow):
         for dock in d.values():
             dock.setFloating(False)
             dock.show()
+        # The right column (wall over alert desk) runs the window's full height: the desk needs the rows,
+        # the bottom row (fleet, drone panel) sits under the map only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["map"])
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["video"])
         self.splitDockWidget(d["video"], d["alerts"], Qt.Orientation.Vertical)
@@ -89,14 +97,15 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
 
     def _apply_default_sizes(self) -> None:
-        # Proportions of the window: the map gets most of it, the bottom row a quarter.
+        # Proportions of the window: the map gets most of the left side, the fleet row under it 3/10;
+        # the right column is the wall over the alert desk, the desk the larger part (the night is worked
+        # there). The desk's own minimum (AlertDesk.MIN_QUEUE_ROWS) holds whatever the wall asks for.
         d = self.docks
         w, h = max(self.width(), 800), max(self.height(), 600)
-        self.resizeDocks([d["map"], d["video"]], [w * 3 // 5, w * 2 // 5], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["map"], d["video"]], [w * 29 // 50, w * 21 // 50], Qt.Orientation.Horizontal)
         self.resizeDocks([d["map"], d["fleet"]], [h * 7 // 10, h * 3 // 10], Qt.Orientation.Vertical)
-        # The alert desk is where the night is worked: it gets more of the right column than the wall.
-        self.resizeDocks([d["video"], d["alerts"]], [h * 3 // 10, h * 2 // 5], Qt.Orientation.Vertical)
-        self.resizeDocks([d["fleet"], d["task"]], [w * 3 // 5, w * 2 // 5], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["video"], d["alerts"]], [h * 7 // 20, h * 13 // 20], Qt.Orientation.Vertical)
+        self.resizeDocks([d["fleet"], d["task"]], [w * 11 // 40, w * 9 // 40], Qt.Orientation.Horizontal)
 
     def restore_layout(self) -> bool:
         """Restores geometry and panel layout saved by the last session; False if none was usable."""
@@ -108,10 +117,10 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             restored = self.restoreState(state, LAYOUT_VERSION) and restored
         if not restored:
-            # A new installation fills its screen: the command hall runs the console full screen,
-            # and a fixed size would overflow a 1600x900 screen and waste a 1920x1080 one.
+            # First start: the whole screen (a command-hall workstation runs nothing else beside it).
             screen = self.screen() or QGuiApplication.primaryScreen()
-            self.setGeometry(screen.availableGeometry())
+            area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1600, 960)
+            self.setGeometry(area)
             self._needs_default_sizes = True
         return restored
 
@@ -296,6 +305,26 @@ class MainWindow(QMainWindow):
                           self.tr("Qingdao Low-Altitude Command Console") + "\n"
                           + self.tr("Drone docks, alerts and video for the city operations centre."))
 
+    def close_without_asking(self) -> None:
+        """Closes even with drones in the air: the smoke check's end and SIGINT/SIGTERM, where nobody can answer."""
+        self._asking_to_quit = False
+        self.close()
+
+    def confirm_quit(self, warning: str) -> bool:
+        """Asks the operator; the default (Enter, Esc) is to stay (tests override this)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Quit the console?"), warning, parent=self)
+        quit_button = box.addButton(self.tr("Quit"), QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton(self.tr("Keep the console running"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        box.exec()
+        return box.clickedButton() is quit_button
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        warning = self.quit_warning() if self._asking_to_quit else None
+        if warning and not self.confirm_quit(warning):
+            log.info("quit cancelled by the operator (tasks open)")
+            event.ignore()
+            return
         self.save_layout()
         super().closeEvent(event)

@@ -15,6 +15,7 @@ from console.client.bridge import CoreBridge
 from console.client.i18n import LanguageSwitch
 from console.client.lag_meter import LagMeter
 from console.client.main_window import MainWindow
+from console.client.quit_guard import quit_warning
 from console.client.situation_controller import SituationController
 from console.client.video_controller import VideoController
 from console.core.core_loop import CoreLoop
@@ -85,6 +86,8 @@ class ConsoleSession:
         window.set_panel("video", self.video.wall)
         self.alerts.camera_open_requested.connect(self.video.wall.open_camera)   # "open on video wall"
         window.language_requested.connect(self.change_language)
+        dock_names = {d.id: d.name for d in site.docks}
+        window.quit_warning = lambda: quit_warning(self.services.tasks.open_tasks, dock_names)
         self._stopped = False
 
     def change_language(self, new: str) -> None:

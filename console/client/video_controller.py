@@ -1,8 +1,9 @@
 """Wires the video wall to the core services: what to show comes from VideoDirector (GUI thread).
 
 Cameras resolve through the camera registry and the site's video base URL (with sub-streams where
-the registry has them), drones through their dock's video URL. Alert selections and level-1/2 alerts
-fill a block of tiles with the nearest cameras, flight tasks put their drone on the wall, the map's
+the registry has them), drones through their dock's video URL. Alert selections fill a block of tiles
+with the nearest cameras; level-1/2 alerts arriving do so only where the wall chose itself and the
+operator is not working an alert as severe, else the wall's banner proposes them (VideoDirector); flight tasks put their drone on the wall, the map's
 "open camera" and the search box put cameras where the operator wants them. Drone tiles get their
 altitude, battery and task state on a 2 Hz timer, never per telemetry message.
 """
@@ -22,6 +23,7 @@ from console.core.alert_events import AlertReceived
 from console.client.situation_feed import district_name
 from widgets.texts import term_text
 from console.core.video_director import AlertFocus, CameraCandidate, Slot, TileAssignment, VideoDirector
+from vocab import AlertState
 from drones.geo import distances_m
 from drones.tasks import TaskStateChanged
 from widgets.situation import Selection, SelectionKind
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 DRONE_INFO_MS = 500             # 2 Hz drone line on drone tiles
 NEAREST_CAMERAS = 8             # as the five automatics' nearby cameras
 LIVE_RADIUS_M = 3000.0          # working cameras this close to an alert come before closer dead ones
+# An alert in one of these states is being worked: an arrival as severe does not take the wall from it.
+WORKED_STATES = frozenset({AlertState.ACKNOWLEDGED, AlertState.DISPATCHED, AlertState.ON_SCENE})
 DEFAULT_LAYOUT = "3x3"
 AUTO_ALERTS_KEY = "video/auto_alert_cameras"
 
@@ -79,6 +83,7 @@ class VideoController(QObject):
         bridge.task_event.connect(self.on_task_event)
         bridge.alert_event.connect(self.on_alert_event)
         self.wall.snapshot_saved.connect(self._on_snapshot)
+        self.wall.proposal_accepted.connect(lambda alert_id: self.show_alert(alert_id))
         self._timer = QTimer(self, interval=DRONE_INFO_MS, timeout=self.refresh_drones)
         self._timer.start()
         if default_wall:
@@ -136,8 +141,11 @@ class VideoController(QObject):
         return AlertFocus(alert_id, level, tuple(sorted(found.values(), key=lambda c: c.distance_m)))
 
     def slots(self) -> list[Slot]:
-        return [Slot(s.key if s else None, pinned, s.alert_id if s else None, s.alert_level if s else None)
-                for s, pinned in zip(self.wall.sources(), self.wall.pinned())]
+        maximised = self.wall.maximised
+        return [Slot(s.key if s else None, pinned, s.alert_id if s else None, s.alert_level if s else None,
+                     placed=placed, maximised=i == maximised)
+                for i, (s, pinned, placed) in enumerate(zip(self.wall.sources(), self.wall.pinned(),
+                                                            self.wall.placed()))]
 
     def apply(self, assignments: list[TileAssignment]) -> None:
         for a in assignments:
@@ -161,14 +169,34 @@ class VideoController(QObject):
         a = record.alert
         focus = self.alert_focus(a.id, a.level, a.lat, a.lon)
         slots = self.slots()
-        if arrived:
-            self.apply(self.director.alert_arrived(slots, focus, self._alert_open))
-        else:
+        if not arrived:
             self.apply(self.director.alert_selected(slots, focus))
+            if self.wall.banner.alert_id == alert_id:
+                self.wall.banner.clear()
+            return
+        arrival = self.director.alert_arrived(slots, focus, self._alert_open, self.working_level(slots))
+        self.apply(arrival.assignments)
+        if arrival.proposed:
+            text = self.tr("Level-%1 alert %2: its cameras are not on the wall").replace("%1", str(a.level)) \
+                .replace("%2", f"{a.id} · {record.alert.title or term_text(record.state)}")
+            self.wall.propose(a.id, a.level, text)
 
     def _alert_open(self, alert_id: str) -> bool:
         record = self.services.alerts.alert(alert_id)
         return record is not None and not record.closed
+
+    def working_level(self, slots: list[Slot]) -> int | None:
+        """The most severe level among the alerts the operator works now: the selected one (open), and
+        those on the wall that are acknowledged, dispatched or on scene."""
+        ids = {s.alert_id for s in slots if s.alert_id}
+        current = self.situation.selection.current if self.situation is not None else None
+        selected = current.key if current is not None and current.kind is SelectionKind.ALERT else None
+        levels = []
+        for alert_id in ids | ({selected} if selected else set()):
+            record = self.services.alerts.alert(alert_id)
+            if record is not None and not record.closed and (alert_id == selected or record.state in WORKED_STATES):
+                levels.append(record.alert.level)
+        return min(levels, default=None)
 
     def _on_selection(self, selection: Selection | None) -> None:
         if selection is not None and selection.kind is SelectionKind.ALERT:

@@ -3,11 +3,16 @@
 The wall holds the truth of what is on screen; the director reads it as `Slot`s (tile key, pinned,
 alert) and answers with `TileAssignment`s for the controller to apply:
 
-- an alert selected, or a level-1/2 alert arriving (per `auto_levels`), fills a block of tiles from
-  the first one with the cameras nearest to it, working ones first, marked with the alert's level;
+- an alert selected fills a block of tiles from the first one with the cameras nearest to it, marked
+  with the alert's level: only working ones when it has any (never a block of "no signal" tiles);
+- a level-1/2 alert arriving (per `auto_levels`) does the same only in tiles the wall chose itself:
+  never in a tile the operator placed, pinned or maximised, never while the operator works another
+  alert as severe or more (selected, or on the wall and acknowledged / dispatched / on scene), never
+  over the block of a more severe open alert; then it is proposed instead (the wall's banner), and
+  the operator may accept it (as a selection);
 - a flight task puts its drone's feed in the tile right after its alert's block and keeps it there
   until the drone is back (docked, completed, aborted, failed); then the tile gets back what it showed;
-- pinned tiles and tiles of drones in flight are never replaced.
+- pinned tiles, the maximised tile and tiles of drones in flight are never replaced.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ class Slot:
     pinned: bool = False
     alert_id: str | None = None
     alert_level: int | None = None
+    placed: bool = False          # the operator put it there (map, search, drop, preset)
+    maximised: bool = False       # the operator is looking at it alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,14 @@ class TileAssignment:
     alert_level: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What an arriving alert does to the wall: tiles it fills, or a proposal for the operator."""
+
+    assignments: list[TileAssignment]
+    proposed: bool = False
+
+
 @dataclass(slots=True)
 class _Flight:
     sysid: int
@@ -83,13 +98,14 @@ class VideoDirector:
 
     # ----- alerts --------------------------------------------------------------------------------
 
-    def alert_selected(self, slots: Sequence[Slot], alert: AlertFocus) -> list[TileAssignment]:
+    def alert_selected(self, slots: Sequence[Slot], alert: AlertFocus,
+                       replaceable: Callable[[Slot], bool] | None = None) -> list[TileAssignment]:
         """The operator selected an alert: its cameras fill the block (tiles 0..block-1, skipping kept ones)."""
-        cameras = sorted(alert.cameras, key=lambda c: (not c.live, c.distance_m))   # working pictures first
-        free = [i for i, s in enumerate(slots) if not self._kept(s)][:self.block_size(len(slots))]
-        # A camera already in a kept tile stays there and is not shown twice.
-        kept_keys = {s.key for s in slots if self._kept(s)}
-        queue = [c for c in cameras if CAMERA + c.camera_id not in kept_keys]
+        usable = replaceable or (lambda s: not self._kept(s))
+        free = [i for i, s in enumerate(slots) if usable(s)][:self.block_size(len(slots))]
+        # A camera already in a tile that stays is not shown twice.
+        kept_keys = {s.key for s in slots if not usable(s)}
+        queue = [c for c in self.cameras_to_show(alert) if CAMERA + c.camera_id not in kept_keys]
         out: list[TileAssignment] = []
         for index, cam in zip(free, queue):
             key = CAMERA + cam.camera_id
@@ -99,18 +115,31 @@ class VideoDirector:
             out.append(TileAssignment(index, key, "alert", alert.alert_id, alert.level))
         return out
 
+    @staticmethod
+    def cameras_to_show(alert: AlertFocus) -> list[CameraCandidate]:
+        """Working cameras nearest first; cameras without a picture only when none works."""
+        live = sorted((c for c in alert.cameras if c.live), key=lambda c: c.distance_m)
+        return live or sorted(alert.cameras, key=lambda c: c.distance_m)
+
     def alert_arrived(self, slots: Sequence[Slot], alert: AlertFocus,
-                      is_open: Callable[[str], bool] = lambda _alert_id: True) -> list[TileAssignment]:
-        """A new alert: as if selected when automatic filling is on and its level calls for it."""
+                      is_open: Callable[[str], bool] = lambda _alert_id: True,
+                      working_level: int | None = None) -> Arrival:
+        """A new alert of an `auto_levels` level (automatic filling on): its working cameras go into the
+        tiles the wall chose itself, or it is proposed when the operator's wall or work must stay.
+        `working_level`: the most severe level among the alerts the operator is working now."""
         if not self.auto_alerts or alert.level not in self.auto_levels:
-            return []
+            return Arrival([])
+        if not any(c.live for c in alert.cameras):
+            return Arrival([])        # nothing to see: "no signal" tiles would only push pictures away
         # The cameras of a more severe alert still open stay: a level-2 arrival does not push a
         # level-1 block off the wall (the operator can still select the level-2 alert).
         shown = [s.alert_level for s in slots
                  if s.alert_id is not None and s.alert_level is not None and is_open(s.alert_id)]
-        if shown and min(shown) < alert.level:
-            return []
-        return self.alert_selected(slots, alert)
+        busy = working_level is not None and alert.level >= working_level
+        if busy or (shown and min(shown) < alert.level) or any(s.maximised for s in slots):
+            return Arrival([], proposed=True)
+        out = self.alert_selected(slots, alert, replaceable=lambda s: not self._kept(s) and not s.placed)
+        return Arrival(out, proposed=not out)
 
     # ----- drone tasks ---------------------------------------------------------------------------
 
@@ -158,8 +187,8 @@ class VideoDirector:
         return {t: f.sysid for t, f in self._flights.items()}
 
     def _kept(self, slot: Slot) -> bool:
-        """Pinned tiles and drones of open tasks are never replaced."""
-        if slot.pinned:
+        """Pinned tiles, the maximised tile and drones of open tasks are never replaced."""
+        if slot.pinned or slot.maximised:
             return True
         return slot.key is not None and slot.key.startswith(DRONE) and \
             any(DRONE + str(f.sysid) == slot.key for f in self._flights.values())

@@ -809,6 +809,15 @@ Take command authority from that console now? Its operator can no longer command
     </message>
 </context>
 <context>
+    <name>Level1Strip</name>
+    <message numerus="yes">
+        <source>+%n more</source>
+        <translation>
+            <numerusform>另有 %n 条</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>MQTT connecting…</source>
@@ -936,6 +945,18 @@ Take command authority from that console now? Its operator can no longer command
         <source>Drone docks, alerts and video for the city operations centre.</source>
         <translation>面向城市运行管理中心的无人机机场、告警与视频指挥。</translation>
     </message>
+    <message>
+        <source>Quit the console?</source>
+        <translation>退出控制台？</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Keep the console running</source>
+        <translation>继续运行控制台</translation>
+    </message>
 </context>
 <context>
     <name>MapView</name>
@@ -1022,6 +1043,17 @@ Take command authority from that console now? Its operator can no longer command
     </message>
 </context>
 <context>
+    <name>ProposalBanner</name>
+    <message>
+        <source>Show its cameras</source>
+        <translation>显示其摄像头</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>暂不</translation>
+    </message>
+</context>
+<context>
     <name>QuarantineDialog</name>
     <message>
         <source>Quarantined payloads</source>
@@ -1070,6 +1102,57 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>(first %1 of %2 bytes)</source>
         <translation>（前 %1 字节，共 %2 字节）</translation>
+    </message>
+</context>
+<context>
+    <name>QuitGuard</name>
+    <message numerus="yes">
+        <source>This console has %n drone(s) in the air</source>
+        <translation>
+            <numerusform>本控制台有 %n 架无人机在空中</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open task(s)</source>
+        <translation>
+            <numerusform>%n 个未结束任务</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Drone %1</source>
+        <translation>无人机 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>另有 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>If you quit:</source>
+        <translation>如果退出：</translation>
+    </message>
+    <message>
+        <source>The drones in the air keep flying their missions and return to their docks on their own; they need no console to get home.</source>
+        <translation>空中的无人机继续执行各自的航线任务，并自行返回机场；返航不需要控制台。</translation>
+    </message>
+    <message>
+        <source>Nobody can command them from this console until it runs again. It keeps their command authority; other consoles see it offline and can take over after confirming.</source>
+        <translation>在本控制台重新运行之前，无法从本控制台指挥它们。本控制台保留其指挥权；其他控制台会看到本控制台离线，确认后可接管。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n task(s) that have not taken off will not fly: started again, this console ends them as aborted.</source>
+        <translation>
+            <numerusform>%n 个尚未起飞的任务不会起飞：本控制台再次启动时将其结束为已中止。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The open tasks stay in this console&apos;s journal; started again, it follows them on. Alerts that arrive meanwhile wait in the broker for it.</source>
+        <translation>未结束的任务保留在本控制台的日志中；再次启动后会继续跟踪。期间到达的告警在消息服务器中等待本控制台。</translation>
+    </message>
+    <message>
+        <source>Quit anyway?</source>
+        <translation>仍然退出？</translation>
     </message>
 </context>
 <context>
@@ -2032,6 +2115,10 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>the dock has no video URL</source>
         <translation>机场未配置视频地址</translation>
+    </message>
+    <message>
+        <source>Level-%1 alert %2: its cameras are not on the wall</source>
+        <translation>%1级告警 %2：其摄像头未上墙</translation>
     </message>
     <message>
         <source>Snapshot %1</source>

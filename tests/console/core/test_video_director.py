@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.core.video_director import AlertFocus, CameraCandidate, Slot, TileAssignment, VideoDirector
+from console.core.video_director import AlertFocus, Arrival, CameraCandidate, Slot, TileAssignment, VideoDirector
 
 
 def cams(*ids: str, live: bool = True) -> tuple[CameraCandidate, ...]:
@@ -45,10 +45,10 @@ def test_pinned_tiles_are_never_replaced_and_cameras_not_doubled() -> None:
 def test_only_level_1_and_2_alerts_fill_the_wall_when_they_arrive_and_only_if_enabled() -> None:
     d = VideoDirector()
     slots = [Slot(None)] * 4
-    assert d.alert_arrived(slots, AlertFocus("A3", 3, cams("c1"))) == []
-    assert d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1")))[0].key == "camera:c1"
+    assert d.alert_arrived(slots, AlertFocus("A3", 3, cams("c1"))) == Arrival([])
+    assert d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1"))).assignments[0].key == "camera:c1"
     d.auto_alerts = False
-    assert d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1"))) == []
+    assert d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1"))) == Arrival([])
 
 
 def test_the_drone_feed_follows_the_task_and_gives_its_tile_back() -> None:
@@ -90,11 +90,52 @@ def test_a_pinned_single_tile_keeps_the_drone_out() -> None:
 def test_a_less_severe_arrival_leaves_a_more_severe_block_on_the_wall() -> None:
     d = VideoDirector()
     slots = [Slot(None)] * 9
-    out = d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1", "c2")))
+    out = d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1", "c2"))).assignments
     slots = [Slot(a.key, False, a.alert_id, a.alert_level) for a in out] + slots[len(out):]
-    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c3"))) == []
-    assert d.alert_arrived(slots, AlertFocus("A3", 1, cams("c3")))[0].key == "camera:c3"   # as severe: it shows
+    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c3"))) == Arrival([], proposed=True)
+    assert d.alert_arrived(slots, AlertFocus("A3", 1, cams("c3"))).assignments[0].key == "camera:c3"   # as severe
     # Once the severe alert is closed, its block no longer holds the wall.
-    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c3")), is_open=lambda a: a != "A1")[0].key == "camera:c3"
+    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c3")),
+                           is_open=lambda a: a != "A1").assignments[0].key == "camera:c3"
     # The operator's own selection shows any alert.
     assert d.alert_selected(slots, AlertFocus("A2", 2, cams("c3")))[0].key == "camera:c3"
+
+
+def test_an_arrival_never_takes_a_tile_the_operator_placed_pinned_or_maximised() -> None:
+    d = VideoDirector()
+    slots = [Slot("camera:mine", placed=True), Slot("camera:pin", pinned=True), Slot("camera:auto0"),
+             Slot("camera:auto1")]
+    out = d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1", "c2", "c3")))
+    assert keys(apply(slots, out.assignments)) == ["camera:mine", "camera:pin", "camera:c1", "camera:c2"]
+    # Every tile the operator's: nothing is replaced, the alert is proposed instead.
+    mine = [Slot(f"camera:m{i}", placed=True) for i in range(4)]
+    assert d.alert_arrived(mine, AlertFocus("A1", 1, cams("c1"))) == Arrival([], proposed=True)
+    # A maximised tile: the operator is looking at one picture; the wall stays as it is.
+    maxed = [Slot("camera:a", maximised=True), Slot("camera:b"), Slot(None), Slot(None)]
+    assert d.alert_arrived(maxed, AlertFocus("A1", 1, cams("c1"))) == Arrival([], proposed=True)
+    # The operator's own selection of an alert may use placed tiles, never the pinned or maximised one.
+    chosen = d.alert_selected(slots[:2] + [Slot("camera:x", maximised=True), Slot(None)],
+                              AlertFocus("A1", 1, cams("c1", "c2", "c3")))
+    assert sorted(a.index for a in chosen) == [0, 3]
+
+
+def test_an_arrival_waits_while_the_operator_works_an_alert_as_severe_or_more() -> None:
+    d = VideoDirector()
+    slots = [Slot(None)] * 4
+    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c1")), working_level=2) == Arrival([], proposed=True)
+    assert d.alert_arrived(slots, AlertFocus("A2", 2, cams("c1")), working_level=1) == Arrival([], proposed=True)
+    more_severe = d.alert_arrived(slots, AlertFocus("A1", 1, cams("c1")), working_level=2)
+    assert [a.key for a in more_severe.assignments] == ["camera:c1"] and not more_severe.proposed
+
+
+def test_only_working_cameras_when_there_are_any_and_no_dead_block_on_arrival() -> None:
+    d = VideoDirector()
+    slots = [Slot(f"camera:old{i}") for i in range(9)]
+    mixed = cams("dead1", "dead2", live=False) + tuple(CameraCandidate(f"live{i}", 900.0 + i) for i in range(2))
+    out = d.alert_arrived(slots, AlertFocus("A1", 1, mixed)).assignments
+    assert [a.key for a in out] == ["camera:live0", "camera:live1"]   # 2 live: 2 tiles, the rest keep their pictures
+    assert keys(apply(slots, out))[2:] == [f"camera:old{i}" for i in range(2, 9)]
+    # No working camera at all: an arrival leaves the wall alone; a selection shows where the cameras are.
+    dead = cams("dead1", "dead2", live=False)
+    assert d.alert_arrived(slots, AlertFocus("A1", 1, dead)) == Arrival([])
+    assert [a.key for a in d.alert_selected(slots, AlertFocus("A1", 1, dead))] == ["camera:dead1", "camera:dead2"]
