@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from widgets.alert_views import AlertRow
+from widgets.icons import category_icon
 
 MAX_BUTTONS = 4
 LEVEL1_COLOUR = "#ff3b30"
@@ -25,6 +26,7 @@ class _ElidedButton(QToolButton):
 
     def __init__(self) -> None:
         super().__init__(checkable=True)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)   # the category's drawn icon
         self.full_text = ""
 
     def set_full_text(self, text: str) -> None:
@@ -33,7 +35,7 @@ class _ElidedButton(QToolButton):
 
     def _elide(self) -> None:
         self.setText(self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
-                                                   max(40, self.width() - 16)))
+                                                   max(40, self.width() - 16 - self.iconSize().width())))
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
@@ -98,8 +100,9 @@ class Level1Strip(QWidget):
             b.setVisible(r is not None)
             if r is None:
                 continue
-            text = f"{r.level_name} {r.glyph} {r.category_name} · {r.title or r.alert_id} · {r.state_name}"
+            text = f"{r.level_name} {r.category_name} · {r.title or r.alert_id} · {r.state_name}"
             b.setProperty("alert_id", r.alert_id)
+            b.setIcon(category_icon(r.category))
             b.set_full_text(text)
             b.setToolTip(f"{r.alert_id}\n{text}")
             b.setChecked(r.alert_id == self._selected)
