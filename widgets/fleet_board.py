@@ -15,7 +15,8 @@ from typing import Any
 from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QEvent, QItemSelectionModel, QModelIndex,
                             QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QTableView,
+                               QVBoxLayout, QWidget)
 
 from widgets.eliding_combo import ElidingComboBox
 from widgets.texts import term_text
@@ -256,8 +257,11 @@ class FleetBoard(QWidget):
         self.chips: dict[str, QLabel] = {}
         self._district_names: dict[str, str] = {}
 
-        self.chip_bar = QHBoxLayout()
+        # A grid, not a row: the chips wrap to two columns in a narrow board instead of setting its minimum width
+        # (and squeezing the drone panel beside it), and no chip's text is ever cut.
+        self.chip_bar = QGridLayout()
         self.chip_bar.setSpacing(6)
+        self._chip_columns = 0
         self.district_filter, self.state_filter = ElidingComboBox(), ElidingComboBox()   # sized to their items
         self.district_label, self.state_label = QLabel(), QLabel()
         for status in (None, *DockStatus):
@@ -329,9 +333,27 @@ class FleetBoard(QWidget):
                 chip = QLabel()
                 chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.chips[d.district] = chip
-                self.chip_bar.addWidget(chip)
+            self._chip_columns = 0   # place them anew
         for d in readiness:
             self._paint_chip(self.chips[d.district], d)
+        self._place_chips()
+
+    def _place_chips(self) -> None:
+        """All chips on one row when they fit the board's width, else two to a row."""
+        chips = list(self.chips.values())
+        spacing = self.chip_bar.spacing()
+        needed = sum(c.sizeHint().width() + spacing for c in chips)
+        columns = len(chips) if needed <= self.width() - 8 else max(1, (len(chips) + 1) // 2)
+        if columns == self._chip_columns:
+            return
+        self._chip_columns = columns
+        for i, chip in enumerate(chips):
+            self.chip_bar.removeWidget(chip)
+            self.chip_bar.addWidget(chip, i // columns, i % columns)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._place_chips()
 
     def _paint_chip(self, chip: QLabel, d: DistrictReadiness) -> None:
         text = self.tr("%1 %2/%3 ready").replace("%1", d.district_name).replace("%2", str(d.ready)) \

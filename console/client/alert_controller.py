@@ -76,9 +76,9 @@ class AlertController(QObject):
         self.widget = QSplitter(Qt.Orientation.Horizontal)
         self.widget.addWidget(self.desk)
         self.widget.addWidget(self.panel)
-        self.widget.setStretchFactor(0, 3)
-        self.widget.setStretchFactor(1, 2)
-        self.widget.setSizes([600, 400])
+        self.widget.setStretchFactor(0, 5)
+        self.widget.setStretchFactor(1, 3)
+        self.widget.setSizes([620, 380])
         self._lock = threading.Lock()   # guards `_pending` (a listener on the core thread may fill it)
         self._pending: dict[str, AlertRecord] = {}
         self._quarantine_dirty = False

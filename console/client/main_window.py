@@ -97,15 +97,16 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
 
     def _apply_default_sizes(self) -> None:
-        # Proportions of the window: the map gets most of the left side, the fleet row under it 3/10;
+        # Proportions of the window: the map gets the left half, the fleet row under it 3/10;
         # the right column is the wall over the alert desk, the desk the larger part (the night is worked
         # there). The desk's own minimum (AlertDesk.MIN_QUEUE_ROWS) holds whatever the wall asks for.
         d = self.docks
         w, h = max(self.width(), 800), max(self.height(), 600)
-        self.resizeDocks([d["map"], d["video"]], [w * 29 // 50, w * 21 // 50], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["map"], d["video"]], [w * 47 // 100, w * 53 // 100], Qt.Orientation.Horizontal)
         self.resizeDocks([d["map"], d["fleet"]], [h * 7 // 10, h * 3 // 10], Qt.Orientation.Vertical)
         self.resizeDocks([d["video"], d["alerts"]], [h * 7 // 20, h * 13 // 20], Qt.Orientation.Vertical)
-        self.resizeDocks([d["fleet"], d["task"]], [w * 11 // 40, w * 9 // 40], Qt.Orientation.Horizontal)
+        # The drone panel needs the width for its head-up display, commands and log side by side.
+        self.resizeDocks([d["fleet"], d["task"]], [w * 19 // 100, w * 28 // 100], Qt.Orientation.Horizontal)
 
     def restore_layout(self) -> bool:
         """Restores geometry and panel layout saved by the last session; False if none was usable."""

@@ -177,3 +177,19 @@ def test_language_change_retranslates(board: FleetBoard) -> None:
     QCoreApplication.sendEvent(board, QEvent(QEvent.Type.LanguageChange))
     assert board.chips["shinan"].text() == "市南 12/14 ready"
     assert board.state_filter.itemText(0) == "All states"
+
+
+def test_readiness_chips_wrap_in_a_narrow_board_and_stay_whole(board: FleetBoard, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Four district chips in a narrow board go two to a row (the board does not force the drone panel beside it
+    to shrink), and every chip still shows its whole text."""
+    board.set_readiness([DistrictReadiness(k, name, 13, 15, 3) for k, name in
+                         (("shinan", "Shinan"), ("shibei", "Shibei"), ("licang", "Licang"), ("laoshan", "Laoshan"))])
+    board.show()
+    one_row = sum(c.sizeHint().width() for c in board.chips.values())
+    assert board.minimumSizeHint().width() < one_row    # a board narrower than one row of chips is allowed
+    board.resize(one_row * 2, 300)
+    qtbot.waitUntil(lambda: len({c.y() for c in board.chips.values()}) == 1)
+    board.resize(one_row * 6 // 10, 300)
+    qtbot.waitUntil(lambda: len({c.y() for c in board.chips.values()}) == 2)
+    for chip in board.chips.values():
+        assert chip.fontMetrics().horizontalAdvance(chip.text()) <= chip.contentsRect().width(), chip.text()
