@@ -32,6 +32,10 @@ from widgets.texts import reason_text
 #: Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling).
 MIN_ALT_M = 10
 MAX_ALT_M = 120
+#: A low panel narrower than this shows the plots below its display and commands, not as a third column.
+THREE_COLUMNS_MIN_W = 900
+#: A low panel narrower than this stacks its commands above the display: side by side they would be cut off.
+SIDE_BY_SIDE_MIN_W = 560
 #: Status texts kept on screen.
 MAX_STATUS_TEXTS = 5
 #: Commands that fly the drone: they need a live link.
@@ -126,7 +130,7 @@ class DronePanel(QWidget):
 
         # Three blocks: what the drone does, what the operator can do, how it went. Side by side
         # in a wide, low panel (the default bottom row), stacked in a tall one (`resizeEvent`).
-        state_box, command_box = QWidget(), QWidget()
+        state_box, command_box = self._state_box, self._command_box = QWidget(), QWidget()
         col = QVBoxLayout(state_box)
         col.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
@@ -147,11 +151,14 @@ class DronePanel(QWidget):
         cmds.addWidget(self.log)
         cmds.addStretch(1)
         content = QWidget()
-        self.columns = QBoxLayout(QBoxLayout.Direction.TopToBottom, content)
-        self.columns.setContentsMargins(4, 4, 4, 4)
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.columns = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.columns.addWidget(state_box, 3)
         self.columns.addWidget(command_box, 2)
         self.columns.addWidget(self.plots, 3)
+        outer.addLayout(self.columns, 1)
+        self._below = outer   # where the plots go when a low panel is too narrow for three columns
         self.stack = hint_or_content(self, self.hint, content)
 
         for cmd, button in self.buttons.items():
@@ -166,10 +173,25 @@ class DronePanel(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        wide = event.size().width() > 1.6 * event.size().height()
-        self.columns.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
+        w, h = event.size().width(), event.size().height()
+        low = w > 1.6 * h
+        beside = low and w >= SIDE_BY_SIDE_MIN_W
+        self.columns.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
+        # Stacked in a low panel, the commands come first: they are what must be in sight without scrolling.
+        first = self._command_box if low and not beside else self._state_box
+        if self.columns.indexOf(first) != 0:
+            self.columns.removeWidget(first)
+            self.columns.insertWidget(0, first, 2 if first is self._command_box else 3)
+        # Three columns need room; in a narrower low panel the plots go below (scrolled to), so the commands are
+        # never the part cut off.
+        three = beside and w >= THREE_COLUMNS_MIN_W
+        in_columns = self.columns.indexOf(self.plots) >= 0
+        if three != in_columns:
+            (self._below if in_columns else self.columns).removeWidget(self.plots)
+            (self.columns if three else self._below).addWidget(self.plots, 3 if three else 1)
+        self.plots.setMinimumHeight(h if low and not three else 0)
         # Stacked, the head-up display must not take the height the commands and plots need.
-        self.hud.setMaximumHeight(16777215 if wide else 300)
+        self.hud.setMaximumHeight(16777215 if beside else 300)
 
     # ----- feeding --------------------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["map"], d["fleet"]], [h * 7 // 10, h * 3 // 10], Qt.Orientation.Vertical)
         self.resizeDocks([d["video"], d["alerts"]], [h * 7 // 20, h * 13 // 20], Qt.Orientation.Vertical)
         # The drone panel needs the width for its head-up display, commands and log side by side.
-        self.resizeDocks([d["fleet"], d["task"]], [w * 19 // 100, w * 28 // 100], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["fleet"], d["task"]], [w * 15 // 100, w * 32 // 100], Qt.Orientation.Horizontal)
 
     def restore_layout(self) -> bool:
         """Restores geometry and panel layout saved by the last session; False if none was usable."""

@@ -462,3 +462,24 @@ def test_the_log_and_authority_line_follow_the_language(panel: DronePanel, qapp,
     qtbot.waitUntil(lambda: panel.authority_label.text() == "Command authority: nobody")
     assert [line.split(" ", 1)[1] for line in panel.results()] == [
         "Land here: refused: the drone's link is lost: no command can reach it", "Hold: executed"]
+
+
+@pytest.mark.parametrize("size", [(420, 260), (520, 300), (620, 300), (1300, 300), (420, 800)])
+def test_the_commands_are_never_the_part_cut_off(panel: DronePanel, qtbot, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """A low panel (the default bottom row) shows every command button whole, without scrolling sideways; the
+    plots make way (below, scrolled to) when it is too narrow for three columns."""
+    panel.resize(*size)
+    panel.show()
+    panel.set_detail(detail())
+    scroll = panel.stack.currentWidget()
+    viewport = scroll.viewport()
+    qtbot.waitUntil(lambda: panel.plots.isVisible())
+    for cmd, button in panel.buttons.items():
+        if button.isHidden():
+            continue
+        left = button.mapTo(viewport, button.rect().topLeft()).x()
+        assert 0 <= left and left + button.width() <= viewport.width(), (cmd, left, button.width(), viewport.width())
+        if size[0] > 1.6 * size[1]:   # a low panel: every command in sight without scrolling down either
+            assert button.mapTo(viewport, button.rect().bottomLeft()).y() <= viewport.height(), cmd
+    plots_beside = panel.plots.mapTo(viewport, panel.plots.rect().topLeft()).y() < panel.hud.height()
+    assert plots_beside == (size[0] >= 900)
