@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from console.client.gc_guard import collect_due, collect_on_gui_thread
 from tests.brokers import EmbeddedBroker, MosquittoBroker
 from tests.ports import refusing_tcp_port
 
@@ -38,6 +39,17 @@ def wait_until(predicate: Callable[[], object], timeout_s: float = 10.0, what: s
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
         time.sleep(0.02)  # polling interval of a condition wait
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _garbage_collected_on_the_gui_thread(qapp: object) -> None:
+    """As in the console: Python's cyclic collector runs on the GUI thread only, so a test's Qt objects are never
+    destroyed on a core or MAVSDK thread of a later test (console/client/gc_guard.py)."""
+    collect_on_gui_thread()
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    collect_due()   # between tests no event loop may run for a while: collect here, on the GUI thread
 
 
 @pytest.fixture

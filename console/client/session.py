@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 
 from console.client.alert_controller import AlertController
 from console.client.bridge import CoreBridge
+from console.client.gc_guard import collect_on_gui_thread
 from console.client.i18n import LanguageSwitch
 from console.client.lag_meter import LagMeter
 from console.client.main_window import MainWindow
@@ -58,6 +59,7 @@ class ConsoleSession:
         self.settings = settings
         self.languages = languages
         self.demo_site = demo_site
+        collect_on_gui_thread()   # before any thread of the core or the fleet allocates
         self.core = CoreLoop()
         self.core.start()
         try:
