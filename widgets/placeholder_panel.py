@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QFrame, QLabel, QScrollArea, QSizePolicy, QStackedWidget,
-                               QVBoxLayout, QWidget)
+                               QTableView, QVBoxLayout, QWidget)
 
 
 class PlaceholderPanel(QWidget):
@@ -53,6 +53,10 @@ def fit_to_contents(view: QAbstractScrollArea) -> None:
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     view.viewport().installEventFilter(_WheelToPanel(view))
+    if isinstance(view, QTableView):
+        # Wrapped rows change height when the panel's width changes, after the view was filled: its size hint
+        # must follow, or the rows it no longer fits are left behind an inner scroll bar.
+        view.verticalHeader().sectionResized.connect(lambda *_: view.updateGeometry())
 
 
 class _WheelToPanel(QObject):

@@ -401,7 +401,7 @@
     <name>DronePanel</name>
     <message>
         <source>%1 s</source>
-        <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). Status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air. Commands that change what a flying drone does from one press: they ask first, &quot;keep flying&quot; the default. The authority commands, on the authority line rather than in the command grid.</extracomment>
+        <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). A low panel narrower than this shows the plots below its display and commands, not as a third column. A low panel narrower than this stacks its commands above the display: side by side they would be cut off. Status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air. Commands that change what a flying drone does from one press: they ask first, &quot;keep flying&quot; the default. The authority commands, on the authority line rather than in the command grid.</extracomment>
         <translation>%1 秒</translation>
     </message>
     <message>
