@@ -122,6 +122,10 @@ class DispatchPanel(QWidget):
         self.level_rule.setText(self.tr("Rule: %1").replace("%1", v.response_rule))
         self.area_label.setText(self.tr("Radius %1 · %2").replace("%1", format_distance(v.radius_m))
                                 .replace("%2", v.area_rule))
+        # Rows fit their wrapped text (ResizeToContents), but re-measured on every setItem that is 56 rows for each
+        # of 224 cells, a second of the GUI thread per refresh: fill with fixed rows, then fit them once.
+        rows = self.docks.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.docks.setRowCount(len(v.docks))
         for i, d in enumerate(v.docks):
             status = self.tr("can go") if d.available else f"{d.exclusion_kind}: {d.excluded}" if d.exclusion_kind \
@@ -136,6 +140,7 @@ class DispatchPanel(QWidget):
                 elif col == 3:
                     item.setForeground(QBrush(QColor(OK_COLOUR)))
                 self.docks.setItem(i, col, item)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.cameras.clear()
         for c in v.cameras:
             item = QListWidgetItem(symbol_icon("camera"), f"{c.name} · {format_distance(c.distance_m)}")
