@@ -393,19 +393,25 @@ def answer_dialog(qtbot, press_default: bool, seen: list[str]) -> None:  # type:
     QTimer.singleShot(0, answer)
 
 
-@pytest.mark.parametrize("cmd, key", [(DroneCommand.RETURN, "R"), (DroneCommand.LAND, "L"),
-                                      (DroneCommand.ABORT, None)])
-def test_flight_changing_commands_ask_first_keep_flying_by_default(qtbot, cmd: DroneCommand,
-                                                                   key: str | None) -> None:  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import Qt
-
-    panel = DronePanel(SelectionModel())   # the real dialog
+def panel_with_real_dialogs(qtbot) -> tuple[DronePanel, list[list[object]]]:  # type: ignore[no-untyped-def]
+    """A shown panel (its real confirmation dialogs) holding authority over drone 7, and the commands it sends."""
+    panel = DronePanel(SelectionModel())
     qtbot.addWidget(panel)
     panel.show()
     panel.set_authority(MINE)
     panel.set_detail(detail())
     sent: list[list[object]] = []
     panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    return panel, sent
+
+
+@pytest.mark.parametrize("cmd, key", [(DroneCommand.RETURN, "R"), (DroneCommand.LAND, "L"),
+                                      (DroneCommand.ABORT, None)])
+def test_flight_changing_commands_ask_first_keep_flying_by_default(qtbot, cmd: DroneCommand,
+                                                                   key: str | None) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    panel, sent = panel_with_real_dialogs(qtbot)
     seen: list[str] = []
 
     def press() -> None:
@@ -426,13 +432,7 @@ def test_flight_changing_commands_ask_first_keep_flying_by_default(qtbot, cmd: D
 
 
 def test_goto_asks_for_the_picked_point_keep_flying_by_default(qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel = DronePanel(SelectionModel())
-    qtbot.addWidget(panel)
-    panel.show()
-    panel.set_authority(MINE)
-    panel.set_detail(detail())
-    sent: list[list[object]] = []
-    panel.command_requested.connect(lambda *a: sent.append(list(a)))
+    panel, sent = panel_with_real_dialogs(qtbot)
     seen: list[str] = []
     panel.buttons[DroneCommand.GOTO].click()
     answer_dialog(qtbot, True, seen)
