@@ -98,6 +98,8 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
     qtbot.waitUntil(lambda: task.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE), timeout=WAIT_MS)
     # Dispatch took authority for this console: the panel's commands open up.
     qtbot.waitUntil(lambda: c.panel.buttons[DroneCommand.HOLD].isEnabled(), timeout=WAIT_MS)
+    # The panel shows the core's state at its next refresh (5 Hz), not the instant the core moves on.
+    qtbot.waitUntil(lambda: c.panel.detail is not None and c.panel.detail.airborne, timeout=WAIT_MS)
     detail = c.panel.detail
     assert detail is not None and detail.task_id == task.task_id and detail.airborne
     assert c.panel.authority_text().startswith("Command authority: this console (op1), for ")
