@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
+# The real PX4 autopilot the real-autopilot tests fly (tests/px4/); without it they are skipped, with the reason.
+PX4_SITL_DIR ?= $(if $(wildcard ../shared/px4-sitl/bin/px4),$(abspath ../shared/px4-sitl),)
+export PX4_SITL_DIR
 
 .PHONY: run test bench package lock translations sysdeps sysdeps-test clean
 
