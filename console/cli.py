@@ -27,6 +27,7 @@ examples:
   main.py                                  demo site, Chinese UI
   main.py --lang en --time-scale 10        demo site, English UI, simulator physics x10
   main.py --site /etc/qd-console/site.toml a real site
+  main.py --px4 4                          demo site, real PX4 autopilots at the first 4 docks
   main.py --smoke 10 /tmp/console.png      IT check: run 10 s, screenshot, JSON health line
 """
 
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the last one chosen, else zh_CN)")
     p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X",
                    help="physics time scale passed to the demo site's simulator (default 1)")
+    p.add_argument("--px4", metavar="DOCKS",
+                   help="demo site: fly real PX4 autopilots (SITL, from PX4_SITL_DIR) from these docks (DOCK,... or "
+                        "a number N: the first N) and simulated drones from the others")
     p.add_argument("--demo-flights", type=int, default=0, metavar="N",
                    help="demo site: send N drones on sample verification flights once their docks are ready")
     p.add_argument("--smoke", nargs=2, metavar=("SECONDS", "PNG"),
@@ -98,6 +102,15 @@ def build_sim_parser() -> argparse.ArgumentParser:
     p.add_argument("--opening-alert", type=float, metavar="SECONDS",
                    help="send one level-1 forest-fire smoke alert in Laoshan this long after start (the demo site's "
                         "automation dispatches a drone to it by itself)")
+    p.add_argument("--real-drones", metavar="DOCKS",
+                   help="docks whose drone is a real autopilot, not simulated: DOCK[=URL],... Their docks run as "
+                        "usual and hear the drone on its ground-station link: URL udpout://HOST:PORT talks to it, "
+                        "default udpin://127.0.0.1:14550 listens where PX4 sends. The console flies them over "
+                        "their site file's mavlink URL")
+    p.add_argument("--px4", metavar="DOCKS",
+                   help="start a real PX4 autopilot (SITL, from PX4_SITL_DIR) at each of these docks (DOCK,... or a "
+                        "number N: the first N) instead of a simulated drone, sped up like --time-scale; listed "
+                        "under \"mavlink\" like the simulated ones")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC", help=FAULT_HELP)
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--verbose", "-v", action="store_true", help="debug logging")

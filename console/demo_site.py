@@ -19,9 +19,11 @@ import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+from drones.sim.px4_sitl import START_TIMEOUT_S as PX4_BOOT_S
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 OPENING_ALERT_S = 20.0
 
 #: How long the child may take to report ready (Python start + broker bind).
-READY_TIMEOUT_S = 20.0
+READY_TIMEOUT_S = 20.0   # real PX4 autopilots (--px4) add the time their launcher gives them to boot
 STOP_TIMEOUT_S = 1.5
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,8 +74,9 @@ class DemoSite:
     port of each simulated drone, by system id) are valid after `start()`."""
 
     def __init__(self, *, site_path: Path | None = None, broker_url: str | None = None, time_scale: float = 1.0,
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, px4: str | None = None) -> None:
         self.site_path = site_path
+        self.px4 = px4   # docks flown by real PX4 autopilots (`main.py sim --px4`)
         self._external_broker = broker_url
         self.time_scale = time_scale
         self.verbose = verbose
@@ -95,6 +98,8 @@ class DemoSite:
             args += ["--embedded-port", "0"]   # the child binds a free port and reports it
         if self.verbose:
             args.append("--verbose")
+        if self.px4:
+            args += ["--px4", self.px4]
         log.info("starting demo site: %s", " ".join(args))
         # A session of its own: Ctrl+C in the terminal reaches the console, which then stops the
         # child after closing its own MQTT session, instead of both dying at once.
@@ -113,7 +118,8 @@ class DemoSite:
 
     def _read_ready(self) -> dict[str, Any]:
         assert self.proc is not None and self.proc.stdout is not None
-        for msg in json_lines(self.proc.stdout.fileno(), READY_TIMEOUT_S):
+        timeout_s = READY_TIMEOUT_S + (PX4_BOOT_S if self.px4 else 0.0)
+        for msg in json_lines(self.proc.stdout.fileno(), timeout_s):
             if msg.get("event") == "ready":
                 return msg
             if msg.get("event") == "error":
@@ -123,7 +129,7 @@ class DemoSite:
         self.stop()
         if code is not None:
             raise DemoSiteError(f"demo site simulator exited with code {code} before it was ready (see the log)")
-        raise DemoSiteError(f"demo site simulator not ready after {READY_TIMEOUT_S:.0f} s")
+        raise DemoSiteError(f"demo site simulator not ready after {timeout_s:.0f} s")
 
     @property
     def running(self) -> bool:

@@ -11,7 +11,8 @@ from console.cli import build_sim_parser
 from console.logging_setup import setup_logging
 from console.resources import resource_path
 from drones.sim.faults import parse_fault
-from drones.sim.runner import SimOptions, run_sim, set_parent_death_signal
+from drones.sim.real_drones import RealDrones
+from drones.sim.runner import SimOptions, px4_docks_arg, real_drones_arg, run_sim, set_parent_death_signal
 from drones.sim.site_sim import SiteSimOptions
 from drones.site import SiteFileError, load_site, parse_broker_url
 
@@ -51,20 +52,27 @@ def sim_main(argv: list[str]) -> int:
         parser.error(f"--malformed must be a fraction 0..1, got {args.malformed}")
     site_path = Path(args.site) if args.site else resource_path("sites", "demo.toml")
     try:
-        load_site(site_path)  # check it here: a broken file is one clear line, exit 2
+        site = load_site(site_path)  # check it here: a broken file is one clear line, exit 2
     except SiteFileError as exc:
         sys.stderr.write(f"error: site file {exc}\n")
         return 2
+    try:
+        px4_docks = px4_docks_arg(args.px4, site) if args.px4 else ()
+        real = real_drones_arg(args.real_drones) if args.real_drones else {}
+        RealDrones(site.docks, real)   # checks the docks and URLs
+    except ValueError as exc:
+        parser.error(str(exc))
     setup_logging(verbose=args.verbose, name="sim")
     if args.child:
         set_parent_death_signal()
     opts = SimOptions(
         site_path=site_path, broker_url=args.broker, embedded_host=args.embedded_host,
         embedded_port=args.embedded_port, video_port=args.video_port, faults=faults, watch_stdin=args.child,
+        px4_docks=px4_docks,
         site=SiteSimOptions(console_host=args.console_host,
                             mavlink_host=mavlink_bind_host(args.embedded_host, args.console_host),
                             time_scale=args.time_scale,
                             alerts_per_min=args.alerts_per_min, bursts=not args.no_bursts,
                             malformed_fraction=args.malformed, seed=args.seed, dock_count=args.docks,
-                            opening_alert_s=args.opening_alert))
+                            opening_alert_s=args.opening_alert, real_drones=real))
     return asyncio.run(run_sim(opts))

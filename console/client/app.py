@@ -81,7 +81,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     if demo:
         try:
             site, demo_site = start_demo_site(site, broker_url=args.broker, time_scale=args.time_scale,
-                                              verbose=args.verbose)
+                                              verbose=args.verbose, px4=args.px4)
         except (DemoSiteError, ValueError) as exc:  # ValueError: ports the site cannot use (with_mavlink)
             return fail(QCoreApplication.translate("Console", "Demo site"), QCoreApplication.translate("Console", "The demo site could not start:")
                         + " " + str(exc))

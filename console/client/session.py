@@ -29,11 +29,12 @@ from drones.site import Site, parse_broker_url
 log = logging.getLogger(__name__)
 
 
-def start_demo_site(site: Site, *, broker_url: str | None, time_scale: float, verbose: bool) -> tuple[Site, DemoSite]:
+def start_demo_site(site: Site, *, broker_url: str | None, time_scale: float, verbose: bool,
+                    px4: str | None = None) -> tuple[Site, DemoSite]:
     """Starts the demo site's simulator child and returns the site as this console reaches it: the child's
     broker, its drones' ports (`udpout://`, the console connects out) and its video server.
     DemoSiteError (the child is stopped) or ValueError (ports the site cannot use)."""
-    demo = DemoSite(site_path=site.path, broker_url=broker_url, time_scale=time_scale, verbose=verbose)
+    demo = DemoSite(site_path=site.path, broker_url=broker_url, time_scale=time_scale, verbose=verbose, px4=px4)
     try:
         site = site.with_broker(parse_broker_url(demo.start()))
         site = site.with_mavlink({sysid: f"udpout://127.0.0.1:{port}" for sysid, port in demo.mavlink_ports.items()})

@@ -17,15 +17,20 @@ import json
 import logging
 import signal
 import sys
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from drones.sim.faults import FaultSpec
+from drones.sim.px4_sitl import Px4Sitl, Px4Unavailable, find_px4
 from drones.sim.site_sim import SiteSim, SiteSimOptions
 from drones.sim.video import VideoServer
-from drones.site import load_site, parse_broker_url
+from drones.site import Site, load_site, parse_broker_url
 
 log = logging.getLogger(__name__)
+
+#: Where a dock listens for its real drone when `--real-drones` names no link: PX4's ground-station port.
+DEFAULT_REAL_DRONE_LINK = "udpin://127.0.0.1:14550"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,8 @@ class SimOptions:
     site: SiteSimOptions = field(default_factory=SiteSimOptions)
     faults: tuple[FaultSpec, ...] = ()
     watch_stdin: bool = False           # stop when stdin reaches EOF (child of the console)
+    #: Docks whose drone is a real PX4 SITL autopilot the simulator starts (PX4_SITL_DIR), sped up by time_scale.
+    px4_docks: tuple[str, ...] = ()
 
 
 async def run_sim(opts: SimOptions) -> int:
@@ -70,7 +77,18 @@ async def run_sim(opts: SimOptions) -> int:
             _announce({"event": "error", "reason": f"embedded broker on port {opts.embedded_port}: {exc}"})
             return 1
         url = f"mqtt://{opts.embedded_host}:{broker_port(broker)}"
-    sim = SiteSim(site, parse_broker_url(url), opts.site)
+    px4 = None
+    site_opts = opts.site
+    px4_ports: dict[int, int] = {}
+    if opts.px4_docks:
+        try:
+            px4, links, px4_ports = await _start_px4(site, opts)
+        except (Px4Unavailable, ValueError) as exc:
+            _announce({"event": "error", "reason": f"PX4 autopilots: {exc}"})
+            await _stop_broker(broker)
+            return 1
+        site_opts = replace(site_opts, real_drones={**site_opts.real_drones, **links})
+    sim = SiteSim(site, parse_broker_url(url), site_opts)
     video = None
     try:
         video = await _start_video(sim, opts)
@@ -89,7 +107,7 @@ async def run_sim(opts: SimOptions) -> int:
     log.info("simulating %d drones against %s (time scale x%g), video %s", len(sim.docks), url,
              opts.site.time_scale, video_url)
     _announce({"event": "ready", "broker": url, "video": video_url, "drones": len(sim.docks),
-               "mavlink": {str(sysid): port for sysid, port in sim.mavlink_ports.items()}})
+               "mavlink": {str(sysid): port for sysid, port in {**sim.mavlink_ports, **px4_ports}.items()}})
     try:
         await stop.wait()
     finally:
@@ -97,8 +115,60 @@ async def run_sim(opts: SimOptions) -> int:
         if video is not None:
             await video.close()
         await _stop_broker(broker)
+        if px4 is not None:
+            await asyncio.get_running_loop().run_in_executor(None, px4.close)
     log.info("simulator stopped")
     return 0
+
+
+async def _start_px4(site: Site, opts: SimOptions) -> tuple[Px4Sitl, dict[str, str], dict[int, int]]:
+    """Starts a PX4 SITL autopilot parked on each named dock (in an executor: booting takes seconds).
+
+    Returns the launcher, each dock's link to its drone's ground-station port (for the dock) and each
+    drone's onboard port (for the console, reported like a simulated drone's)."""
+    by_id = {d.id: d for d in site.docks}
+    missing = [d for d in opts.px4_docks if d not in by_id]
+    if missing:
+        raise ValueError(f"no such dock in the site: {', '.join(missing)}")
+    run_dir = Path(tempfile.mkdtemp(prefix="qd-px4-"))
+    sitl = Px4Sitl(find_px4(), run_dir, speed_factor=opts.site.time_scale)
+    docks = [by_id[d] for d in opts.px4_docks]
+    loop = asyncio.get_running_loop()
+    instances = await loop.run_in_executor(
+        None, lambda: sitl.start_many([(d.sysid, d.lat, d.lon, d.ground_alt_m) for d in docks]))
+    for d, inst in zip(docks, instances, strict=True):
+        log.info("dock %s: real PX4 autopilot, instance %d (pid %d), onboard port %d, log %s", d.id, inst.instance,
+                 inst.process.pid, inst.onboard_port, inst.log_path)
+    links = {d.id: f"udpout://127.0.0.1:{inst.gcs_port}" for d, inst in zip(docks, instances, strict=True)}
+    ports = {inst.sysid: inst.onboard_port for inst in instances}
+    return sitl, links, ports
+
+
+def px4_docks_arg(text: str, site: Site) -> tuple[str, ...]:
+    """`--px4 DOCK,...` or `--px4 N` (the site's first N docks); ValueError when neither."""
+    text = text.strip()
+    if text.isdigit():
+        n = int(text)
+        if not 0 < n <= len(site.docks):
+            raise ValueError(f"--px4 N must be 1..{len(site.docks)}, got {n}")
+        return tuple(d.id for d in site.docks[:n])
+    ids = tuple(t.strip() for t in text.split(",") if t.strip())
+    if not ids:
+        raise ValueError("--px4 names no dock")
+    return ids
+
+
+def real_drones_arg(text: str) -> dict[str, str]:
+    """`--real-drones DOCK[=URL],...`: a dock alone listens where PX4 sends its ground-station link."""
+    links: dict[str, str] = {}
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        dock, _, url = item.partition("=")
+        links[dock.strip()] = url.strip() or DEFAULT_REAL_DRONE_LINK
+    if not links:
+        raise ValueError("--real-drones names no dock")
+    return links
 
 
 async def _start_video(sim: SiteSim, opts: SimOptions) -> VideoServer:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from drones.sim.docks import DockFleetSim
 from drones.sim.faults import FaultSpec, parse_fault_message
 from drones.sim.fleet_sim import SimFleet
 from drones.sim.flight_model import Wind
+from drones.sim.real_drones import RealDrones
 from drones.sim.video_render import DroneView
 from drones.site import MAVLINK_PORT_BASE, BrokerConfig, Dock, Site
 
@@ -49,6 +50,9 @@ class SiteSimOptions:
     #: site's automation dispatches exactly that, so a newcomer sees a drone launch by itself at once
     #: instead of waiting for the random feed to produce one (about every 12 minutes).
     opening_alert_s: float | None = None
+    #: Docks whose drone is a real autopilot, not simulated: dock id -> URL of the drone's ground-station link
+    #: (drones/sim/real_drones.py). Their docks run as usual and learn where the drone is from that link.
+    real_drones: Mapping[str, str] = field(default_factory=dict)
 
 
 def docks_for(site: Site, count: int | None) -> tuple[Dock, ...]:
@@ -93,8 +97,9 @@ class SiteSim:
         self.docks = docks_for(site, opts.dock_count)
         self.dock_sims = DockFleetSim(self.docks, broker, time_scale=opts.time_scale, seed=opts.seed)
         ds = self.dock_sims
+        self.real = RealDrones(self.docks, opts.real_drones)
         self.fleet = SimFleet(
-            self.docks, console_host=opts.console_host, bind_host=opts.mavlink_host, time_scale=opts.time_scale,
+            [d for d in self.docks if d.sysid not in self.real.sysids], console_host=opts.console_host, bind_host=opts.mavlink_host, time_scale=opts.time_scale,
             seed=opts.seed,
             wind_of=lambda d: Wind(ds.dock(d.id).wind_speed_m_s, ds.dock(d.id).wind_direction_deg),
             cover_open_of=lambda d: ds.dock(d.id).cover_open,
@@ -127,15 +132,31 @@ class SiteSim:
 
     def drone_view(self, sysid: int) -> DroneView | None:
         """What a drone's camera shows about it (video server's loop, the simulator's loop too)."""
+        now = time.monotonic()
+        if sysid in self.real.sysids:
+            h = self.real.drone(sysid)
+            if not h.heard(now) or h.lat != h.lat:
+                return None
+            return DroneView(h.lat, h.lon, h.relative_alt_m, h.heading_deg, h.ground_speed_m_s,
+                             h.battery_pct if h.battery_pct is not None else float("nan"), h.armed, h.mode,
+                             docked=self.real.in_dock(self.dock_of(sysid), now))
         ep = self.fleet.endpoints.get(sysid)
-        if ep is None or not ep.link_up(time.monotonic()):
+        if ep is None or not ep.link_up(now):
             return None  # no radio, no video
         v, m = ep.vehicle, ep.vehicle.model
         return DroneView(m.lat, m.lon, m.relative_alt_m, m.yaw_deg, m.ground_speed_m_s, m.battery.remaining_pct,
                          v.armed, v.mode.name, docked=self.fleet.in_dock(sysid))
 
+    def dock_of(self, sysid: int) -> Dock:
+        return next(d for d in self.docks if d.sysid == sysid)
+
     async def start(self, faults: Sequence[FaultSpec] = ()) -> None:
         await self.fleet.start()
+        try:
+            await self.real.start()
+        except OSError:
+            await self.fleet.close()
+            raise
         self._tasks.append(asyncio.create_task(self.dock_sims.run(), name="docks"))
         if self.alerts is not None:
             self._tasks.append(asyncio.create_task(self.alerts.run(), name="alerts"))
@@ -161,7 +182,12 @@ class SiteSim:
 
     async def _sync_docks(self) -> None:
         while True:
+            now = time.monotonic()
             for d in self.docks:
+                if d.sysid in self.real.sysids:
+                    self.dock_sims.dock(d.id).set_drone_state(self.real.in_dock(d, now),
+                                                              self.real.drone(d.sysid).battery_pct)
+                    continue
                 v = self.fleet.vehicle(d.sysid)
                 self.dock_sims.dock(d.id).set_drone_state(self.fleet.in_dock(d.sysid), v.model.battery.remaining_pct)
             await asyncio.sleep(DOCK_SYNC_S)  # state sync period, not synchronisation
@@ -192,6 +218,10 @@ class SiteSim:
         if f.sysid not in known:
             log.warning("fault %s: no drone with system id %d", f.kind, f.sysid)
             return
+        if f.sysid in self.real.sysids and f.kind in ("link", "gps", "battery", "noack"):
+            log.warning("fault %s: drone %d is a real autopilot; only its dock's faults can be simulated",
+                        f.kind, f.sysid)
+            return
         log.info("fault: %s on drone %d (%s)", f.kind, f.sysid, "on" if f.on else "off")
         if f.kind == "link":
             if f.on:
@@ -218,4 +248,5 @@ class SiteSim:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.real.close()
         await self.fleet.close()
