@@ -11,6 +11,14 @@ its daemon socket is /tmp/px4-sock-I. No number is assumed free: an instance is 
 PX4 reports a port it could not bind or an instance already running under that number, it is
 stopped and the next number is tried. The MAVLink system id is set by parameter (`MAV_SYS_ID`),
 so any instance number can serve any dock. See docs/architecture.md, "Real autopilots".
+
+PX4 sends each UDP link to the first peer it hears from and never changes it (its mavlink receiver
+sets the "partner" once). A console that connects with `udpout://` gets a new local port each time it
+starts, so after a restart PX4 would go on sending to the old one. A site therefore has its drones
+send to a fixed console port, which the console listens on (`udpin://`), as PX4's MAV_x_REMOTE_PRT
+does on an aircraft. For SITL the onboard link's remote port is fixed by PX4's link script; the
+launcher can set it (`console_port`) through a copy of that script, found first on PX4's PATH, that
+differs from the shipped one by one line reading PX4_ONBOARD_REMOTE_PORT.
 """
 
 from __future__ import annotations
@@ -45,6 +53,11 @@ GCS_PORT_BASE = 18570
 INSTANCE_RANGE = range(10, 200)
 START_TIMEOUT_S = 60.0
 POLL_S = 0.05
+
+
+#: The shipped link script's line that fixes the onboard link's remote port for instances above 9.
+_REMOTE_PORT_LINE = "[ \"$px4_instance\" -gt 9 ] && udp_offboard_port_remote=14549"
+_REMOTE_PORT_OVERRIDE = '[ -n "$PX4_ONBOARD_REMOTE_PORT" ] && udp_offboard_port_remote=$PX4_ONBOARD_REMOTE_PORT'
 
 
 class Px4Unavailable(RuntimeError):
@@ -119,6 +132,8 @@ class Px4Instance:
     process: subprocess.Popen[bytes]
     workdir: Path
     params: dict[str, str] = field(default_factory=dict)
+    #: Where PX4 sends its onboard link (a console listening there with udpin://); None: PX4's own default.
+    console_port: int | None = None
 
     @property
     def log_path(self) -> Path:
@@ -136,6 +151,9 @@ class Px4Instance:
 
     @property
     def mavlink_url(self) -> str:
+        """How a console reaches it: listening on `console_port` when one was set, else talking to its onboard port."""
+        if self.console_port is not None:
+            return f"udpin://127.0.0.1:{self.console_port}"
         return f"udpout://127.0.0.1:{self.onboard_port}"
 
     def alive(self) -> bool:
@@ -171,9 +189,12 @@ class Px4Sitl:
         return self.start_many([(sysid, lat, lon, ground_alt_m)], params)[0]
 
     def start_many(self, specs: Iterable[tuple[int, float, float, float]],
-                   params: Mapping[str, object] | None = None) -> list[Px4Instance]:
-        """Starts several at once (they boot in parallel); each spec is (sysid, lat, lon, ground_alt_m)."""
-        slots = [self._launch(*spec, params) for spec in specs]   # in the order of `specs`
+                   params: Mapping[str, object] | None = None,
+                   console_ports: Mapping[int, int] | None = None) -> list[Px4Instance]:
+        """Starts several at once (they boot in parallel); each spec is (sysid, lat, lon, ground_alt_m).
+        `console_ports`: by sysid, the UDP port the onboard link sends to (a console listening there)."""
+        ports = console_ports or {}
+        slots = [self._launch(*spec, params, ports.get(spec[0])) for spec in specs]   # in the order of `specs`
         pending = set(range(len(slots)))
         deadline = time.monotonic() + START_TIMEOUT_S
         while pending:
@@ -186,7 +207,8 @@ class Px4Sitl:
                     log.info("PX4 instance %d clashes with something on this machine; trying another", inst.instance)
                     self._terminate(inst)
                     self._clashed.add(inst.instance)
-                    slots[k] = self._launch(inst.sysid, inst.lat, inst.lon, inst.ground_alt_m, inst.params)
+                    slots[k] = self._launch(inst.sysid, inst.lat, inst.lon, inst.ground_alt_m, inst.params,
+                                            inst.console_port)
                 elif state == "dead":
                     tail = "\n".join(inst.log_text().splitlines()[-15:])
                     self.close()
@@ -209,8 +231,20 @@ class Px4Sitl:
                 return n
         raise Px4Unavailable("no free PX4 instance number")
 
+    def _link_script_dir(self) -> Path:
+        """A directory holding PX4's link script with the onboard remote port settable (see the module doc)."""
+        target = self.run_dir / ".link-script"
+        script = target / "px4-rc.mavlink"
+        if not script.exists():
+            shipped = (self.root / "etc" / "init.d-posix" / "px4-rc.mavlink").read_text()
+            if _REMOTE_PORT_LINE not in shipped:
+                raise Px4Unavailable("this PX4 build's px4-rc.mavlink has no onboard remote-port line to follow")
+            target.mkdir(parents=True, exist_ok=True)
+            script.write_text(shipped.replace(_REMOTE_PORT_LINE, _REMOTE_PORT_LINE + "\n" + _REMOTE_PORT_OVERRIDE, 1))
+        return target
+
     def _launch(self, sysid: int, lat: float, lon: float, ground_alt_m: float,
-                params: Mapping[str, object] | None) -> Px4Instance:
+                params: Mapping[str, object] | None, console_port: int | None = None) -> Px4Instance:
         n = self._free_instance()
         workdir = self.run_dir / str(n)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -220,11 +254,14 @@ class Px4Sitl:
                "PX4_SIM_MODEL": "sihsim_quadx", "PX4_HOME_LAT": repr(lat), "PX4_HOME_LON": repr(lon),
                "PX4_HOME_ALT": repr(ground_alt_m), "PX4_SIM_SPEED_FACTOR": f"{self.speed_factor:g}",
                **{f"PX4_PARAM_{k}": v for k, v in all_params.items()}}
+        if console_port is not None:
+            env["PX4_ONBOARD_REMOTE_PORT"] = str(console_port)
+            env["PATH"] = f"{self._link_script_dir()}:{env.get('PATH', '')}"
         with open(workdir / "px4.log", "wb") as out:
             proc = subprocess.Popen([str(self.root / "bin" / "px4"), "-i", str(n), "-d", "-w", str(workdir),
                                      str(self.root / "etc")], cwd=workdir, env=env, stdout=out,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        inst = Px4Instance(n, sysid, lat, lon, ground_alt_m, proc, workdir, dict(all_params))
+        inst = Px4Instance(n, sysid, lat, lon, ground_alt_m, proc, workdir, dict(all_params), console_port)
         self.instances.append(inst)
         return inst
 

@@ -31,6 +31,7 @@ from drones.site import Dock, Site, parse_broker_url
 from drones.task_manager import TaskManager
 from drones.tasks import FlightTask, TaskDeps, TaskPlan, TaskStateChanged
 from tests.mqtt_port import AiomqttPort, eventually
+from vocab import LinkState
 
 TIME_SCALE = 20.0
 TASK_TOPICS = "qdcb/console/v1/tasks/+"
@@ -39,15 +40,15 @@ TASK_TOPICS = "qdcb/console/v1/tasks/+"
 class SiteThread:
     """The simulated site (drones + docks) on its own loop thread, as `main.py sim` runs it."""
 
-    def __init__(self, site: Site, broker_url: str) -> None:
+    def __init__(self, site: Site, broker_url: str, opts: SiteSimOptions | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.sim = SiteSim(site, parse_broker_url(broker_url),
-                           SiteSimOptions(time_scale=TIME_SCALE, alerts_per_min=0.0))
+                           opts or SiteSimOptions(time_scale=TIME_SCALE, alerts_per_min=0.0))
         self.call(self.sim.start())
-        for d in site.docks:  # a full battery for every drone: the tests set lower ones themselves
-            self.do(self.sim.fleet.set_battery, d.sysid, 100.0)
+        for sysid in self.sim.fleet.endpoints:  # a full battery for every simulated drone: tests set lower ones
+            self.do(self.sim.fleet.set_battery, sysid, 100.0)
 
     @property
     def console_site(self) -> Site:
@@ -103,9 +104,14 @@ class Console:
 
 
 async def _wait_ready(site: Site, fleet: Fleet, docks: DockClient) -> None:
+    def ready(d: Dock) -> bool:
+        s = fleet.snapshot(d.sysid)
+        # A drone already flying (a console restarted mid-task) is ready when heard: PX4 reports itself
+        # armable only on the ground.
+        return bool((s.healthy or (s.armed and s.link == LinkState.OK)) and docks.state(d.id).online)
+
     for d in site.docks:
-        await eventually(lambda d=d: fleet.snapshot(d.sysid).healthy and docks.state(d.id).online, 20,
-                         f"drone and dock {d.id} ready")
+        await eventually(lambda d=d: ready(d), 20, f"drone and dock {d.id} ready")
 
 
 @asynccontextmanager
@@ -191,6 +197,10 @@ class ServiceConsole:
         return [(cmd, by, result) for _, _, cmd, by, result, _ in self.journal.commands(target)]
 
 
+class LinkNotOpened(Exception):
+    """The console could not open a drone's MAVLink connection (e.g. a udpin port another program holds)."""
+
+
 @asynccontextmanager
 async def service_console(site: Site, url: str, journal_path: Path, *, console_id: str = "console-A",
                           share_fleet: Fleet | None = None) -> AsyncIterator[ServiceConsole]:
@@ -212,6 +222,8 @@ async def service_console(site: Site, url: str, journal_path: Path, *, console_i
     if share_fleet is None:
         runners.append(asyncio.create_task(fleet.run()))
     try:
+        if fleet.open_failures:
+            raise LinkNotOpened(fleet.open_failures)
         await _wait_ready(site, fleet, docks)
         await service.start()
         yield ServiceConsole(site, console_id, mqtt, docks, fleet, service, events, published)
