@@ -405,15 +405,16 @@ class Fleet:
                 drone = _Drone(self, system, self.store.writer(sysid))
                 self._drones[sysid] = drone
                 self._post(DroneAdded(sysid))  # queued before any event of its telemetry
-                drone.subscribe()
                 if self.message_rates is not None:
+                    # Asked for before subscribing: PX4's default flood reaches the callback queue only briefly.
                     drone.make_direct()
+                    self._loop.call_soon_threadsafe(self._set_rates, sysid)  # type: ignore[union-attr]
+                drone.subscribe()
                 self._loop.call_soon_threadsafe(self._follow_mission, sysid)  # type: ignore[union-attr]
                 log.info("drone %d attached", sysid)
 
     def _follow_mission(self, sysid: int) -> None:
         if not self._closed:
-            self._set_rates(sysid)
             self._mission_tasks[sysid] = asyncio.create_task(self._mission_progress(sysid), name=f"mission-{sysid}")
             self._param_tasks[sysid] = asyncio.create_task(self._read_failsafe(sysid), name=f"failsafe-{sysid}")
 
