@@ -36,6 +36,7 @@ import numpy as np
 from drones.fleet_events import (ArmedChanged, BatteryLevel, BatteryLevelChanged, DroneAdded, DroneRemoved,
                                  FleetEvent, FlightModeChanged, HealthChanged, LandedStateChanged,
                                  LinkStateChanged, MissionProgressChanged, StatusTextReceived)
+from drones.message_rates import MESSAGE_RATES, MessageRate, RateRequests, mavlink_direct_sender
 from drones.model import DroneState, LandedState
 from vocab import LinkState
 from drones.site import Dock
@@ -120,6 +121,9 @@ class _Drone:
         self.status_texts: deque[StatusLine] = deque(maxlen=STATUS_TEXT_HISTORY)
         self._lock = threading.Lock()
         self._async: dict[str, Any] = {}
+        #: The requests that set this drone's message rates (made on the core loop; None: autopilot's defaults).
+        self.rates: RateRequests | None = None
+        self._direct: Any = None
 
     def subscribe(self) -> None:
         """Subscribes one stream per MAVLink message kind; what arrives with it is read by getters.
@@ -135,6 +139,12 @@ class _Drone:
                                  ("gps_info", self._on_gps), ("home", self._on_home),
                                  ("status_text", self._on_status_text)):
             getattr(t, "subscribe_" + stream)(self._guarded(callback))
+
+    def make_direct(self) -> None:
+        """MAVSDK's MavlinkDirect plugin for the rate requests (executor thread: a call into MAVSDK)."""
+        from mavsdk.plugins.mavlink_direct import MavlinkDirect
+
+        self._direct = MavlinkDirect(self.system)
 
     def _guarded(self, callback: Callable[[Any], None]) -> Callable[[Any, object], None]:
         """The callback as MAVSDK calls it, logging its errors (MAVSDK's wrapper would print them)."""
@@ -226,8 +236,11 @@ class Fleet:
     loop; `store` and `snapshot()` may be read from any thread.
     """
 
-    def __init__(self, docks: Sequence[Dock]) -> None:
+    def __init__(self, docks: Sequence[Dock], *, message_rates: Sequence[MessageRate] | None = MESSAGE_RATES) -> None:
+        """`message_rates`: what each drone is asked to stream (drones/message_rates.py); None leaves the
+        autopilot's defaults (for measuring what they cost)."""
         self.docks = tuple(docks)
+        self.message_rates = tuple(message_rates) if message_rates is not None else None
         if self.docks:
             # MAVSDK's native library is loaded here, on the thread that makes the fleet (the console's main
             # thread), not later in the executor: a dlopen on a worker thread while the GUI thread loads Qt
@@ -285,6 +298,9 @@ class Fleet:
                  if t is not None]
         for task in tasks:
             task.cancel()
+        for drone in self._drones.values():
+            if drone.rates is not None:
+                drone.rates.close()
         await asyncio.gather(*tasks, return_exceptions=True)  # their MAVSDK subscriptions end here
         for sysid in list(self._drones):
             self._deliver(DroneRemoved(sysid))
@@ -389,6 +405,10 @@ class Fleet:
                 drone = _Drone(self, system, self.store.writer(sysid))
                 self._drones[sysid] = drone
                 self._post(DroneAdded(sysid))  # queued before any event of its telemetry
+                if self.message_rates is not None:
+                    # Asked for before subscribing: PX4's default flood reaches the callback queue only briefly.
+                    drone.make_direct()
+                    self._loop.call_soon_threadsafe(self._set_rates, sysid)  # type: ignore[union-attr]
                 drone.subscribe()
                 self._loop.call_soon_threadsafe(self._follow_mission, sysid)  # type: ignore[union-attr]
                 log.info("drone %d attached", sysid)
@@ -397,6 +417,22 @@ class Fleet:
         if not self._closed:
             self._mission_tasks[sysid] = asyncio.create_task(self._mission_progress(sysid), name=f"mission-{sysid}")
             self._param_tasks[sysid] = asyncio.create_task(self._read_failsafe(sysid), name=f"failsafe-{sysid}")
+
+    def _set_rates(self, sysid: int) -> None:
+        """Asks the drone for the console's message rates (core loop; answers come back on it): at attach and
+        whenever the drone reappears after a lost link, since PX4 forgets them when it reboots."""
+        drone = self._drones.get(sysid)
+        if drone is None or self.message_rates is None or self._loop is None or self._closed:
+            return
+        if drone.rates is None:
+            drone.rates = RateRequests(sysid, self._loop, mavlink_direct_sender(drone._direct),
+                                       lambda: self.store.link(sysid) is LinkState.OK, self.message_rates)
+        drone.rates.request_all()
+
+    def rate_requests(self, sysid: int) -> RateRequests | None:
+        """The drone's rate requests (what was answered), None before it was attached or without rates."""
+        drone = self._drones.get(sysid)
+        return None if drone is None else drone.rates
 
     async def _read_failsafe(self, sysid: int) -> None:
         """Reads what the drone does on a lost link (PX4 `NAV_DLL_ACT`), so the console says what it will do.
@@ -478,6 +514,8 @@ class Fleet:
             else:
                 log.info("drone %d: link %s", sysid, "up" if previous is LinkState.NEVER else "recovered")
             self._deliver(LinkStateChanged(sysid, state, previous, None if never[r] else float(age[r])))
+            if state is LinkState.OK and previous is LinkState.LOST:
+                self._set_rates(sysid)   # it may have rebooted, with PX4's default rates
         mavsdk = self._mavsdk
         if mavsdk is not None and mavsdk.system_count() > self._systems_seen:
             self._schedule_attach()  # a discovery the new-system callback did not bring in

@@ -21,7 +21,7 @@ from pymavlink.dialects.v20 import common as mavlink2
 
 from drones.sim.mission_protocol import MissionTransfer
 from drones.sim.px4 import CAPABILITIES, FLIGHT_SW_VERSION, FlightMode, decode_param, encode_param
-from drones.sim.vehicle import ACCEPTED, DENIED, FORCE_MAGIC, UNSUPPORTED, LandedState, SimVehicle
+from drones.sim.vehicle import ACCEPTED, DENIED, FAILED, FORCE_MAGIC, UNSUPPORTED, LandedState, SimVehicle
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ DEFAULT_RATES_HZ: dict[int, float] = {
     M.MAVLINK_MSG_ID_HOME_POSITION: 0.5,
     M.MAVLINK_MSG_ID_MISSION_CURRENT: 1.0,
 }
+#: Sent at a fixed 1 Hz like PX4, which refuses an interval for them (MAV_RESULT_FAILED).
+FIXED_STREAMS = frozenset({M.MAVLINK_MSG_ID_HEARTBEAT, M.MAVLINK_MSG_ID_MISSION_CURRENT})
 SENSORS = (M.MAV_SYS_STATUS_SENSOR_3D_GYRO | M.MAV_SYS_STATUS_SENSOR_3D_ACCEL | M.MAV_SYS_STATUS_SENSOR_3D_MAG
            | M.MAV_SYS_STATUS_SENSOR_ABSOLUTE_PRESSURE | M.MAV_SYS_STATUS_SENSOR_GPS
            | M.MAV_SYS_STATUS_SENSOR_MOTOR_OUTPUTS | M.MAV_SYS_STATUS_AHRS | M.MAV_SYS_STATUS_SENSOR_BATTERY
@@ -354,13 +356,24 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
         self._ack(cmd, result, msg)
 
     def _set_interval(self, message_id: int, interval_us: float) -> int:
-        if message_id not in DEFAULT_RATES_HZ and message_id != M.MAVLINK_MSG_ID_LOCAL_POSITION_NED:
+        """MAV_CMD_SET_MESSAGE_INTERVAL as PX4 answers it: > 0 that interval, 0 the default rate, -1 off.
+
+        Off is accepted for any message (PX4 accepts it for each stream it has; this vehicle sends nothing
+        else anyway); a rate for a message this vehicle cannot send is UNSUPPORTED, and HEARTBEAT and
+        MISSION_CURRENT keep their fixed 1 Hz (FAILED), as on PX4.
+        """
+        if message_id in FIXED_STREAMS:
+            return FAILED
+        sendable = message_id in DEFAULT_RATES_HZ or message_id == M.MAVLINK_MSG_ID_LOCAL_POSITION_NED
+        if interval_us < 0:
+            if sendable:
+                self.intervals_s[message_id] = 0.0
+            return ACCEPTED
+        if not sendable:
             return UNSUPPORTED
         if interval_us == 0:
             hz = DEFAULT_RATES_HZ.get(message_id, 0.0)
             self.intervals_s[message_id] = 1.0 / hz if hz else 0.0
-        elif interval_us < 0:
-            self.intervals_s[message_id] = 0.0
         else:
             self.intervals_s[message_id] = max(interval_us / 1e6, 0.005)
         self._next_due[message_id] = 0.0
