@@ -8,7 +8,7 @@ ARGS ?=
 PX4_SITL_DIR ?= $(if $(wildcard ../shared/px4-sitl/bin/px4),$(abspath ../shared/px4-sitl),)
 export PX4_SITL_DIR
 
-.PHONY: run test bench package lock translations sysdeps sysdeps-test clean
+.PHONY: run run-px4 test bench package lock translations sysdeps sysdeps-test clean
 
 $(STAMP): requirements.lock pyproject.toml scripts/find_python.sh
 	@py="$$(scripts/find_python.sh)" || exit 1; \
@@ -27,6 +27,11 @@ sysdeps-test:
 ## Install everything and open the console on the embedded demo site.
 run: $(STAMP) sysdeps
 	$(PY) main.py $(ARGS)
+
+## The demo site with real PX4 autopilots (SITL, from PX4_SITL_DIR) flying from docks SN01-SN04, the rest simulated.
+run-px4: $(STAMP) sysdeps
+	@[ -n "$(PX4_SITL_DIR)" ] || { echo "run-px4: set PX4_SITL_DIR to a PX4 SITL build (bin/px4, etc/)"; exit 2; }
+	$(PY) main.py --px4 SN01,SN02,SN03,SN04 --demo-flights 2 $(ARGS)
 
 ## Install everything (system packages too) and run the whole test suite, packaging check included.
 test: $(STAMP) sysdeps-test

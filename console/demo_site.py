@@ -84,6 +84,8 @@ class DemoSite:
         self.video_url: str | None = None
         self.drones = 0
         self.mavlink_ports: dict[int, int] = {}
+        #: Docks whose drones are real PX4 autopilots, as the child reports them.
+        self.px4_docks: tuple[str, ...] = ()
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
@@ -109,6 +111,7 @@ class DemoSite:
         self.broker_url = ready["broker"]
         self.video_url = ready.get("video")
         self.drones = int(ready.get("drones") or 0)
+        self.px4_docks = tuple(str(d) for d in ready.get("px4") or ())
         try:
             self.mavlink_ports = {int(sysid): int(port) for sysid, port in ready["mavlink"].items()}
         except (KeyError, AttributeError, TypeError, ValueError):

@@ -66,6 +66,8 @@ BATTERY_HYSTERESIS_PCT = 2.0
 LINK_LOSS_PARAM = "NAV_DLL_ACT"
 PARAM_READ_ATTEMPTS = 5
 PARAM_RETRY_S = 2.0
+#: How long close() waits for a blocking MAVSDK call still running (a parameter read times out within this).
+BLOCKING_CALL_WAIT_S = 10.0
 #: MAVSDK's log line when its callback queue overflowed and subscription callbacks were dropped.
 DROPPED_CALLBACKS_MESSAGE = "Dropping subscription callbacks"
 
@@ -263,6 +265,8 @@ class Fleet:
         self._mission_tasks: dict[int, asyncio.Task[None]] = {}
         self._param_tasks: dict[int, asyncio.Task[None]] = {}
         self._said: dict[int, asyncio.Event] = {}   # set when a drone's status text has been delivered
+        #: MAVSDK blocking calls of the fleet's own in the executor, awaited by close() before MAVSDK is destroyed.
+        self._blocking: set[asyncio.Future[Any]] = set()
         #: Connections MAVSDK could not open: (dock id, connection URL, MAVSDK's result name).
         self.open_failures: list[tuple[str, str, str]] = []
         self._started = False
@@ -304,6 +308,8 @@ class Fleet:
         await asyncio.gather(*tasks, return_exceptions=True)  # their MAVSDK subscriptions end here
         for sysid in list(self._drones):
             self._deliver(DroneRemoved(sysid))
+        if self._blocking:
+            await asyncio.wait(list(self._blocking), timeout=BLOCKING_CALL_WAIT_S)
         mavsdk, self._mavsdk = self._mavsdk, None
         if mavsdk is not None:
             # Also removes the /tmp/mavsdk-component-metadata-* directories of our systems.
@@ -439,19 +445,25 @@ class Fleet:
 
         Read once the drone is heard, retried while the PARAM protocol does not answer (core loop).
         """
-        from mavsdk.asyncio.plugins.param import ParamAsync
+        from mavsdk.plugins.param import Param
 
-        system = self.async_system(sysid)
-        if system is None:
+        drone = self._drones.get(sysid)
+        if drone is None:
             return
         # Only an autopilot answers the PARAM protocol: wait for its first health report (SYS_STATUS) rather than
         # tie an executor thread up in MAVSDK's retries to something that only sends heartbeats.
         while self.store.snapshot(sysid).healthy is None:
             await asyncio.sleep(PARAM_RETRY_S)  # polling the telemetry store
-        params = self._drones[sysid].plugin("param", lambda: ParamAsync(system))
+        params = drone.plugin("param", lambda: Param(drone.system))
+        loop = asyncio.get_running_loop()
         for attempt in range(PARAM_READ_ATTEMPTS):
+            # MAVSDK's blocking call runs in the executor; close() waits for it before destroying MAVSDK (a call
+            # still inside MAVSDK when it is destroyed crashes the process).
+            call = loop.run_in_executor(None, params.get_param_int, LINK_LOSS_PARAM)
+            self._blocking.add(call)
+            call.add_done_callback(self._blocking.discard)
             try:
-                value = int(await params.get_param_int(LINK_LOSS_PARAM))
+                value = int(await asyncio.shield(call))
             except Exception as exc:  # noqa: BLE001 - MAVSDK's ParamError (timeout, no such parameter): retry
                 log.info("drone %d: %s not read (%s), attempt %d", sysid, LINK_LOSS_PARAM, exc, attempt + 1)
                 await asyncio.sleep(PARAM_RETRY_S * (attempt + 1))  # retry backoff, not synchronisation

@@ -102,15 +102,17 @@ class ConsoleSession:
         self.alerts.set_language(language)
 
     def start(self, *, demo_flights: int = 0) -> None:
-        """Starts the core's services; on the demo site, sends `demo_flights` sample flights."""
+        """Starts the core's services; on the demo site, sends `demo_flights` sample flights (from the docks
+        whose drones are real autopilots, when the demo has some: that is what `--px4` is for)."""
         self.services.start()
         if demo_flights > 0:
             from console.core.demo_flights import launch_demo_flights
 
             health = self.services.health
             health.set(demo_flights_requested=demo_flights)
+            real = self.demo_site.px4_docks if self.demo_site is not None else ()
             started = self.core.submit(launch_demo_flights(self.services.tasks, demo_flights,
-                                                           by=self.situation.operator))
+                                                           by=self.situation.operator, only=real))
             started.add_done_callback(lambda f: health.set(demo_flights_started=len(f.result()) if not f.cancelled()
                                                            and f.exception() is None else 0))
 

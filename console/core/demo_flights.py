@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 
 from console.core.fleet_status import dock_readiness
 from console.core.task_service import TaskService
@@ -38,12 +39,14 @@ def spread(docks: list[Dock]) -> list[Dock]:
     return order
 
 
-async def launch_demo_flights(tasks: TaskService, count: int, *, by: str) -> list[str]:
-    """Dispatches up to `count` sample flights from ready docks; returns the task ids started."""
+async def launch_demo_flights(tasks: TaskService, count: int, *, by: str,
+                             only: Sequence[str] = ()) -> list[str]:
+    """Dispatches up to `count` sample flights from ready docks (`only`: from these docks, e.g. the ones whose
+    drones are real autopilots); returns the task ids started."""
     started: list[str] = []
     tried: set[str] = set()
     deadline = time.monotonic() + READY_WAIT_S
-    candidates = spread(list(tasks.site.docks))
+    candidates = spread([d for d in tasks.site.docks if not only or d.id in only])
     while len(started) < count and time.monotonic() < deadline:
         for i, dock in enumerate(candidates):
             if len(started) >= count:

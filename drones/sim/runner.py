@@ -2,10 +2,13 @@
 
 The console's demo site starts this as a child process and reads one JSON line from its
 stdout: `{"event": "ready", "broker": "mqtt://127.0.0.1:PORT", "video": "http://...", "drones": N,
-"mavlink": {"SYSID": PORT, ...}}`. Every port in it is one the simulator bound and keeps (the
+"mavlink": {"SYSID": PORT, ...}, "px4": [DOCK, ...]}`. Every port in it is one the simulator bound and keeps (the
 embedded broker binds port 0 by default, the demo asks the same of the video server with
 `--video-port 0`, each drone binds port 0): the console connects to them, and nothing assumes
 a port number is free.
+With `--px4`, real PX4 SITL autopilots fly those docks' drones: their onboard ports are listed under
+"mavlink" like the simulated drones' (PX4 answers whoever talks first), and the docks are listed
+under "px4". They are stopped with the simulator.
 It stops on SIGTERM/SIGINT, when its stdin closes (the parent went away), or when the parent
 dies (PR_SET_PDEATHSIG).
 """
@@ -107,7 +110,8 @@ async def run_sim(opts: SimOptions) -> int:
     log.info("simulating %d drones against %s (time scale x%g), video %s", len(sim.docks), url,
              opts.site.time_scale, video_url)
     _announce({"event": "ready", "broker": url, "video": video_url, "drones": len(sim.docks),
-               "mavlink": {str(sysid): port for sysid, port in {**sim.mavlink_ports, **px4_ports}.items()}})
+               "mavlink": {str(sysid): port for sysid, port in {**sim.mavlink_ports, **px4_ports}.items()},
+               "px4": list(opts.px4_docks)})
     try:
         await stop.wait()
     finally:

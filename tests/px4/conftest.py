@@ -15,8 +15,8 @@ import pytest
 
 from drones.sim.px4_sitl import Px4Sitl, Px4Unavailable, find_px4
 
-#: PX4's physics and timers run this much faster than real time (4 stays reliable beside the console on 2 cores).
-SPEED_FACTOR = float(os.environ.get("PX4_SIM_SPEED_FACTOR", "4"))
+#: PX4's physics and timers run this much faster than real time (8 stays reliable beside the console on 2 cores once the console sets message rates).
+SPEED_FACTOR = float(os.environ.get("PX4_SIM_SPEED_FACTOR", "8"))
 
 
 @pytest.fixture(scope="session")

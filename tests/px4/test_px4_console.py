@@ -1,0 +1,24 @@
+"""The whole console process, headless, on the demo site with real PX4 autopilots at its first docks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_main
+
+
+def test_the_console_flies_a_real_autopilot_from_the_demo_site(px4_build: Path, tmp_path: Path) -> None:
+    png = tmp_path / "px4.png"
+    result = run_main("--px4", "2", "--demo-flights", "1", "--time-scale", "4", "--lang", "en",
+                      "--smoke", "45", str(png), timeout_s=240, env={"PX4_SITL_DIR": str(px4_build)})
+    health = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.returncode == 0, (health, result.stderr[-3000:])
+    assert health["healthy"] is True, health
+    # All 56 drones heard, two of them real autopilots, and the sample flight started from one of those
+    # (with --px4 the demo's sample flights fly only the real autopilots).
+    assert (health["drones_connected"], health["drones_total"]) == (56, 56)
+    assert (health["docks_online"], health["docks_total"]) == (56, 56)
+    assert health["demo_flights_started"] == 1, health
+    assert health["tasks_failed"] == [] and health["mavlink_open_failures"] == []
+    assert png.stat().st_size > 10_000
