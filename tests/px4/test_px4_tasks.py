@@ -296,3 +296,22 @@ def _restart_scenario(px4: Px4Sitl, mosquitto: MosquittoBroker, journal: Path) -
         states = asyncio.run(second_run(task_id))
         assert states[-4:] == ["returning", "landing", "docked", "completed"], states
         assert "on_scene" in states
+
+
+def test_arming_refused_by_px4_fails_the_task_in_px4s_own_words(px4: Px4Sitl, mosquitto: MosquittoBroker,
+                                                                  tmp_path: Path) -> None:
+    # PX4 asks an arm authorizer first (COM_ARM_AUTH_REQ=1) and there is none: the autopilot itself refuses.
+    with px4_site(px4, mosquitto.url, 1, params={"COM_ARM_AUTH_REQ": 1}) as ps:
+        dock = ps.site.docks[0]
+
+        async def scenario() -> None:
+            async with service_console(ps.site, ps.url, tmp_path / "j.sqlite") as c:
+                task = await _dispatch(c, dock)
+                assert await asyncio.wait_for(task.wait(), FLIGHT_S) == TaskState.FAILED
+                assert c.states_of(task) == ["planned", "preflight", "launching", "failed"]
+                assert task.reason is not None and task.reason.code == "mav.with_words", task.reason
+                assert "Arm auth: No response" in task.reason.en, task.reason.en   # PX4's text, its tab stripped
+                await eventually(lambda: c.docks.state(dock.id).cover == CoverState.CLOSED, 20, "cover closed again")
+                assert c.fleet.snapshot(dock.sysid).armed is False
+
+        asyncio.run(scenario())
