@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -96,6 +96,16 @@ class SimVehicle:
 
     def param(self, name: str) -> float:
         return self.params[name][1]
+
+    def set_params(self, values: Mapping[str, float]) -> None:
+        """Sets parameters as a site's autopilot table does (a known one keeps its type; a new one is an
+        INT32 when written as an integer, else REAL32)."""
+        for name, value in values.items():
+            if name in self.params:
+                ptype = self.params[name][0]
+            else:
+                ptype = mavlink2.MAV_PARAM_TYPE_INT32 if isinstance(value, int) else mavlink2.MAV_PARAM_TYPE_REAL32
+            self.params[name] = (ptype, float(value))
 
     @property
     def armed(self) -> bool:
