@@ -54,8 +54,8 @@ drone whose data-link loss action (PX4 `NAV_DLL_ACT`) is "none" or not known, in
 
 A dock's `mavlink` is the full MAVSDK connection URL of its drone: `udpin://HOST:PORT` (the console
 listens; the drone must send first), `udpout://HOST:PORT` (the console sends heartbeats to the drone
-from the start and the autopilot answers whoever talked to it last, as PX4 does; the console binds
-no fixed port), `tcpin://`, `tcpout://` or `serial://DEVICE[:BAUD]`. Without it the console listens
+from the start and the autopilot answers it; PX4 keeps the first peer that talked to it, the simulator
+the last; the console binds no fixed port), `tcpin://`, `tcpout://` or `serial://DEVICE[:BAUD]`. Without it the console listens
 on `udpin://0.0.0.0:{port}`. `port` stays the dock's number in the site's port plan
 (docs/architecture.md, "Demo site and port plan"): the simulator's `--console-host` mode sends there first.
 Ports and links are unique: no two docks share a port, a listening port, a remote address or a

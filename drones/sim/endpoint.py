@@ -3,7 +3,7 @@
 Like PX4, each vehicle has a UDP socket of its own (bound to port 0 by the fleet, so two
 simulators never fight over a port number) and sends to one peer: an optional initial target
 (`main.py sim --console-host`: the console's `udpin` port of the dock), then whoever last sent
-it a valid MAVLink message. With no initial target it stays silent until a ground station
+it a valid MAVLink message (PX4 keeps its first peer instead: README, "The simulator and PX4"). With no initial target it stays silent until a ground station
 talks first, which MAVSDK's `udpout://` connection does (it sends heartbeats from the start).
 The mission transfer protocol lives in mission_protocol.py.
 """
@@ -134,7 +134,9 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
             log.debug("drone %d: %d bad MAVLink bytes or frames from %s", self.vehicle.sysid,
                       len(parsed) - len(msgs), addr)
         if msgs:
-            self.target = addr  # PX4 re-targets a link to whoever sent to it last (before replying to it)
+            # The last sender becomes the peer (before replying to it). PX4 keeps its first peer for good; the
+            # simulator follows the last so a restarted console finds its drones (README, "The simulator and PX4").
+            self.target = addr
         for msg in msgs:
             self.received += 1
             try:

@@ -126,7 +126,8 @@ class Px4Instance:
 
     @property
     def onboard_port(self) -> int:
-        """PX4's onboard (API) link: where a console connects with `udpout://` (PX4 answers whoever talked last)."""
+        """PX4's onboard (API) link: where a console connects with `udpout://` (PX4 answers the first peer that
+        talked to it, for good: a second ground station on this port hears nothing)."""
         return ONBOARD_PORT_BASE + self.instance
 
     @property
