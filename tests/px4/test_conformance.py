@@ -153,7 +153,7 @@ async def fly(rec: Recorder, name: str, seen: Seen, speed: float, start: Any) ->
     await rec.until(f"{name}: airborne", lambda: any(v for _, v in rec.since(rec.armed, t0)) and rec.alt_m > 1.0, 60)
     await rec.until(f"{name}: disarmed by itself", lambda: rec.armed[-1][1] is False, 120)
     disarmed_at = rec.armed[-1][0]
-    # The mode it shows once disarmed: whatever the next heartbeats say, 1.5 vehicle-heartbeat periods on.
+    # The mode it shows once disarmed: what the heartbeats say 1.5 s on (the simulator's come at 1 Hz real time).
     await rec.until(f"{name}: settled", lambda: time.monotonic() > disarmed_at + 1.5, 5)
     flight = Flight()
     for _, m in rec.since(rec.modes, t0):
