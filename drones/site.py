@@ -38,14 +38,24 @@ Example::
     max_level = 1                  # this level or more severe (1 is the most severe)
     districts = ["laoshan"]        # optional, default anywhere
 
+`[autopilot.params]` (optional) sets PX4 parameters on every drone of the site, as the site's
+ground crew sets them on a real drone: NAME = number, NAME a PX4 parameter name (capitals, digits
+and `_`, at most 16 characters). The simulator applies them to every simulated drone at start and a
+PX4 SITL launcher (`main.py sim --px4`) passes the same table; a parameter left out keeps
+PX4's default (drones/sim/px4.py), e.g. `NAV_DLL_ACT` 0: no action on a lost link::
+
+    [autopilot.params]
+    NAV_DLL_ACT = 2        # data-link loss: return home
+    MPC_XY_CRUISE = 10.0   # mission cruise speed, m/s
+
 `[site]` may also set `min_ready_per_district` (default 2): automation never takes a district's
 ready docks below this many; and `require_link_loss_action` (default false): refuse to launch a
 drone whose data-link loss action (PX4 `NAV_DLL_ACT`) is "none" or not known, instead of warning.
 
 A dock's `mavlink` is the full MAVSDK connection URL of its drone: `udpin://HOST:PORT` (the console
 listens; the drone must send first), `udpout://HOST:PORT` (the console sends heartbeats to the drone
-from the start and the autopilot answers whoever talked to it last, as PX4 does; the console binds
-no fixed port), `tcpin://`, `tcpout://` or `serial://DEVICE[:BAUD]`. Without it the console listens
+from the start and the autopilot answers it; PX4 keeps the first peer that talked to it, the simulator
+the last; the console binds no fixed port), `tcpin://`, `tcpout://` or `serial://DEVICE[:BAUD]`. Without it the console listens
 on `udpin://0.0.0.0:{port}`. `port` stays the dock's number in the site's port plan
 (docs/architecture.md, "Demo site and port plan"): the simulator's `--console-host` mode sends there first.
 Ports and links are unique: no two docks share a port, a listening port, a remote address or a
@@ -72,6 +82,8 @@ MAVLINK_PORT_BASE = 14539
 DEFAULT_TOPIC_ROOT = "qdcb"
 DEFAULT_MAX_ALTITUDE_AGL_M = 120.0
 DEFAULT_MIN_READY_PER_DISTRICT = 2
+#: A PX4 parameter name: PX4 stores at most 16 characters, upper case, digits and underscores.
+PX4_PARAM_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,15}")
 
 
 class SiteFileError(Exception):
@@ -164,6 +176,8 @@ class Site:
     automation: tuple[AutomationRule, ...] = ()
     min_ready_per_district: int = DEFAULT_MIN_READY_PER_DISTRICT
     require_link_loss_action: bool = False
+    #: PX4 parameters every drone of the site carries (`[autopilot.params]`): name -> int or float as written.
+    autopilot_params: Mapping[str, int | float] = field(default_factory=dict)
 
     def with_broker(self, broker: BrokerConfig) -> Site:
         """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
@@ -357,7 +371,33 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
                 max_altitude_agl_m=float(max_alt), basemap_path=files["basemap"], cameras_path=files["cameras"],
                 nofly_path=files["nofly"], video_base_url=video_base.rstrip("/") if video_base else None,
                 automation=_automation(data.get("automation"), path, fail), min_ready_per_district=min_ready,
-                require_link_loss_action=require_dll)
+                require_link_loss_action=require_dll, autopilot_params=_autopilot(data.get("autopilot"), path, fail))
+
+
+def _autopilot(table: Any, path: Path, fail: Any) -> dict[str, int | float]:
+    """The optional `[autopilot]` table: `[autopilot.params]` with PX4 parameter names and numbers."""
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise SiteFileError(path, "must be a table", field_name="autopilot")
+    unknown = sorted(set(table) - {"params"})
+    if unknown:
+        key = unknown[0]
+        if isinstance(table[key], dict):   # a [autopilot.KEY] table of its own
+            raise fail(f"unknown key {key!r} (only [autopilot.params])", f"autopilot.{key}", f"autopilot.{key}")
+        raise fail(f"unknown key {key!r} (only [autopilot.params])", f"autopilot.{key}", "autopilot", key)
+    raw = table.get("params", {})
+    if not isinstance(raw, dict):
+        raise fail("must be a table of PX4 parameters ([autopilot.params])", "autopilot.params", "autopilot", "params")
+    params: dict[str, int | float] = {}
+    for name, value in raw.items():
+        if not PX4_PARAM_NAME.fullmatch(name):
+            raise fail("is not a PX4 parameter name (capitals, digits and _, at most 16 characters)",
+                       f"autopilot.params.{name}", "autopilot.params", name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise fail(f"must be a number, got {value!r}", f"autopilot.params.{name}", "autopilot.params", name)
+        params[name] = value
+    return params
 
 
 def _automation(table: Any, path: Path, fail: Any) -> tuple[AutomationRule, ...]:

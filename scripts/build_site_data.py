@@ -261,6 +261,18 @@ min_ready_per_district = 2   # automation never takes a district's ready docks b
 categories = ["forest_fire_smoke"]
 max_level = 1
 districts = ["laoshan"]
+
+# What the site's ground crew sets on every drone (PX4 parameters; the rest keep PX4's defaults).
+# The simulator applies them at start; a PX4 SITL launcher passes the same table.
+[autopilot.params]
+NAV_DLL_ACT = 2          # data-link loss: return home (PX4's default 0 would keep hovering)
+COM_DL_LOSS_T = 10       # s without the console before that (PX4 SITL: 40)
+COM_DISARM_PRFLT = 10.0  # s armed on the ground without a takeoff before it disarms (PX4 SITL: 40)
+MPC_XY_CRUISE = 10.0     # mission cruise speed, m/s (PX4: 5)
+NAV_ACC_RAD = 2.0        # waypoint acceptance radius, m (PX4: 10): the drone reaches the scene
+RTL_RETURN_ALT = 60.0    # return altitude above home, m (PX4: 30): above the city's roofs
+RTL_DESCEND_ALT = 30.0   # m (PX4: 10)
+MIS_DIST_1WP = 900.0     # farthest first waypoint from home, m (PX4: 10000)
 """
 
 

@@ -3,7 +3,7 @@
 Like PX4, each vehicle has a UDP socket of its own (bound to port 0 by the fleet, so two
 simulators never fight over a port number) and sends to one peer: an optional initial target
 (`main.py sim --console-host`: the console's `udpin` port of the dock), then whoever last sent
-it a valid MAVLink message. With no initial target it stays silent until a ground station
+it a valid MAVLink message (PX4 keeps its first peer instead: README, "The simulator and PX4"). With no initial target it stays silent until a ground station
 talks first, which MAVSDK's `udpout://` connection does (it sends heartbeats from the start).
 The mission transfer protocol lives in mission_protocol.py.
 """
@@ -47,6 +47,13 @@ SENSORS = (M.MAV_SYS_STATUS_SENSOR_3D_GYRO | M.MAV_SYS_STATUS_SENSOR_3D_ACCEL | 
            | M.MAV_SYS_STATUS_SENSOR_MOTOR_OUTPUTS | M.MAV_SYS_STATUS_AHRS | M.MAV_SYS_STATUS_SENSOR_BATTERY
            | M.MAV_SYS_STATUS_PREARM_CHECK)
 GCS_TYPES = frozenset({M.MAV_TYPE_GCS})
+#: A retransmitted COMMAND_LONG (confirmation > 0, same sender, command and parameters) this soon after the
+#: first is a copy whose ACK was lost: it is acknowledged again with the first one's result, not executed again.
+DUPLICATE_WINDOW_S = 5.0
+#: Requests whose repetition is the point (the answer was lost): executed every time.
+_REPEATABLE = frozenset({M.MAV_CMD_REQUEST_MESSAGE, M.MAV_CMD_SET_MESSAGE_INTERVAL,
+                         M.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES})
+STATUSTEXT_CHUNK = 50
 
 
 def _int(value: float, default: int = 0) -> int:
@@ -85,6 +92,9 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
         self.sent = 0
         self.received = 0
         self._param_queue: list[int] = []
+        #: The last command from each sender: (command, params, result, time), to answer a retransmission.
+        self._last_command: dict[tuple[int, int], tuple[int, tuple[float, ...], int, float]] = {}
+        self._text_id = 0
 
     # ----- transport -------------------------------------------------------------------------
 
@@ -126,7 +136,9 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
             log.debug("drone %d: %d bad MAVLink bytes or frames from %s", self.vehicle.sysid,
                       len(parsed) - len(msgs), addr)
         if msgs:
-            self.target = addr  # PX4 re-targets a link to whoever sent to it last (before replying to it)
+            # The last sender becomes the peer (before replying to it). PX4 keeps its first peer for good; the
+            # simulator follows the last so a restarted console finds its drones (README, "The simulator and PX4").
+            self.target = addr
         for msg in msgs:
             self.received += 1
             try:
@@ -144,7 +156,7 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
         v = self.vehicle
         due = [st for st in v.status_out if st.due <= now]
         for st in due:
-            self.mav.statustext_send(st.severity, st.text.encode()[:50])
+            self._send_text(st.severity, st.text)
         if due:
             v.status_out[:] = [st for st in v.status_out if st.due > now]
         for seq in v.mission.reached:
@@ -162,6 +174,16 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
                 self._send_param_index(index)
             del self._param_queue[:20]
         self.missions.service(now)
+
+    def _send_text(self, severity: int, text: str) -> None:
+        """One STATUSTEXT, or as PX4 sends a longer text: 50-byte chunks sharing a non-zero id, numbered."""
+        data = text.encode()
+        if len(data) <= STATUSTEXT_CHUNK:
+            self.mav.statustext_send(severity, data)
+            return
+        self._text_id = self._text_id % 0xFFFF + 1
+        for seq, start in enumerate(range(0, len(data), STATUSTEXT_CHUNK)):
+            self.mav.statustext_send(severity, data[start:start + STATUSTEXT_CHUNK], self._text_id, seq)
 
     # ----- telemetry ----------------------------------------------------------------------------
 
@@ -313,6 +335,23 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
             x, y, z = msg.x / 1e7, msg.y / 1e7, msg.z
         else:
             x, y, z = msg.param5, msg.param6, msg.param7
+        sender = (msg.get_srcSystem(), msg.get_srcComponent())
+        key = tuple(f if math.isfinite(f) else -1e38 for f in (*p, x, y, z))   # NaN never equals itself
+        last = self._last_command.get(sender)
+        if (getattr(msg, "confirmation", 0) > 0 and cmd not in _REPEATABLE and last is not None
+                and last[0] == cmd and last[1] == key and now - last[3] < DUPLICATE_WINDOW_S):
+            log.debug("drone %d: command %d repeated by %s: acknowledged again", v.sysid, cmd, sender)
+            self._ack(cmd, last[2], msg)
+            return
+        result = self._execute(msg, cmd, p, x, y, z, now)
+        if result is not None:
+            self._last_command[sender] = (cmd, key, result, now)
+            self._ack(cmd, result, msg)
+
+    def _execute(self, msg: M.MAVLink_message, cmd: int, p: tuple[float, float, float, float], x: float, y: float,
+                 z: float, now: float) -> int | None:
+        """Runs one command; its MAV_RESULT, or None when it already answered (requests)."""
+        v = self.vehicle
         if cmd == M.MAV_CMD_COMPONENT_ARM_DISARM:
             force = _int(p[1]) == FORCE_MAGIC
             result = v.arm(now, force) if _int(p[0]) == 1 else v.disarm(force)
@@ -320,9 +359,9 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
             rel = (z - v.home[2]) if math.isfinite(z) else None
             result = v.takeoff(rel)
         elif cmd == M.MAV_CMD_NAV_LAND:
-            result = v.set_mode(FlightMode.LAND)
+            result = v.land()
         elif cmd == M.MAV_CMD_NAV_RETURN_TO_LAUNCH:
-            result = v.set_mode(FlightMode.RTL)
+            result = v.return_to_launch()
         elif cmd == M.MAV_CMD_DO_SET_MODE:
             result = self._set_mode_from((_int(p[1]) << 16) | (_int(p[2]) << 24))
         elif cmd == M.MAV_CMD_DO_REPOSITION:
@@ -346,14 +385,14 @@ class VehicleEndpoint(asyncio.DatagramProtocol):
             self._ack(cmd, ACCEPTED if known else UNSUPPORTED, msg)
             if known:
                 self._send_message(wanted)
-            return
+            return None
         elif cmd == M.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES:
             self._ack(cmd, ACCEPTED, msg)
             self._send_message(M.MAVLINK_MSG_ID_AUTOPILOT_VERSION)
-            return
+            return None
         else:
             result = UNSUPPORTED
-        self._ack(cmd, result, msg)
+        return result
 
     def _set_interval(self, message_id: int, interval_us: float) -> int:
         """MAV_CMD_SET_MESSAGE_INTERVAL as PX4 answers it: > 0 that interval, 0 the default rate, -1 off.

@@ -14,7 +14,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from drones.geo import distance_m
 from drones.sim.endpoint import VehicleEndpoint
@@ -34,13 +34,15 @@ class SimFleet:
 
     `bind_host` is the address the vehicles' sockets bind to. `console_host`, when given, is an
     initial target for every vehicle: that host's UDP port `dock.port` (a console listening with
-    `udpin`); without it a vehicle waits for a ground station to talk first.
+    `udpin`); without it a vehicle waits for a ground station to talk first. `params` are PX4 parameters
+    set on every vehicle at start (the site's `[autopilot.params]`); the rest keep PX4's defaults.
     """
 
     def __init__(self, docks: Sequence[Dock], *, console_host: str | None = None, bind_host: str = "127.0.0.1",
                  time_scale: float = 1.0, seed: int = 7, wind_of: Callable[[Dock], Wind] | None = None,
                  cover_open_of: Callable[[Dock], bool] | None = None,
-                 charging_of: Callable[[Dock], bool] | None = None) -> None:
+                 charging_of: Callable[[Dock], bool] | None = None,
+                 params: Mapping[str, float] | None = None) -> None:
         self.docks = tuple(docks)
         self.console_host = console_host
         self.bind_host = bind_host
@@ -56,6 +58,7 @@ class SimFleet:
                                     battery=Battery(remaining_pct=rng.uniform(62.0, 100.0)))
             cover = (lambda d=dock: cover_open_of(d)) if cover_open_of else None
             vehicle = SimVehicle(dock.sysid, model, cover_open=cover)
+            vehicle.set_params(params or {})   # the site's autopilot table, over PX4's defaults
             target = (console_host, dock.port) if console_host else None
             self.endpoints[dock.sysid] = VehicleEndpoint(vehicle, target)
             self._dock_of[dock.sysid] = dock

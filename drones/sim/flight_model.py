@@ -70,6 +70,7 @@ class Target:
     alt_amsl_m: float
     speed_m_s: float = CRUISE_SPEED_M_S
     yaw_deg: float | None = None    # None: face the direction of travel
+    climb_m_s: float | None = None  # climb limit below CLIMB_M_S (PX4's MPC_TKO_SPEED in a takeoff)
 
 
 @dataclass(slots=True)
@@ -142,7 +143,8 @@ class MultirotorModel:
         # Vertical: climb/descent limits; slow near the ground when descending to land.
         dz = t.alt_amsl_m - self.alt_amsl_m
         if dz > 0:
-            vz_up = min(CLIMB_M_S, math.sqrt(2 * ACCEL_M_S2 * 0.5 * dz) if dz < 3 else CLIMB_M_S)
+            climb = CLIMB_M_S if t.climb_m_s is None else min(CLIMB_M_S, t.climb_m_s)
+            vz_up = min(climb, math.sqrt(2 * ACCEL_M_S2 * 0.5 * dz) if dz < 3 else climb)
             self.v_down_m_s = -vz_up
         else:
             limit = LAND_SPEED_M_S if self.relative_alt_m < LAND_SLOW_ALT_M else DESCENT_M_S

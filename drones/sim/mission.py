@@ -154,6 +154,11 @@ class MissionRunner:
         else:
             self.current += 1
 
+    def touched_down(self) -> None:
+        """The vehicle landed on the mission's land item: that item is reached and the mission complete."""
+        if not self.complete and self.items and self.items[self.current].command == NAV_LAND:
+            self._advance()
+
     def tick(self, dt_s: float, lat: float, lon: float, alt_amsl_m: float, home_alt_m: float,
              acceptance_m: float) -> Leg:
         """The leg to fly now, given where the vehicle is; advances through DO items at once."""

@@ -68,24 +68,28 @@ FLIGHT_SW_VERSION = (1 << 24) | (15 << 16) | (0 << 8) | 0xFF
 REAL32 = mavlink2.MAV_PARAM_TYPE_REAL32
 INT32 = mavlink2.MAV_PARAM_TYPE_INT32
 
-#: Parameters MAVSDK and the console touch, with PX4's defaults (name, type, value).
+#: Parameters MAVSDK and the console touch, with PX4's defaults (name, type, value), as read back from PX4 SITL
+#: (main, 2026; /work/shared/px4-sitl): a site sets what it needs in its `[autopilot.params]` (drones/site.py).
 DEFAULT_PARAMS: tuple[tuple[str, int, float], ...] = (
     ("MIS_TAKEOFF_ALT", REAL32, 2.5),       # takeoff altitude above home, m
-    ("RTL_RETURN_ALT", REAL32, 60.0),       # RTL cruise altitude above home, m
-    ("RTL_DESCEND_ALT", REAL32, 30.0),
-    ("MPC_XY_CRUISE", REAL32, 10.0),        # mission cruise speed, m/s
+    ("RTL_RETURN_ALT", REAL32, 30.0),       # RTL cruise altitude above home, m
+    ("RTL_DESCEND_ALT", REAL32, 10.0),
+    ("MPC_XY_CRUISE", REAL32, 5.0),         # mission cruise speed, m/s
     ("MPC_XY_VEL_MAX", REAL32, 12.0),
     ("MPC_Z_VEL_MAX_UP", REAL32, 3.0),
+    ("MPC_TKO_SPEED", REAL32, 1.5),         # takeoff climb rate, m/s
     ("MPC_LAND_SPEED", REAL32, 0.7),
-    ("NAV_ACC_RAD", REAL32, 2.0),           # waypoint acceptance radius, m
-    ("NAV_DLL_ACT", INT32, 2),              # data-link loss action: 2 = return
-    ("COM_DL_LOSS_T", INT32, 10),           # data-link loss timeout, s
+    ("NAV_ACC_RAD", REAL32, 10.0),          # waypoint acceptance radius, m
+    ("NAV_DLL_ACT", INT32, 0),              # data-link loss action: 0 = none (1 hold, 2 return, 3 land)
+    ("COM_DL_LOSS_T", INT32, 40),           # data-link loss timeout, s (40 on PX4 SITL)
     ("COM_DISARM_LAND", REAL32, 2.0),       # auto-disarm after landing, s
+    ("LNDMC_TRIG_TIME", REAL32, 1.0),       # land detector: touchdown to "landed", s
     ("BAT_LOW_THR", REAL32, 0.15),          # low battery: return
     ("BAT_CRIT_THR", REAL32, 0.07),         # critical battery: land
-    ("COM_DISARM_PRFLT", REAL32, 10.0),     # auto-disarm when armed on the ground without takeoff, s
-    ("MIS_DIST_1WP", REAL32, 900.0),
-    ("SYS_AUTOSTART", INT32, 4001),
+    ("COM_DISARM_PRFLT", REAL32, 40.0),     # auto-disarm when armed on the ground without takeoff, s (40 on SITL)
+    ("COM_ARM_MIS_REQ", INT32, 0),          # 1: arming needs a valid mission
+    ("MIS_DIST_1WP", REAL32, 10000.0),
+    ("SYS_AUTOSTART", INT32, 4001),         # airframe (generic quadcopter; PX4 SITL's SIH quad is 10040)
 )
 
 

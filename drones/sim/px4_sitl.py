@@ -47,6 +47,9 @@ AIRFRAME = "10040"
 READY_TEXT = "Startup script returned successfully"
 #: Lines of PX4's log that mean this instance number is unusable on this machine now.
 _CLASH_TEXTS = ("bind failed", "already running")
+#: Timeouts PX4 measures against a ground station's messages: PX4's start-up script multiplies its own defaults
+#: by the speed factor (the ground station's heartbeat does not speed up); a site's values are scaled the same way.
+WALL_CLOCK_PARAMS = frozenset({"COM_DL_LOSS_T", "COM_RC_LOSS_T", "COM_OF_LOSS_T", "COM_DISARM_PRFLT"})
 ONBOARD_PORT_BASE = 14580
 GCS_PORT_BASE = 18570
 #: Instance numbers tried: above the 0-9 a developer's own PX4 runs use; every port stays below 20000.
@@ -141,7 +144,8 @@ class Px4Instance:
 
     @property
     def onboard_port(self) -> int:
-        """PX4's onboard (API) link: where a console connects with `udpout://` (PX4 answers whoever talked last)."""
+        """PX4's onboard (API) link: where a console connects with `udpout://` (PX4 answers the first peer that
+        talked to it, for good: a second ground station on this port hears nothing)."""
         return ONBOARD_PORT_BASE + self.instance
 
     @property
@@ -249,7 +253,7 @@ class Px4Sitl:
         workdir = self.run_dir / str(n)
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
-        all_params = {"MAV_SYS_ID": str(sysid), **{k: str(v) for k, v in (params or {}).items()}}
+        all_params = {"MAV_SYS_ID": str(sysid), **{k: self._scaled(k, v) for k, v in (params or {}).items()}}
         env = {**os.environ, "PX4_SYS_AUTOSTART": AIRFRAME, "PX4_SIMULATOR": "sihsim",
                "PX4_SIM_MODEL": "sihsim_quadx", "PX4_HOME_LAT": repr(lat), "PX4_HOME_LON": repr(lon),
                "PX4_HOME_ALT": repr(ground_alt_m), "PX4_SIM_SPEED_FACTOR": f"{self.speed_factor:g}",
@@ -264,6 +268,12 @@ class Px4Sitl:
         inst = Px4Instance(n, sysid, lat, lon, ground_alt_m, proc, workdir, dict(all_params), console_port)
         self.instances.append(inst)
         return inst
+
+    def _scaled(self, name: str, value: object) -> str:
+        if name in WALL_CLOCK_PARAMS and self.speed_factor != 1.0 and isinstance(value, int | float):
+            scaled = value * self.speed_factor
+            return str(int(round(scaled)) if isinstance(value, int) else scaled)
+        return str(value)
 
     @staticmethod
     def _boot_state(inst: Px4Instance) -> str:

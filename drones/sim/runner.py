@@ -139,7 +139,7 @@ async def _start_px4(site: Site, opts: SimOptions) -> tuple[Px4Sitl, dict[str, s
     docks = [by_id[d] for d in opts.px4_docks]
     loop = asyncio.get_running_loop()
     instances = await loop.run_in_executor(
-        None, lambda: sitl.start_many([(d.sysid, d.lat, d.lon, d.ground_alt_m) for d in docks]))
+        None, lambda: sitl.start_many([(d.sysid, d.lat, d.lon, d.ground_alt_m) for d in docks], site.autopilot_params))
     for d, inst in zip(docks, instances, strict=True):
         log.info("dock %s: real PX4 autopilot, instance %d (pid %d), onboard port %d, log %s", d.id, inst.instance,
                  inst.process.pid, inst.onboard_port, inst.log_path)

@@ -103,7 +103,7 @@ class SiteSim:
             seed=opts.seed,
             wind_of=lambda d: Wind(ds.dock(d.id).wind_speed_m_s, ds.dock(d.id).wind_direction_deg),
             cover_open_of=lambda d: ds.dock(d.id).cover_open,
-            charging_of=lambda d: ds.dock(d.id).charging)
+            charging_of=lambda d: ds.dock(d.id).charging, params=site.autopilot_params)
         self.cameras = CameraRegistry.load(site.cameras_path) if site.cameras_path else None
         self.alerts: AlertFeedSim | None = None
         if self.cameras is not None and opts.alerts_per_min > 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -37,8 +37,11 @@ class LandedState(IntEnum):
     LANDING = mavlink2.MAV_LANDED_STATE_LANDING
 
 
-#: How long after refusing a command PX4 sends its reason as STATUSTEXT (measured on PX4 SITL: up to ~2 s).
-REFUSAL_TEXT_DELAY_S = 1.5
+#: How long after refusing a command PX4 sends its reason as STATUSTEXT. Measured on PX4 SITL (2026-12): the text
+#: follows the COMMAND_ACK within 10-50 ms; the endpoint sends the ACK at once and texts at its next tick (<= 40 ms).
+REFUSAL_TEXT_DELAY_S = 0.0
+#: PX4's refusal text when an arming check fails (the detailed reason goes through its events protocol).
+HEALTH_REFUSAL = "Arming denied: Resolve system health failures first"
 #: What the simulated PX4 does on a data-link loss, by NAV_DLL_ACT (its other values are not simulated).
 _LINK_LOSS_ACTIONS: dict[int, tuple[FlightMode, str]] = {1: (FlightMode.HOLD, "holding"),
                                                          2: (FlightMode.RTL, "returning"),
@@ -87,6 +90,8 @@ class SimVehicle:
     _hold_point: tuple[float, float, float] | None = None
     _land_point: tuple[float, float] | None = None
     _rtl_phase: str = ""
+    _takeoff_alt_m: float | None = None
+    _touching_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.home == (0.0, 0.0, 0.0):
@@ -96,6 +101,16 @@ class SimVehicle:
 
     def param(self, name: str) -> float:
         return self.params[name][1]
+
+    def set_params(self, values: Mapping[str, float]) -> None:
+        """Sets parameters as a site's autopilot table does (a known one keeps its type; a new one is an
+        INT32 when written as an integer, else REAL32)."""
+        for name, value in values.items():
+            if name in self.params:
+                ptype = self.params[name][0]
+            else:
+                ptype = mavlink2.MAV_PARAM_TYPE_INT32 if isinstance(value, int) else mavlink2.MAV_PARAM_TYPE_REAL32
+            self.params[name] = (ptype, float(value))
 
     @property
     def armed(self) -> bool:
@@ -142,10 +157,16 @@ class SimVehicle:
                 return self._deny(f"Arming denied: low battery ({self.model.battery.remaining_pct:.0f}%)")
             if self.cover_open is not None and not self.cover_open():
                 return self._deny("Arming denied: dock cover closed")
+            if self.param("COM_ARM_MIS_REQ") and not self.mission.items:
+                return self._deny(HEALTH_REFUSAL)   # PX4: a mission is required to arm and there is none
         self.model.armed = True
         self.charging = False
         self._armed_on_ground_since = now_s
         self.say(mavlink2.MAV_SEVERITY_INFO, "Armed by external command")
+        if self.mode == FlightMode.TAKEOFF:
+            self.takeoff()          # armed in Takeoff mode: it takes off (PX4 accepts Takeoff on the ground)
+        elif self.mode == FlightMode.MISSION and self.mission.items:
+            self.start_mission()    # armed in Mission mode: the mission starts (a finished one from its start)
         return ACCEPTED
 
     def disarm(self, force: bool = False) -> int:
@@ -157,30 +178,36 @@ class SimVehicle:
             self.say(mavlink2.MAV_SEVERITY_EMERGENCY, "Flight termination: motors stopped in air")
             self.model.flying = False
             self.model.alt_amsl_m = self.model.ground_alt_m  # it falls
-        self._disarm_now()
+        self._disarm_now("Disarmed by external command")
         return ACCEPTED
 
-    def _disarm_now(self) -> None:
+    def _disarm_now(self, text: str) -> None:
         self.model.armed = False
         self.model.flying = False
         self.model.target = None
         self.landed = LandedState.ON_GROUND
         self._armed_on_ground_since = None
-        self.say(mavlink2.MAV_SEVERITY_INFO, "Disarmed")
+        self._landed_since = None
+        self.say(mavlink2.MAV_SEVERITY_INFO, text)
 
     def takeoff(self, altitude_rel_m: float | None = None) -> int:
-        if not self.armed:
-            return self._deny("Takeoff denied: vehicle not armed")
         if self.faults.gps_lost:
             return self._deny("Takeoff denied: no valid global position")
         if self.in_air and self.mode != FlightMode.TAKEOFF:
             return ACCEPTED
-        alt = altitude_rel_m if altitude_rel_m and altitude_rel_m > 0 else self.param("MIS_TAKEOFF_ALT")
+        if altitude_rel_m and altitude_rel_m > 0:
+            self._takeoff_alt_m = altitude_rel_m
         self._set_mode(FlightMode.TAKEOFF)
+        if not self.armed:
+            return ACCEPTED   # as PX4: accepted, the mode is Takeoff, it lifts off once armed
+        alt = self._takeoff_alt_m or self.param("MIS_TAKEOFF_ALT")
+        self._takeoff_alt_m = None
         self._start_flying()
-        self.model.target = Target(self.model.lat, self.model.lon, self.home[2] + alt, self._speed())
-        self.landed = LandedState.TAKEOFF
-        self.say(mavlink2.MAV_SEVERITY_INFO, f"Takeoff to {alt:.1f} m above home")
+        self.model.target = Target(self.model.lat, self.model.lon, self.home[2] + alt, self._speed(),
+                                   climb_m_s=self.param("MPC_TKO_SPEED"))
+        if self.landed == LandedState.ON_GROUND:
+            self.landed = LandedState.TAKEOFF
+            self.say(mavlink2.MAV_SEVERITY_INFO, "Takeoff detected")   # PX4 says it as it leaves the ground
         return ACCEPTED
 
     def _start_flying(self) -> None:
@@ -193,15 +220,20 @@ class SimVehicle:
             return self.start_mission()
         if mode == FlightMode.TAKEOFF:
             return self.takeoff()
-        if mode in (FlightMode.RTL, FlightMode.LAND) and not self.in_air:
-            self._set_mode(mode)  # PX4 accepts; nothing to do on the ground
-            return ACCEPTED
         if mode == FlightMode.POSCTL and self.faults.gps_lost:
             return self._deny("Switching to Position mode denied: no position estimate")
-        self._set_mode(mode)
-        if mode == FlightMode.RTL:
-            self.say(mavlink2.MAV_SEVERITY_INFO, "RTL: start return at home altitude")
+        self._set_mode(mode)   # RTL and Land on the ground: PX4 accepts; nothing to do there
         return ACCEPTED
+
+    def return_to_launch(self) -> int:
+        """MAV_CMD_NAV_RETURN_TO_LAUNCH: PX4 says so on each one (DO_SET_MODE to RTL says nothing)."""
+        self.say(mavlink2.MAV_SEVERITY_INFO, "Returning to launch")
+        return self.set_mode(FlightMode.RTL)
+
+    def land(self) -> int:
+        """MAV_CMD_NAV_LAND: land here; PX4 says so."""
+        self.say(mavlink2.MAV_SEVERITY_INFO, "Landing at current position")
+        return self.set_mode(FlightMode.LAND)
 
     def start_mission(self, first: int | None = None) -> int:
         if not self.mission.items:
@@ -213,10 +245,13 @@ class SimVehicle:
         if self.mission.complete:
             self.mission.set_current(0)
         self._set_mode(FlightMode.MISSION)
+        if self.armed:
+            self.say(mavlink2.MAV_SEVERITY_INFO, "Executing Mission")
         if self.armed and not self.in_air:
             # PX4 takes off into the mission (its takeoff item, or MIS_TAKEOFF_ALT) when started on the ground.
             self._start_flying()
             self.landed = LandedState.TAKEOFF
+            self.say(mavlink2.MAV_SEVERITY_INFO, "Takeoff detected")
         return ACCEPTED
 
     def reposition(self, lat: float, lon: float, alt_amsl_m: float | None) -> int:
@@ -267,7 +302,6 @@ class SimVehicle:
             if m.target and m.alt_amsl_m >= m.target.alt_amsl_m - 0.3:
                 self.landed = LandedState.IN_AIR
                 self._set_mode(FlightMode.HOLD)
-                self.say(mavlink2.MAV_SEVERITY_INFO, "Takeoff detected")
         elif self.mode in (FlightMode.HOLD, FlightMode.POSCTL):
             if self._hold_point is None:
                 self._hold_point = (m.lat, m.lon, m.alt_amsl_m)
@@ -285,7 +319,7 @@ class SimVehicle:
             if self.landed == LandedState.TAKEOFF and leg.step not in (Step.TAKEOFF, Step.LAND):
                 self.landed = LandedState.IN_AIR
             if leg.step == Step.TAKEOFF:
-                m.target = Target(leg.lat, leg.lon, leg.alt_amsl_m, speed)
+                m.target = Target(leg.lat, leg.lon, leg.alt_amsl_m, speed, climb_m_s=self.param("MPC_TKO_SPEED"))
             elif leg.step == Step.RTL:
                 self._set_mode(FlightMode.RTL)
                 self._rtl()
@@ -318,7 +352,7 @@ class SimVehicle:
             m.target = Target(home_lat, home_lon, alt, self._speed())
             if m.distance_to_target_m() < 1.0:
                 self._rtl_phase = "land"
-                self.say(mavlink2.MAV_SEVERITY_INFO, "RTL: landing at home")
+                self.say(mavlink2.MAV_SEVERITY_INFO, "RTL: land at destination")
         if self._rtl_phase == "land":
             m.target = Target(home_lat, home_lon, m.ground_alt_m, self._speed())
             self.landed = LandedState.LANDING
@@ -328,20 +362,28 @@ class SimVehicle:
         if not m.flying:
             if self.armed and self._armed_on_ground_since is not None \
                     and now_s - self._armed_on_ground_since > self.param("COM_DISARM_PRFLT"):
-                self.say(mavlink2.MAV_SEVERITY_INFO, "Disarmed: no takeoff after arming")
-                self._disarm_now()
+                self._disarm_now("Disarmed by auto preflight disarming")
             return
         touching = m.relative_alt_m <= LANDED_ALT_M and (m.target is None or m.target.alt_amsl_m <= m.ground_alt_m)
-        if self.landed in (LandedState.LANDING, LandedState.IN_AIR) and touching:
-            if self._landed_since is None:
+        if not touching:
+            self._touching_s = 0.0
+        elif self.landed in (LandedState.LANDING, LandedState.IN_AIR) and self._landed_since is None:
+            # PX4's land detector: ground contact, maybe landed, landed, within LNDMC_TRIG_TIME of touchdown.
+            self._touching_s += dt_sim_s
+            if self._touching_s >= self.param("LNDMC_TRIG_TIME"):
                 self._landed_since = 0.0
                 self.landed = LandedState.ON_GROUND
                 self.say(mavlink2.MAV_SEVERITY_INFO, "Landing detected")
+                if self.mode == FlightMode.MISSION:
+                    # PX4 (measured): a mission that ends in a landing says so, and stays in Mission once disarmed.
+                    self.mission.touched_down()
+                    self.say(mavlink2.MAV_SEVERITY_INFO, "Mission finished, landed")
         if self._landed_since is not None:
             self._landed_since += dt_sim_s
             if self._landed_since >= self.param("COM_DISARM_LAND"):
-                self._landed_since = None
-                self._disarm_now()
+                self._disarm_now("Disarmed by landing")
+                if self.mode in (FlightMode.RTL, FlightMode.LAND):
+                    self._set_mode(FlightMode.HOLD)   # PX4 (measured): Hold once disarmed after an RTL or a Land
 
     def _failsafes(self, now_s: float) -> None:
         if not (self.armed and self.in_air):

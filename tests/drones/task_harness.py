@@ -30,6 +30,7 @@ from drones.sim.site_sim import SiteSim, SiteSimOptions
 from drones.site import Dock, Site, parse_broker_url
 from drones.task_manager import TaskManager
 from drones.tasks import FlightTask, TaskDeps, TaskPlan, TaskStateChanged
+from tests.drones.sim.conftest import TEST_AUTOPILOT_PARAMS
 from tests.mqtt_port import AiomqttPort, eventually
 from vocab import LinkState
 
@@ -38,9 +39,12 @@ TASK_TOPICS = "qdcb/console/v1/tasks/+"
 
 
 class SiteThread:
-    """The simulated site (drones + docks) on its own loop thread, as `main.py sim` runs it."""
+    """The simulated site (drones + docks) on its own loop thread, as `main.py sim` runs it. A site without
+    an autopilot table gets the test sites' one (TEST_AUTOPILOT_PARAMS), as a real site states its own."""
 
     def __init__(self, site: Site, broker_url: str, opts: SiteSimOptions | None = None) -> None:
+        if not site.autopilot_params:
+            site = replace(site, autopilot_params=dict(TEST_AUTOPILOT_PARAMS))
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()

@@ -183,3 +183,38 @@ def test_bad_district_reserve_names_its_line(tmp_path: Path) -> None:
     text = GOOD.replace('name = "测试站点"', 'name = "测试站点"\nmin_ready_per_district = -1')
     err = error_of(tmp_path, text)
     assert err.field_name == "site.min_ready_per_district" and err.line == line_of(text, "min_ready_per_district")
+
+
+AUTOPILOT = """
+[autopilot.params]
+NAV_DLL_ACT = 2
+MPC_XY_CRUISE = 10.0
+"""
+
+
+def test_the_autopilot_table_loads_with_the_types_written(tmp_path: Path) -> None:
+    site = load_site(write(tmp_path, GOOD + AUTOPILOT))
+    assert dict(site.autopilot_params) == {"NAV_DLL_ACT": 2, "MPC_XY_CRUISE": 10.0}
+    assert isinstance(site.autopilot_params["NAV_DLL_ACT"], int)
+    assert dict(load_site(write(tmp_path, GOOD)).autopilot_params) == {}
+
+
+def test_the_demo_site_sets_its_link_loss_action_and_cruise_explicitly() -> None:
+    site = load_site(Path(__file__).resolve().parents[2] / "resources" / "sites" / "demo.toml")
+    assert site.autopilot_params["NAV_DLL_ACT"] == 2 and site.autopilot_params["MPC_XY_CRUISE"] == 10.0
+
+
+@pytest.mark.parametrize("old, new, field, problem", [
+    ("NAV_DLL_ACT = 2", 'NAV_DLL_ACT = "return"', "autopilot.params.NAV_DLL_ACT", "must be a number"),
+    ("NAV_DLL_ACT = 2", "NAV_DLL_ACT = true", "autopilot.params.NAV_DLL_ACT", "must be a number"),
+    ("NAV_DLL_ACT = 2", "nav_dll_act = 2", "autopilot.params.nav_dll_act", "not a PX4 parameter name"),
+    ("NAV_DLL_ACT = 2", "A_NAME_LONGER_THAN_16 = 2", "autopilot.params.A_NAME_LONGER_THAN_16",
+     "not a PX4 parameter name"),
+    ("[autopilot.params]", "[autopilot.parameters]", "autopilot.parameters", "unknown key"),
+])
+def test_a_bad_autopilot_table_names_its_line_and_field(tmp_path: Path, old: str, new: str, field: str,
+                                                       problem: str) -> None:
+    text = GOOD + AUTOPILOT.replace(old, new)
+    err = error_of(tmp_path, text)
+    assert err.field_name == field and problem in err.problem
+    assert err.line == line_of(text, new.split(" =")[0].strip("[]").split(".")[-1])

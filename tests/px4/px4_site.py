@@ -17,10 +17,6 @@ from console.resources import resource_path
 from tests.drones.task_harness import SiteThread
 from tests.px4.conftest import SPEED_FACTOR
 
-#: What the demo site's drones are set to (a real site sets its autopilots' parameters; PX4's default is 0).
-SITE_PARAMS: dict[str, object] = {"NAV_DLL_ACT": 2}
-
-
 @dataclass
 class Px4Site:
     """The console's view of the site (MAVLink to PX4's onboard ports), the PX4 instances and the docks' simulator."""
@@ -47,7 +43,7 @@ def px4_site(sitl: Px4Sitl, broker_url: str, count: int, *, params: Mapping[str,
     (udpout://) from a port of its own."""
     demo = load_site(resource_path("sites", "demo.toml"))
     docks = demo.docks[:count]
-    base = {**SITE_PARAMS, **(params or {})}
+    base = {**demo.autopilot_params, **(params or {})}   # what the demo site sets on its drones, and the test's
     groups: dict[tuple[tuple[str, object], ...], list[Dock]] = {}   # one parallel boot per parameter set
     for k, d in enumerate(docks):
         groups.setdefault(tuple(sorted({**base, **(per_dock or {}).get(k, {})}.items())), []).append(d)

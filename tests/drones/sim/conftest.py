@@ -20,15 +20,28 @@ from drones.site import Dock
 
 T = TypeVar("T")
 
+#: The PX4 parameters test sites set on their drones, as the demo site's `[autopilot.params]` does: the
+#: simulator otherwise flies with PX4's defaults (no action on a lost link, 5 m/s, 10 m acceptance radius).
+TEST_AUTOPILOT_PARAMS: Mapping[str, float] = {
+    "NAV_DLL_ACT": 2,          # a lost link: return home (the link-loss tests rely on it)
+    "COM_DL_LOSS_T": 10,
+    "COM_DISARM_PRFLT": 10.0,
+    "MPC_XY_CRUISE": 10.0,     # test flights' durations assume 10 m/s
+    "NAV_ACC_RAD": 2.0,        # the drone reaches a scene's point, not 10 m short of it
+    "RTL_RETURN_ALT": 60.0,
+    "RTL_DESCEND_ALT": 30.0,
+}
+
 
 class SimThread:
     """A SimFleet running on an asyncio loop in a background thread, as the simulator process runs it."""
 
-    def __init__(self, docks: list[Dock], time_scale: float, *, console_host: str | None = None) -> None:
+    def __init__(self, docks: list[Dock], time_scale: float, *, console_host: str | None = None,
+                 params: Mapping[str, float] = TEST_AUTOPILOT_PARAMS) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sim", daemon=True)
         self.thread.start()
-        self.fleet = SimFleet(docks, time_scale=time_scale, console_host=console_host)
+        self.fleet = SimFleet(docks, time_scale=time_scale, console_host=console_host, params=params)
         self.call(self.fleet.start())
 
     @property

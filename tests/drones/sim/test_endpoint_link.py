@@ -118,3 +118,41 @@ def test_with_a_console_host_the_drone_sends_first_to_the_docks_port() -> None:
 def test_synthetic_docks_beyond_the_site_get_port_plan_numbers_of_their_own() -> None:
     docks = docks_for(Site("x", None, None, tuple(make_docks(3))), 60)
     assert len(docks) == 60 and len({d.port for d in docks}) == 60 and len({d.sysid for d in docks}) == 60
+
+
+def test_a_retransmitted_command_is_acknowledged_each_time_and_executed_once(sim: SimThread) -> None:
+    """MAVSDK repeats a command whose ACK it missed, counting up `confirmation`: each copy gets the first one's
+    ACK (as PX4 answers each), but the vehicle acts once: a second "Returning to launch" would be a second RTL."""
+    port = sim.fleet.ports[1]
+    vehicle = sim.fleet.vehicle(1)
+    with silent_udp_port() as gcs:
+        gcs.sendto(HEARTBEAT, ("127.0.0.1", port))
+        receive(gcs, from_drone)
+        for confirmation in range(3):
+            gcs.sendto(GCS.command_long_encode(1, 1, mav.MAV_CMD_NAV_RETURN_TO_LAUNCH, confirmation,
+                                               0, 0, 0, 0, 0, 0, 0).pack(GCS), ("127.0.0.1", port))
+        acks = [receive(gcs, lambda m: m.get_type() == "COMMAND_ACK")[0] for _ in range(3)]
+        assert [(a.command, a.result, a.target_system) for a in acks] == [
+            (mav.MAV_CMD_NAV_RETURN_TO_LAUNCH, mav.MAV_RESULT_ACCEPTED, 245)] * 3
+        said = receive(gcs, lambda m: m.get_type() == "STATUSTEXT")[0]
+        assert said.text == "Returning to launch\t"
+        wait_until(lambda: not sim.do(lambda: list(vehicle.status_out)), 5, "status texts sent")
+        with pytest.raises(AssertionError):   # no second one
+            receive(gcs, lambda m: m.get_type() == "STATUSTEXT", timeout_s=0.5)
+        # A new command (confirmation 0) is a new request: executed again.
+        gcs.sendto(GCS.command_long_encode(1, 1, mav.MAV_CMD_NAV_RETURN_TO_LAUNCH, 0,
+                                           0, 0, 0, 0, 0, 0, 0).pack(GCS), ("127.0.0.1", port))
+        assert receive(gcs, lambda m: m.get_type() == "STATUSTEXT")[0].text == "Returning to launch\t"
+
+
+def test_a_long_status_text_goes_out_in_chunks_as_px4_sends_it(sim: SimThread) -> None:
+    port = sim.fleet.ports[1]
+    text = "RTL: start return at 20 m (11 m above destination)"   # 50 characters, then PX4's tab
+    with silent_udp_port() as gcs:
+        gcs.sendto(HEARTBEAT, ("127.0.0.1", port))
+        receive(gcs, from_drone)
+        sim.do(sim.fleet.vehicle(1).say, mav.MAV_SEVERITY_INFO, text)
+        first = receive(gcs, lambda m: m.get_type() == "STATUSTEXT")[0]
+        second = receive(gcs, lambda m: m.get_type() == "STATUSTEXT")[0]
+        assert (first.text, first.chunk_seq) == (text, 0) and (second.text, second.chunk_seq) == ("\t", 1)
+        assert first.id == second.id != 0
