@@ -310,6 +310,14 @@ class Fleet:
             self._deliver(DroneRemoved(sysid))
         if self._blocking:
             await asyncio.wait(list(self._blocking), timeout=BLOCKING_CALL_WAIT_S)
+        # MAVSDK answers every command it sent (an ACK or its own timeout) on its thread; destroying it with
+        # answers still due crashed the process. Wait for them, polling (no MAVSDK event tells it).
+        deadline = time.monotonic() + BLOCKING_CALL_WAIT_S
+        while any(d.rates is not None and d.rates.in_flight for d in self._drones.values()):
+            if time.monotonic() > deadline:
+                log.warning("closing MAVSDK with message-rate requests still unanswered")
+                break
+            await asyncio.sleep(0.05)  # polling MAVSDK's outstanding answers
         mavsdk, self._mavsdk = self._mavsdk, None
         if mavsdk is not None:
             # Also removes the /tmp/mavsdk-component-metadata-* directories of our systems.

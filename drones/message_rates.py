@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -128,6 +129,15 @@ class RateRequests:
         self.results: dict[int, str] = {}
         self.rounds_done = 0
         self.closed = False
+        # Requests MAVSDK has not answered yet (any thread changes it): MAVSDK must not be destroyed under them.
+        self._in_flight = 0
+        self._count_lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent and not yet answered by MAVSDK (acknowledged or timed out)."""
+        with self._count_lock:
+            return self._in_flight
 
     def request_all(self) -> None:
         """Sends every request of the table (core loop): at attach, and when the drone reappears."""
@@ -156,14 +166,20 @@ class RateRequests:
         round_ = self._round
 
         def done(acked: bool, result: int) -> None:   # any thread
+            with self._count_lock:
+                self._in_flight -= 1
             try:
                 self.loop.call_soon_threadsafe(self._answered, round_, rate, acked, result)
             except RuntimeError:
                 pass   # the loop is closed: the console is shutting down
 
+        with self._count_lock:
+            self._in_flight += 1
         try:
             self._send(set_interval_command(self.sysid, rate), done)
         except Exception as exc:  # noqa: BLE001 - a plugin destroyed under us: retried like a lost request
+            with self._count_lock:
+                self._in_flight -= 1
             log.debug("drone %d: %s interval not sent (%s)", self.sysid, rate.name, exc)
             self._answered(round_, rate, False, -1)
 

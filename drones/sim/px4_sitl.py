@@ -30,6 +30,7 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -264,7 +265,8 @@ class Px4Sitl:
         with open(workdir / "px4.log", "wb") as out:
             proc = subprocess.Popen([str(self.root / "bin" / "px4"), "-i", str(n), "-d", "-w", str(workdir),
                                      str(self.root / "etc")], cwd=workdir, env=env, stdout=out,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                    preexec_fn=_die_with_parent)
         inst = Px4Instance(n, sysid, lat, lon, ground_alt_m, proc, workdir, dict(all_params), console_port)
         self.instances.append(inst)
         return inst
@@ -307,6 +309,16 @@ class Px4Sitl:
                 _signal_group(inst, signal.SIGKILL)
                 inst.process.wait(5)
         self.instances.clear()
+
+
+def _die_with_parent() -> None:
+    """In the PX4 child before exec: Linux kills it when the thread that started it ends (a test run or simulator
+    that crashed leaves no autopilot behind). So start instances from a thread that lives as long as they do."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _signal_group(inst: Px4Instance, sig: int) -> None:

@@ -85,7 +85,7 @@ async def run_sim(opts: SimOptions) -> int:
     px4_ports: dict[int, int] = {}
     if opts.px4_docks:
         try:
-            px4, links, px4_ports = await _start_px4(site, opts)
+            px4, links, px4_ports = _start_px4(site, opts)
         except (Px4Unavailable, ValueError) as exc:
             _announce({"event": "error", "reason": f"PX4 autopilots: {exc}"})
             await _stop_broker(broker)
@@ -125,7 +125,7 @@ async def run_sim(opts: SimOptions) -> int:
     return 0
 
 
-async def _start_px4(site: Site, opts: SimOptions) -> tuple[Px4Sitl, dict[str, str], dict[int, int]]:
+def _start_px4(site: Site, opts: SimOptions) -> tuple[Px4Sitl, dict[str, str], dict[int, int]]:
     """Starts a PX4 SITL autopilot parked on each named dock (in an executor: booting takes seconds).
 
     Returns the launcher, each dock's link to its drone's ground-station port (for the dock) and each
@@ -137,9 +137,9 @@ async def _start_px4(site: Site, opts: SimOptions) -> tuple[Px4Sitl, dict[str, s
     run_dir = Path(tempfile.mkdtemp(prefix="qd-px4-"))
     sitl = Px4Sitl(find_px4(), run_dir, speed_factor=opts.site.time_scale)
     docks = [by_id[d] for d in opts.px4_docks]
-    loop = asyncio.get_running_loop()
-    instances = await loop.run_in_executor(
-        None, lambda: sitl.start_many([(d.sysid, d.lat, d.lon, d.ground_alt_m) for d in docks], site.autopilot_params))
+    # Started from this (the main) thread, which lives as long as they do: they die with it (see px4_sitl). The loop
+    # waits meanwhile; nothing else is using it before the simulator reports ready.
+    instances = sitl.start_many([(d.sysid, d.lat, d.lon, d.ground_alt_m) for d in docks], site.autopilot_params)
     for d, inst in zip(docks, instances, strict=True):
         log.info("dock %s: real PX4 autopilot, instance %d (pid %d), onboard port %d, log %s", d.id, inst.instance,
                  inst.process.pid, inst.onboard_port, inst.log_path)
