@@ -49,9 +49,14 @@ KEY_TEXTS = ("Armed by external command", "Executing Mission", "Takeoff detected
 #: Tolerances, in vehicle seconds.
 #: A refusal's text follows its ACK within this (PX4: 0.005-0.96 s measured, jittery with load).
 TEXT_AFTER_ACK_MAX_S = 1.5
-#: Ground contact to disarm: the land detector (LNDMC_TRIG_TIME 1 s), then COM_DISARM_LAND (2 s). PX4's detector
-#: also waits for its thrust to settle, which varies with load at SPEED_FACTOR: 3.5-6.0 s measured.
-DISARM_TOL_S = 3.0
+#: PX4's refusal of Mission mode while its check of a new mission runs.
+MISSION_NOT_YET = "Switching to Mission is currently not available\t"
+#: Upload's end to an accepted mission start, vehicle time (PX4 refused for up to about a second, measured).
+MISSION_START_MAX_S = 4.0
+#: Ground contact (altitude under 0.3 m) to disarm: the land detector (LNDMC_TRIG_TIME 1 s), then COM_DISARM_LAND
+#: (2 s). Measured on PX4 SITL at x4: 3.3 s after a mission's landing, 4.8-6.4 s after RTL or Land (a slower last
+#: descent and thrust settling the simulator does not model); the simulator 3.1-3.4 s.
+DISARM_TOL_S = 3.5
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Flight:
     texts: list[str] = field(default_factory=list)        # KEY_TEXTS seen, in order
     disarm_after_touchdown_s: float = math.nan            # vehicle time from ground contact to disarmed
     mode_after_disarm: str = ""
+    all_texts: list[str] = field(default_factory=list)    # everything it said (for the failure report)
 
 
 @dataclass
@@ -69,6 +75,7 @@ class Seen:
     text_after_ack_s: float = math.nan
     mission_start_attempts: int = 0
     mission_start_refusals: list[str] = field(default_factory=list)
+    mission_started_after_s: float = math.nan             # vehicle time from the upload's end to the accepted start
     flights: dict[str, Flight] = field(default_factory=dict)
 
 
@@ -161,19 +168,37 @@ async def fly(rec: Recorder, name: str, seen: Seen, speed: float, start: Any) ->
             flight.modes.append(m.name)
     flight.mode_after_disarm = rec.modes[-1][1].name
     flight.texts = [k for _, text, _ in rec.since(rec.texts, t0) for k in KEY_TEXTS if text.startswith(k)]
+    flight.all_texts = [text for _, text, _ in rec.since(rec.texts, t0)]
     # Ground contact: the altitude back under 0.3 m. Disarmed: the earliest sign of it, heartbeat or text (the
     # simulator's heartbeat keeps its real-time 1 Hz while PX4's speeds up; texts go out at once on both).
     said = {k: t for t, text, _ in rec.since(rec.texts, t0) for k in KEY_TEXTS if text.startswith(k)}
-    assert "Disarmed by landing" in said, f"{name}: {flight.texts}"
-    disarmed = min(disarmed_at, said["Disarmed by landing"])
+    disarmed = min(disarmed_at, said.get("Disarmed by landing", disarmed_at))
     top = max(range(len(rec.alts)), key=lambda i: rec.alts[i][1] if rec.alts[i][0] >= t0 else -1)
     contact = next(t for t, alt in rec.alts[top:] if alt < 0.3)
     flight.disarm_after_touchdown_s = (disarmed - contact) * speed
     seen.flights[name] = flight
 
 
+async def retried(call: Any) -> None:
+    """A MAVSDK action, sent again once if its ACK never came (PX4 SITL on 2 busy cores can miss MAVSDK's
+    timeout); a refusal is not retried."""
+    try:
+        await call()
+    except ActionError as exc:
+        if exc.result != ActionResult.TIMEOUT:
+            raise
+        await call()
+
+
 async def scenario(url: str, speed: float, position_hz: float) -> Seen:
     """The scripted sequence against one vehicle; `position_hz` as asked of it (PX4's rates run sped up)."""
+    try:
+        return await _scenario(url, speed, position_hz)
+    except Exception as exc:
+        raise AssertionError(f"{'PX4' if position_hz < 10 else 'simulator'}: {exc!r}") from exc
+
+
+async def _scenario(url: str, speed: float, position_hz: float) -> Seen:
     seen = Seen()
     async with vehicle(url) as system:
         rec = Recorder(system)
@@ -203,26 +228,29 @@ async def scenario(url: str, speed: float, position_hz: float) -> Seen:
             # A mission started right after its upload (the console's launch: upload, arm, start).
             async def launch() -> None:
                 await mission.upload_mission(mission_plan())
-                await action.arm()
+                uploaded = time.monotonic()
+                await retried(action.arm)
                 deadline = time.monotonic() + 10
                 while True:
                     seen.mission_start_attempts += 1
                     t_try = time.monotonic()
                     try:
                         await mission.start_mission()
+                        seen.mission_started_after_s = (time.monotonic() - uploaded) * speed
                         return
                     except MissionRawError:
-                        await asyncio.sleep(0.05 / speed)  # the console's retry pace, in vehicle time
+                        await rec.until("refusal text", lambda: time.monotonic() > t_try + 0.5, 2)  # 2 s vehicle
                         seen.mission_start_refusals += [x for t, x, _ in rec.texts if t >= t_try]
                     assert time.monotonic() < deadline, "mission never started"
 
             await fly(rec, "mission", seen, speed, launch)
 
             async def takeoff() -> None:
-                await action.hold()   # out of Mission: arming in Mission mode would fly the mission again
+                await retried(action.hold)   # out of Mission: arming in Mission mode would fly the mission again
+                await rec.until("hold on the ground", lambda: rec.modes[-1][1] == FlightMode.HOLD, 10)
                 await action.set_takeoff_altitude(TAKEOFF_M)
-                await action.arm()
-                await action.takeoff()
+                await retried(action.arm)
+                await retried(action.takeoff)
                 await rec.until("hold after takeoff", lambda: rec.modes[-1][1] == FlightMode.HOLD
                                 and rec.alt_m > TAKEOFF_M - 1.0, 60)
 
@@ -230,8 +258,8 @@ async def scenario(url: str, speed: float, position_hz: float) -> Seen:
                 await takeoff()
                 await command()
 
-            await fly(rec, "rtl", seen, speed, lambda: takeoff_then(action.return_to_launch))
-            await fly(rec, "land", seen, speed, lambda: takeoff_then(action.land))
+            await fly(rec, "rtl", seen, speed, lambda: takeoff_then(lambda: retried(action.return_to_launch)))
+            await fly(rec, "land", seen, speed, lambda: takeoff_then(lambda: retried(action.land)))
         finally:
             rec.close()
     return seen
@@ -252,6 +280,7 @@ def test_the_simulator_looks_like_px4_to_a_ground_station(px4: Px4Sitl) -> None:
         px, si = asyncio.run(both())
     finally:
         sim.close()
+    px4_log = real.log_text()
     print(f"\nPX4: {px}\nsim: {si}\nwall {time.monotonic() - started:.0f} s")
 
     # Parameters read back: the site's table and PX4's defaults, the same on both.
@@ -267,10 +296,12 @@ def test_the_simulator_looks_like_px4_to_a_ground_station(px4: Px4Sitl) -> None:
     # (MAVSDK may hand over the text a moment before the refused call returns: hence -0.2.)
     assert -0.2 <= si.text_after_ack_s < TEXT_AFTER_ACK_MAX_S and -0.2 <= px.text_after_ack_s < TEXT_AFTER_ACK_MAX_S
 
-    # Mission start right after the upload: refused (with the same words) or accepted the same way.
-    assert (si.mission_start_attempts > 1) == (px.mission_start_attempts > 1), (px, si)
-    assert {t for t in si.mission_start_refusals if "Mission" in t} == \
-        {t for t in px.mission_start_refusals if "Mission" in t}
+    # Mission start right after the upload (upload, arm, start): both fly it within MISSION_START_MAX_S. PX4 refuses
+    # it while its mission check still runs, which at rest is over before the start arrives and under load is not
+    # (then it says MISSION_NOT_YET); the simulator accepts at once (README, "The simulator and PX4").
+    assert si.mission_start_attempts == 1 and not any("Mission" in t for t in si.mission_start_refusals)
+    assert {t for t in px.mission_start_refusals if "Mission" in t} <= {MISSION_NOT_YET}
+    assert px.mission_started_after_s < MISSION_START_MAX_S and si.mission_started_after_s < MISSION_START_MAX_S
 
     # Each flight: the modes through it, the texts on the way, the mode once disarmed, the auto-disarm delay.
     assert px.flights.keys() == si.flights.keys() == {"mission", "rtl", "land"}
@@ -278,7 +309,9 @@ def test_the_simulator_looks_like_px4_to_a_ground_station(px4: Px4Sitl) -> None:
         s = si.flights[name]
         assert s.modes == p.modes, name
         assert s.mode_after_disarm == p.mode_after_disarm, name
-        # The same texts (order aside: PX4 sends "Landing detected" and "Mission finished, landed" either way round).
-        assert sorted(s.texts) == sorted(p.texts), name
+        # The same texts, order aside (PX4 sends "Landing detected" and "Mission finished, landed" either way
+        # round). PX4 SITL under load loses some on the link; what it said is in its log.
+        assert set(p.texts) <= set(s.texts), name
+        assert all(t in p.texts or t in px4_log for t in s.texts), (name, s.texts, p.all_texts)
         assert s.disarm_after_touchdown_s >= 2.0 and p.disarm_after_touchdown_s >= 2.0, name   # COM_DISARM_LAND
         assert abs(s.disarm_after_touchdown_s - p.disarm_after_touchdown_s) < DISARM_TOL_S, name
