@@ -136,6 +136,7 @@ class MissionTransfer:
             self.ep.mav.mission_ack_send(up.partner[0], up.partner[1], up.error, TYPE_MISSION)
             return
         self._runner.replace(up.items)
+        self.ep.vehicle.mission_uploaded()
         self.ep.mav.mission_ack_send(up.partner[0], up.partner[1], M.MAV_MISSION_ACCEPTED, TYPE_MISSION)
         self.send_current()
 

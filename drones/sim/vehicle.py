@@ -40,6 +40,11 @@ class LandedState(IntEnum):
 #: How long after refusing a command PX4 sends its reason as STATUSTEXT. Measured on PX4 SITL (2026-12): the text
 #: follows the COMMAND_ACK within 10-50 ms; the endpoint sends the ACK at once and texts at its next tick (<= 40 ms).
 REFUSAL_TEXT_DELAY_S = 0.0
+#: After a mission upload PX4 refuses mission mode until its navigator has checked the new mission (about a second
+#: on a loaded autopilot, at once on an idle one). The simulator always refuses for this long, on the real clock,
+#: so the console's retry (drones/drone_control.py) is exercised by every simulated flight, not by luck of timing.
+MISSION_SETTLE_S = 0.5
+MISSION_NOT_AVAILABLE = "Switching to Mission is currently not available"
 #: PX4's refusal text when an arming check fails (the detailed reason goes through its events protocol).
 HEALTH_REFUSAL = "Arming denied: Resolve system health failures first"
 #: What the simulated PX4 does on a data-link loss, by NAV_DLL_ACT (its other values are not simulated).
@@ -82,6 +87,9 @@ class SimVehicle:
     charging: bool = False
     last_gcs_heartbeat: float | None = None
     speed_override_m_s: float | None = None
+    mission_settle_s: float = MISSION_SETTLE_S
+    mission_settles_at: float = 0.0          # time.monotonic() from which mission mode is available again
+    mission_refusals: int = 0                # mission starts refused while settling (tests read it)
     _landed_since: float | None = None
     _armed_on_ground_since: float | None = None
     _low_battery_done: bool = False
@@ -235,9 +243,16 @@ class SimVehicle:
         self.say(mavlink2.MAV_SEVERITY_INFO, "Landing at current position")
         return self.set_mode(FlightMode.LAND)
 
+    def mission_uploaded(self) -> None:
+        """A new mission was accepted: mission mode is refused for `mission_settle_s` (PX4's mission check)."""
+        self.mission_settles_at = time.monotonic() + self.mission_settle_s
+
     def start_mission(self, first: int | None = None) -> int:
         if not self.mission.items:
             return self._deny("Mission start denied: no mission uploaded")
+        if time.monotonic() < self.mission_settles_at:
+            self.mission_refusals += 1
+            return self._deny(MISSION_NOT_AVAILABLE)
         if self.faults.gps_lost:
             return self._deny("Mission start denied: no valid global position")
         if first is not None and not self.mission.set_current(first):
