@@ -68,6 +68,8 @@ PARAM_READ_ATTEMPTS = 5
 PARAM_RETRY_S = 2.0
 #: How long close() waits for a blocking MAVSDK call still running (a parameter read times out within this).
 BLOCKING_CALL_WAIT_S = 10.0
+#: How long close() waits for MAVSDK to answer commands it sent (it gives up on one after 3 tries of 0.5 s).
+COMMAND_ANSWER_WAIT_S = 3.0
 #: MAVSDK's log line when its callback queue overflowed and subscription callbacks were dropped.
 DROPPED_CALLBACKS_MESSAGE = "Dropping subscription callbacks"
 
@@ -312,7 +314,7 @@ class Fleet:
             await asyncio.wait(list(self._blocking), timeout=BLOCKING_CALL_WAIT_S)
         # MAVSDK answers every command it sent (an ACK or its own timeout) on its thread; destroying it with
         # answers still due crashed the process. Wait for them, polling (no MAVSDK event tells it).
-        deadline = time.monotonic() + BLOCKING_CALL_WAIT_S
+        deadline = time.monotonic() + COMMAND_ANSWER_WAIT_S
         while any(d.rates is not None and d.rates.in_flight for d in self._drones.values()):
             if time.monotonic() > deadline:
                 log.warning("closing MAVSDK with message-rate requests still unanswered")

@@ -18,6 +18,7 @@ from mavsdk.plugins.mission_raw import MissionItem
 from pymavlink.dialects.v20 import common as mav
 
 from console.core.core_loop import CoreLoop
+from drones.drone_control import MavsdkDroneControl
 from drones.fleet import LINK_LOST_S, Fleet
 from drones.fleet_events import (ArmedChanged, BatteryLevel, BatteryLevelChanged, DroneAdded, DroneRemoved,
                                  FleetEvent, FlightModeChanged, LandedStateChanged, LinkStateChanged,
@@ -239,7 +240,7 @@ def test_mission_progress_a_stranger_ignored_and_every_drone_removed_at_close(ca
         assert mission is not None and action is not None
         core.call(mission.upload_mission(plan))
         core.call(action.arm())
-        core.call(mission.start_mission())
+        core.call(MavsdkDroneControl(action, mission).start_mission())   # retried while the new mission is checked
         wait_until(lambda: any(e.current == e.total == 3 for e in s.events.of(MissionProgressChanged, 1)), 30,
                    "mission finished")
         progress = [(e.current, e.total) for e in s.events.of(MissionProgressChanged, 1)]

@@ -19,6 +19,7 @@ from mavsdk.plugins.mission_raw import MissionItem, MissionRawError
 from mavsdk.plugins.telemetry import FlightMode
 from pymavlink.dialects.v20 import common as mav
 
+from drones.drone_control import MavsdkDroneControl
 from drones.geo import destination, distance_m
 from drones.site import Dock
 from tests.drones.sim.conftest import SimThread, make_docks
@@ -126,7 +127,8 @@ def test_mission_uploads_downloads_and_flies_to_completion_then_lands_in_the_doc
             downloaded = await d.mission.download_mission()
             assert [(i.command, i.x, i.y) for i in downloaded] == [(i.command, i.x, i.y) for i in plan]
             await d.action.arm()
-            await d.mission.start_mission()
+            # Started as the console starts it: mission mode is refused until the new mission is checked (PX4).
+            await MavsdkDroneControl(d.action, d.mission).start_mission()
             assert await until(d.telemetry.subscribe_flight_mode(), lambda m: m == FlightMode.MISSION, 5)
             far = await until(d.telemetry.subscribe_position(),
                               lambda p: distance_m(p.latitude_deg, p.longitude_deg, wp_lat, wp_lon) < 45, 60)
