@@ -267,8 +267,9 @@ class Fleet:
         self._mission_tasks: dict[int, asyncio.Task[None]] = {}
         self._param_tasks: dict[int, asyncio.Task[None]] = {}
         self._said: dict[int, asyncio.Event] = {}   # set when a drone's status text has been delivered
-        #: MAVSDK blocking calls of the fleet's own in the executor, awaited by close() before MAVSDK is destroyed.
-        self._blocking: set[asyncio.Future[Any]] = set()
+        #: MAVSDK blocking calls of the fleet's own running now (executor threads): MAVSDK is destroyed after them.
+        self._calls = 0
+        self._calls_lock = threading.Lock()
         #: Connections MAVSDK could not open: (dock id, connection URL, MAVSDK's result name).
         self.open_failures: list[tuple[str, str, str]] = []
         self._started = False
@@ -310,20 +311,39 @@ class Fleet:
         await asyncio.gather(*tasks, return_exceptions=True)  # their MAVSDK subscriptions end here
         for sysid in list(self._drones):
             self._deliver(DroneRemoved(sysid))
-        if self._blocking:
-            await asyncio.wait(list(self._blocking), timeout=BLOCKING_CALL_WAIT_S)
-        # MAVSDK answers every command it sent (an ACK or its own timeout) on its thread; destroying it with
-        # answers still due crashed the process. Wait for them, polling (no MAVSDK event tells it).
-        deadline = time.monotonic() + COMMAND_ANSWER_WAIT_S
-        while any(d.rates is not None and d.rates.in_flight for d in self._drones.values()):
-            if time.monotonic() > deadline:
-                log.warning("closing MAVSDK with message-rate requests still unanswered")
-                break
-            await asyncio.sleep(0.05)  # polling MAVSDK's outstanding answers
         mavsdk, self._mavsdk = self._mavsdk, None
         if mavsdk is not None:
-            # Also removes the /tmp/mavsdk-component-metadata-* directories of our systems.
-            await asyncio.get_running_loop().run_in_executor(None, mavsdk.destroy)
+            # Destroyed on a thread of its own once MAVSDK has nothing of ours in hand: a blocking call still inside
+            # it, or a command whose answer is due, when it is destroyed crashes the process. If this coroutine is
+            # cut short (a shutdown's time budget), the thread still finishes the job. It also removes the
+            # /tmp/mavsdk-component-metadata-* directories of our systems.
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            threading.Thread(target=self._destroy_when_idle, args=(mavsdk, done), name="mavsdk-destroy").start()
+            await asyncio.shield(done)
+
+    def _destroy_when_idle(self, mavsdk: Mavsdk, done: asyncio.Future[None]) -> None:
+        """Waits (bounded) until no call of ours is inside MAVSDK and no command answer is due, then destroys it."""
+        deadline = time.monotonic() + BLOCKING_CALL_WAIT_S
+        answers_deadline = time.monotonic() + COMMAND_ANSWER_WAIT_S
+        while time.monotonic() < deadline:
+            with self._calls_lock:
+                calls = self._calls
+            owed = time.monotonic() < answers_deadline and any(
+                d.rates is not None and d.rates.in_flight for d in list(self._drones.values()))
+            if not calls and not owed:
+                break
+            time.sleep(0.02)  # polling MAVSDK's outstanding work (no event tells it)
+        else:
+            log.warning("destroying MAVSDK with a call of the fleet still inside it")
+        try:
+            mavsdk.destroy()
+        finally:
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+                except RuntimeError:
+                    pass   # the loop closed meanwhile
 
     def _open(self) -> None:
         """Creates the MAVSDK instance and its connections (executor thread: binding can take a while)."""
@@ -469,11 +489,9 @@ class Fleet:
         for attempt in range(PARAM_READ_ATTEMPTS):
             # MAVSDK's blocking call runs in the executor; close() waits for it before destroying MAVSDK (a call
             # still inside MAVSDK when it is destroyed crashes the process).
-            call = loop.run_in_executor(None, params.get_param_int, LINK_LOSS_PARAM)
-            self._blocking.add(call)
-            call.add_done_callback(self._blocking.discard)
             try:
-                value = int(await asyncio.shield(call))
+                value = int(await asyncio.shield(loop.run_in_executor(None, self._counted, params.get_param_int,
+                                                                      LINK_LOSS_PARAM)))
             except Exception as exc:  # noqa: BLE001 - MAVSDK's ParamError (timeout, no such parameter): retry
                 log.info("drone %d: %s not read (%s), attempt %d", sysid, LINK_LOSS_PARAM, exc, attempt + 1)
                 await asyncio.sleep(PARAM_RETRY_S * (attempt + 1))  # retry backoff, not synchronisation
@@ -482,6 +500,18 @@ class Fleet:
             log.info("drone %d: %s = %d", sysid, LINK_LOSS_PARAM, value)
             return
         log.warning("drone %d: %s could not be read; its link-loss action is unknown", sysid, LINK_LOSS_PARAM)
+
+    def _counted(self, call: Callable[..., Any], *args: Any) -> Any:
+        """Runs a blocking MAVSDK call (executor thread), counted so that MAVSDK is not destroyed under it."""
+        with self._calls_lock:
+            if self._closed:
+                raise RuntimeError("the fleet is closed")
+            self._calls += 1
+        try:
+            return call(*args)
+        finally:
+            with self._calls_lock:
+                self._calls -= 1
 
     async def _mission_progress(self, sysid: int) -> None:
         """Follows mission progress through the same MissionRaw plugin the task layer uploads with.
