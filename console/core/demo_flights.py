@@ -44,7 +44,8 @@ async def launch_demo_flights(tasks: TaskService, count: int, *, by: str,
     """Dispatches up to `count` sample flights from ready docks (`only`: from these docks, e.g. the ones whose
     drones are real autopilots); returns the task ids started."""
     started: list[str] = []
-    tried: set[str] = set()
+    tried: set[str] = set()               # docks a flight was started from
+    refused: dict[str, str] = {}          # dock -> why its last dispatch was refused (tried again: it may pass later)
     deadline = time.monotonic() + READY_WAIT_S
     candidates = spread([d for d in tasks.site.docks if not only or d.id in only])
     while len(started) < count and time.monotonic() < deadline:
@@ -57,14 +58,22 @@ async def launch_demo_flights(tasks: TaskService, count: int, *, by: str,
                                    limits=tasks.limits)
             if ready.status != DockStatus.READY:
                 continue
-            tried.add(dock.id)
             bearing = (i * 137.5) % 360.0  # golden-angle spread: neighbouring docks fly different ways
             lat, lon = destination(dock.lat, dock.lon, bearing, DEMO_DISTANCE_M)
             try:
                 task = await tasks.dispatch(dock, tasks.plan_to(dock, lat, lon, "default"), by=by)
-            except (DispatchRefused, CommandRefused) as exc:
+            except DispatchRefused as exc:   # journaled as a failed task: not tried again
+                tried.add(dock.id)
                 log.info("demo flight from %s not started: %s", dock.id, exc.reason.en)
                 continue
+            except CommandRefused as exc:
+                # Command authority not to be had yet (e.g. the MQTT link still coming up at start): tried again at
+                # the next poll; said once per reason.
+                if refused.get(dock.id) != exc.reason.en:
+                    refused[dock.id] = exc.reason.en
+                    log.info("demo flight from %s not started: %s", dock.id, exc.reason.en)
+                continue
+            tried.add(dock.id)
             started.append(task.task_id)
             log.info("demo flight %s from dock %s (bearing %.0f°)", task.task_id, dock.id, bearing)
         if len(started) < count:

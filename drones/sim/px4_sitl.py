@@ -230,11 +230,11 @@ class Px4Sitl:
     def _free_instance(self) -> int:
         used = {i.instance for i in self.instances} | self._clashed
         candidates = [n for n in self.instance_numbers if n not in used]
-        start = self._rng.randrange(len(candidates)) if self.spread and candidates else 0
-        for n in candidates[start:] + candidates[:start]:
-            if not Path(f"/tmp/px4-sock-{n}").exists():
-                return n
-        raise Px4Unavailable("no free PX4 instance number")
+        if not candidates:
+            raise Px4Unavailable("no free PX4 instance number")
+        # A number's daemon socket (/tmp/px4-sock-N) may be left by a killed PX4: PX4 itself tells a live one
+        # ("already running") from a stale file, and a clash moves on to another number.
+        return candidates[self._rng.randrange(len(candidates)) if self.spread else 0]
 
     def _link_script_dir(self) -> Path:
         """A directory holding PX4's link script with the onboard remote port settable (see the module doc)."""

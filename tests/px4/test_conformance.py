@@ -28,12 +28,12 @@ from mavsdk.plugins.mission_raw import MissionItem, MissionRawError
 from mavsdk.plugins.telemetry import FlightMode, StatusTextType
 from pymavlink.dialects.v20 import common as mav
 
+from drones.drone_control import DRONE_WORDS_WAIT_S, MISSION_START_RETRY_S
 from drones.geo import destination
 from drones.site import Dock, load_site
 from drones.sim.px4 import DEFAULT_PARAMS, INT32
-from drones.sim.px4_sitl import Px4Sitl
+from drones.sim.px4_sitl import WALL_CLOCK_PARAMS, Px4Sitl
 from tests.drones.sim.conftest import SimThread
-from tests.px4.conftest import SPEED_FACTOR
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_PARAMS: Mapping[str, float] = load_site(ROOT / "resources" / "sites" / "demo.toml").autopilot_params
@@ -41,18 +41,20 @@ LAT, LON, GROUND_M = 36.0617, 120.3844, 10.0
 TAKEOFF_M = 8.0   # a takeoff of 5 s at 1.5 m/s: the simulator's 1 Hz (real time) heartbeat shows it
 INT_PARAMS = {name for name, kind, _ in DEFAULT_PARAMS if kind == INT32}
 #: Read back from both: the site's table and PX4 defaults a console relies on.
+#: Both run this much faster than real time: 4, not the suite's faster PX4 speed, because the simulator's heartbeat
+#: stays at 1 Hz of real time and must still show a takeoff to TAKEOFF_M.
+SPEED_FACTOR = 4.0
 PARAMS_READ = sorted({*SITE_PARAMS, "MIS_TAKEOFF_ALT", "COM_DISARM_LAND", "MPC_XY_VEL_MAX", "MPC_Z_VEL_MAX_UP",
                       "MPC_LAND_SPEED", "BAT_LOW_THR", "BAT_CRIT_THR", "COM_ARM_MIS_REQ"})
 #: Texts both say on the way (PX4 says more: logger, "Climb to ...", RTL altitudes).
 KEY_TEXTS = ("Armed by external command", "Executing Mission", "Takeoff detected", "Landing detected",
              "Mission finished, landed", "Disarmed by landing", "Returning to launch", "Landing at current position")
-#: Tolerances, in vehicle seconds.
-#: A refusal's text follows its ACK within this (PX4: 0.005-0.96 s measured, jittery with load).
-TEXT_AFTER_ACK_MAX_S = 1.5
-#: PX4's refusal of Mission mode while its check of a new mission runs.
+#: Tolerances. What a ground station waits for is timed on the wall clock (its messages and MAVSDK's do not speed
+#: up), so those two compare in real seconds, against how long the console waits (drones/drone_control.py):
+#: a refusal's text follows its ACK (PX4: 0.005-0.96 vehicle s measured, jittery with load) within the console's
+#: DRONE_WORDS_WAIT_S, and a mission started right after its upload is accepted within MISSION_START_RETRY_S.
+#: PX4's refusal of Mission mode while its check of a new mission runs:
 MISSION_NOT_YET = "Switching to Mission is currently not available\t"
-#: Upload's end to an accepted mission start, vehicle time (PX4 refused for up to about a second, measured).
-MISSION_START_MAX_S = 4.0
 #: Ground contact (altitude under 0.3 m) to disarm: the land detector (LNDMC_TRIG_TIME 1 s), then COM_DISARM_LAND
 #: (2 s). Measured on PX4 SITL at x4: 3.3 s after a mission's landing, 4.8-6.4 s after RTL or Land (a slower last
 #: descent and thrust settling the simulator does not model); the simulator 3.1-3.4 s.
@@ -265,7 +267,15 @@ async def _scenario(url: str, speed: float, position_hz: float) -> Seen:
     return seen
 
 
-def test_the_simulator_looks_like_px4_to_a_ground_station(px4: Px4Sitl) -> None:
+def test_the_simulator_looks_like_px4_to_a_ground_station(px4_build: Path, tmp_path: Path) -> None:
+    px4 = Px4Sitl(px4_build, tmp_path / "px4", speed_factor=SPEED_FACTOR)
+    try:
+        _compare(px4)
+    finally:
+        px4.close()
+
+
+def _compare(px4: Px4Sitl) -> None:
     started = time.monotonic()
     real = px4.start(1, LAT, LON, GROUND_M, dict(SITE_PARAMS))
     sim = SimThread([Dock("C1", "对照", "shinan", LAT, LON, GROUND_M, "CONF0001", 1, 14601)], time_scale=SPEED_FACTOR,
@@ -283,25 +293,32 @@ def test_the_simulator_looks_like_px4_to_a_ground_station(px4: Px4Sitl) -> None:
     px4_log = real.log_text()
     print(f"\nPX4: {px}\nsim: {si}\nwall {time.monotonic() - started:.0f} s")
 
-    # Parameters read back: the site's table and PX4's defaults, the same on both.
+    # Parameters read back: the site's table and PX4's defaults, the same on both. Timeouts PX4 measures against the
+    # ground station are scaled by the speed factor on PX4 (as its start-up script scales them); the simulator keeps
+    # them, as it times its protocol on the real clock.
+    def on_px4(name: str, value: float) -> float:
+        return value * SPEED_FACTOR if name in WALL_CLOCK_PARAMS else value
+
     assert px.params.keys() == si.params.keys()
-    for name, value in px.params.items():
-        assert si.params[name] == pytest.approx(value, rel=1e-5), name
+    for name, value in si.params.items():
+        assert px.params[name] == pytest.approx(on_px4(name, value), rel=1e-5), name
     for name, value in SITE_PARAMS.items():
-        assert px.params[name] == pytest.approx(value, rel=1e-5), f"PX4 did not take the site's {name}"
+        assert px.params[name] == pytest.approx(on_px4(name, value), rel=1e-5), f"PX4 did not take the site's {name}"
 
     # A refusal: the same ACK result, words (with PX4's closing tab) and severity, the text soon after the ACK.
     assert si.arm_refusal == px.arm_refusal
     assert px.arm_refusal[0] == ActionResult.COMMAND_DENIED.name and px.arm_refusal[1].endswith("\t")
     # (MAVSDK may hand over the text a moment before the refused call returns: hence -0.2.)
-    assert -0.2 <= si.text_after_ack_s < TEXT_AFTER_ACK_MAX_S and -0.2 <= px.text_after_ack_s < TEXT_AFTER_ACK_MAX_S
+    for seen in (si, px):
+        assert -0.2 <= seen.text_after_ack_s / SPEED_FACTOR < DRONE_WORDS_WAIT_S, seen.text_after_ack_s
 
-    # Mission start right after the upload (upload, arm, start): both fly it within MISSION_START_MAX_S. PX4 refuses
-    # it while its mission check still runs, which at rest is over before the start arrives and under load is not
-    # (then it says MISSION_NOT_YET); the simulator accepts at once (README, "The simulator and PX4").
-    assert si.mission_start_attempts == 1 and not any("Mission" in t for t in si.mission_start_refusals)
-    assert {t for t in px.mission_start_refusals if "Mission" in t} <= {MISSION_NOT_YET}
-    assert px.mission_started_after_s < MISSION_START_MAX_S and si.mission_started_after_s < MISSION_START_MAX_S
+    # Mission start right after the upload (upload, arm, start): both fly it within the console's retry window. PX4
+    # refuses it while its mission check still runs, which at rest is over before the start arrives and under load
+    # is not; the simulator always refuses for its MISSION_SETTLE_S. Either says MISSION_NOT_YET, nothing else.
+    assert si.mission_start_attempts >= 2 and MISSION_NOT_YET in si.mission_start_refusals
+    for seen in (si, px):
+        assert {t for t in seen.mission_start_refusals if "Mission" in t} <= {MISSION_NOT_YET}
+        assert seen.mission_started_after_s / SPEED_FACTOR < MISSION_START_RETRY_S, seen.mission_started_after_s
 
     # Each flight: the modes through it, the texts on the way, the mode once disarmed, the auto-disarm delay.
     assert px.flights.keys() == si.flights.keys() == {"mission", "rtl", "land"}

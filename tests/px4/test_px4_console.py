@@ -11,7 +11,7 @@ from tests.conftest import run_main
 def test_the_console_flies_a_real_autopilot_from_the_demo_site(px4_build: Path, tmp_path: Path) -> None:
     png = tmp_path / "px4.png"
     result = run_main("--px4", "2", "--demo-flights", "1", "--time-scale", "4", "--lang", "en",
-                      "--smoke", "45", str(png), timeout_s=240, env={"PX4_SITL_DIR": str(px4_build)})
+                      "--smoke", "30", str(png), timeout_s=240, env={"PX4_SITL_DIR": str(px4_build)})
     health = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.returncode == 0, (health, result.stderr[-3000:])
     assert health["healthy"] is True, health
