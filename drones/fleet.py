@@ -70,6 +70,8 @@ PARAM_RETRY_S = 2.0
 BLOCKING_CALL_WAIT_S = 10.0
 #: How long close() waits for MAVSDK to answer commands it sent (it gives up on one after 3 tries of 0.5 s).
 COMMAND_ANSWER_WAIT_S = 3.0
+#: Between closing the links and destroying MAVSDK: callbacks already queued are delivered meanwhile.
+DRAIN_S = 0.3
 #: MAVSDK's log line when its callback queue overflowed and subscription callbacks were dropped.
 DROPPED_CALLBACKS_MESSAGE = "Dropping subscription callbacks"
 
@@ -270,6 +272,7 @@ class Fleet:
         #: MAVSDK blocking calls of the fleet's own running now (executor threads): MAVSDK is destroyed after them.
         self._calls = 0
         self._calls_lock = threading.Lock()
+        self._connections: list[Any] = []   # MAVSDK's handles of our links, closed before it is destroyed
         #: Connections MAVSDK could not open: (dock id, connection URL, MAVSDK's result name).
         self.open_failures: list[tuple[str, str, str]] = []
         self._started = False
@@ -335,6 +338,14 @@ class Fleet:
             time.sleep(0.02)  # polling MAVSDK's outstanding work (no event tells it)
         else:
             log.warning("destroying MAVSDK with a call of the fleet still inside it")
+        # Links closed first and a moment for MAVSDK's callback thread to run dry: a plugin destroyed while a
+        # callback of a message just received is delivered crashed the process (seen with real PX4's traffic).
+        for handle in self._connections:
+            try:
+                mavsdk.remove_connection(handle)
+            except Exception:  # noqa: BLE001 - destroy() removes what is left
+                log.debug("removing a MAVLink connection failed", exc_info=True)
+        time.sleep(DRAIN_S)  # MAVSDK's callback queue has no "empty" event
         try:
             mavsdk.destroy()
         finally:
@@ -349,7 +360,7 @@ class Fleet:
         """Creates the MAVSDK instance and its connections (executor thread: binding can take a while)."""
         from mavsdk import Configuration, Mavsdk
         from mavsdk.component_type import ComponentType
-        from mavsdk.connection_result import ConnectionResult
+        from mavsdk.exceptions import ConnectionError as MavsdkConnectionError
         from mavsdk.plugins.telemetry import LandedState as MavLanded
 
         route_mavsdk_logs()
@@ -359,11 +370,13 @@ class Fleet:
         mavsdk = self._mavsdk = Mavsdk(Configuration.create_with_component_type(ComponentType.GROUND_STATION))
         mavsdk.subscribe_on_new_system(self._on_new_system)
         for dock in self.docks:
-            result = mavsdk.add_any_connection(dock.mavlink_url)
-            if result != ConnectionResult.SUCCESS:
+            try:
+                self._connections.append(mavsdk.add_any_connection_with_handle(dock.mavlink_url))
+            except MavsdkConnectionError as exc:   # "Connection failed: <MAVSDK's ConnectionResult name>"
                 # The health line names it (a port another program holds: the drone can never link).
-                self.open_failures.append((dock.id, dock.mavlink_url, result.name))
-                log.error("dock %s: cannot open %s: %s", dock.id, dock.mavlink_url, result.name)
+                result = str(exc).rpartition(": ")[2]
+                self.open_failures.append((dock.id, dock.mavlink_url, result))
+                log.error("dock %s: cannot open %s: %s", dock.id, dock.mavlink_url, result)
 
     # ----- events --------------------------------------------------------------------------------
 
