@@ -148,10 +148,13 @@ class RateRequests:
             timer.cancel()
         self._timers.clear()
         self.results.clear()
-        self._pending = {r.msg_id: r for r in self.rates}
+        # Streams turned off first: those are PX4's floods (ATTITUDE alone 100/s), which MAVSDK's queue drops under.
+        self._pending = {r.msg_id: r for r in sorted(self.rates, key=lambda r: r.hz != OFF)}
         self._retry_s = {r.msg_id: RETRY_S for r in self.rates}
-        for rate in self.rates:
-            self._request(rate)
+        # One request in flight per drone: MAVSDK tracks a command by its id and target, so eight
+        # SET_MESSAGE_INTERVALs sent at once replace one another in its queue ("Timeout for not-existing
+        # command: 511"), and 56 drones' worth at attach held up the flight commands behind them.
+        self._request(next(iter(self._pending.values())))
 
     def close(self) -> None:
         self.closed = True
@@ -196,7 +199,9 @@ class RateRequests:
             return
         del self._pending[rate.msg_id]
         self.results[rate.msg_id] = MAV_RESULT_NAMES.get(result, str(result))
-        if not self._pending:
+        if self._pending:
+            self._request(next(iter(self._pending.values())))   # the next one, now that this one is answered
+        else:
             self._report()
 
     def _report(self) -> None:

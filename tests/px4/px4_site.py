@@ -15,7 +15,6 @@ from drones.sim.site_sim import SiteSimOptions
 from drones.site import Dock, Site, load_site, parse_broker_url
 from console.resources import resource_path
 from tests.drones.task_harness import SiteThread
-from tests.px4.conftest import SPEED_FACTOR
 
 @dataclass
 class Px4Site:
@@ -55,7 +54,7 @@ def px4_site(sitl: Px4Sitl, broker_url: str, count: int, *, params: Mapping[str,
     by_sysid = {i.sysid: i for i in instances}
     site = replace(demo, name="PX4 测试站点", docks=docks, broker=parse_broker_url(broker_url), cameras_path=None,
                    automation=())
-    opts = SiteSimOptions(time_scale=SPEED_FACTOR, alerts_per_min=0.0,
+    opts = SiteSimOptions(time_scale=sitl.speed_factor, alerts_per_min=0.0,
                           real_drones={d.id: f"udpout://127.0.0.1:{by_sysid[d.sysid].gcs_port}" for d in docks})
     sim = SiteThread(site, broker_url, opts)
     try:
