@@ -1,7 +1,7 @@
 """Fixtures for the real-autopilot suite: PX4 SITL (SIH) instances started for a test, found through PX4_SITL_DIR.
 
 Without a PX4 build every test here is skipped with the reason (shown in pytest's summary by `-ra`);
-`make test` sets PX4_SITL_DIR to ../shared/px4-sitl when that exists. Instances pick their own
+`make test` sets PX4_SITL_DIR from the Makefile (docs/architecture.md, "Real autopilots"). Instances pick their own
 numbers and never assume a port is free (drones/sim/px4_sitl.py).
 """
 
