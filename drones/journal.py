@@ -1,26 +1,32 @@
-"""The console's journal: every task transition and every command, in SQLite (WAL), before it counts.
+"""The console's journal: every task transition and every command, in SQLite (WAL) or PostgreSQL, before it counts.
 
 A command hall must be able to say who did what, when, and with what result, and a console
 killed at any moment must find its open tasks again on restart. Writes are synchronous
 (committed before the caller goes on); SQLite in WAL mode makes that a few hundred
 microseconds. One connection, used from the core loop's thread only.
+
+A site server pair shares one PostgreSQL database (`drones/journal_db.py`): the standby that takes
+over finds the open tasks there, and the request journal (`begin_request`) answers a request retried
+after the takeover instead of executing it twice.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from drones.journal_db import JournalDB, is_postgres_url, open_journal_db, redacted
 from vocab import Reason
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: the request journal (`requests`)
+#: Its PostgreSQL schema: both journals may share one database (docs/architecture.md, "Journals").
+PG_SCHEMA = "tasks_journal"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tasks (
@@ -30,16 +36,16 @@ CREATE TABLE IF NOT EXISTS tasks (
     sysid INTEGER NOT NULL,
     state TEXT NOT NULL,
     plan_json TEXT NOT NULL,
-    created_ts REAL NOT NULL,
-    updated_ts REAL NOT NULL,
+    created_ts {REAL} NOT NULL,
+    updated_ts {REAL} NOT NULL,
     reason TEXT,     -- the last transition's reason: {"code", "params"} (vocab.Reason)
     abort_json TEXT  -- the reason the task is to end as aborted (operator or automation decided)
 );
 CREATE INDEX IF NOT EXISTS tasks_open ON tasks (state);
 CREATE TABLE IF NOT EXISTS transitions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {ID},
     task_id TEXT NOT NULL,
-    ts REAL NOT NULL,
+    ts {REAL} NOT NULL,
     from_state TEXT,
     to_state TEXT NOT NULL,
     by TEXT NOT NULL,
@@ -47,14 +53,26 @@ CREATE TABLE IF NOT EXISTS transitions (
 );
 CREATE INDEX IF NOT EXISTS transitions_task ON transitions (task_id);
 CREATE TABLE IF NOT EXISTS commands (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts REAL NOT NULL,
+    id {ID},
+    ts {REAL} NOT NULL,
     target TEXT NOT NULL,
     command TEXT NOT NULL,
     by TEXT NOT NULL,
     result TEXT NOT NULL,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS requests (   -- the server's request/reply protocol: each request id executed once
+    request_id TEXT PRIMARY KEY,
+    console TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    op TEXT NOT NULL,
+    args_json TEXT NOT NULL,
+    saw_json TEXT NOT NULL,               -- what the client showed when the operator asked
+    received_ts {REAL} NOT NULL,
+    replied_ts {REAL},                    -- NULL: not answered yet
+    reply_json TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_console ON requests (console);
 """
 FINAL_STATES = ("completed", "aborted", "failed")
 
@@ -75,24 +93,33 @@ class TaskRecord:
     abort: Reason | None = None     # why the task is to end as aborted, when it is
 
 
-def open_wal(path: Path | str, schema: str, schema_version: int) -> sqlite3.Connection:
-    """An autocommit SQLite connection in WAL mode with `schema` applied (its `meta` table gets the version)."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
-    db.executescript(schema)
-    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(schema_version),))
-    return db
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """A request to the site server and its reply, as journaled (`Journal.begin_request`)."""
+
+    request_id: str
+    console: str
+    operator: str
+    op: str
+    args: dict[str, Any]
+    saw: dict[str, Any]
+    received_ts: float
+    replied_ts: float | None     # None: not answered yet
+    reply: dict[str, Any] | None
 
 
 class Journal:
     """Append-only record of tasks, their transitions and operator commands."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db = open_wal(path, _SCHEMA, SCHEMA_VERSION)
+    def __init__(self, path_or_url: Path | str) -> None:
+        """`path_or_url`: a SQLite file, or a `postgresql://` URL (its tables in schema `tasks_journal`).
+        drones.journal_db.JournalDBError when the database cannot be opened."""
+        #: The SQLite file; None for a PostgreSQL journal (see `target`).
+        self.path: Path | None = None if is_postgres_url(path_or_url) else Path(path_or_url)
+        self.target = redacted(str(path_or_url))
+        self._db: JournalDB = open_journal_db(path_or_url, _SCHEMA, SCHEMA_VERSION, pg_schema=PG_SCHEMA)
+        # Schema 1 lacked `requests`, which the schema above has just added.
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version' AND value = '1'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self._db.close()
@@ -100,8 +127,7 @@ class Journal:
     def create_task(self, task_id: str, *, alert_id: str | None, dock_id: str, sysid: int, plan: dict[str, Any],
                     by: str, state: str = "planned") -> None:
         now = time.time()
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._db.transaction():
             self._db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                              (task_id, alert_id, dock_id, sysid, state, json.dumps(plan, ensure_ascii=False), now,
                               now))
@@ -113,8 +139,7 @@ class Journal:
         """Records a state change; returns its timestamp (epoch seconds)."""
         now = time.time()
         reason_json = _reason_json(reason)
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._db.transaction():
             self._db.execute("UPDATE tasks SET state = ?, updated_ts = ?, reason = ? WHERE task_id = ?",
                              (to_state, now, reason_json, task_id))
             self._db.execute("INSERT INTO transitions (task_id, ts, from_state, to_state, by, reason) "
@@ -162,6 +187,50 @@ class Journal:
 
     def counts_by_state(self) -> dict[str, int]:
         return dict(self._db.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state").fetchall())
+
+    # ---------------------------------------------------------------- the server's requests
+
+    def begin_request(self, request_id: str, *, console: str, operator: str, op: str, args: dict[str, Any],
+                      saw: dict[str, Any], ts: float) -> dict[str, Any] | None | Literal["pending"]:
+        """Journals a request before it is executed. None: the id is new, execute it (then `finish_request`).
+        A dict: the id was answered before, with this reply: send it again, do not execute. "pending": the
+        id is known and not answered yet (being executed, here or by the server that died doing it).
+
+        Atomic across server processes sharing the database: of two begins of one id, exactly one gets None."""
+        cur = self._db.execute(
+            "INSERT INTO requests (request_id, console, operator, op, args_json, saw_json, received_ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (request_id, console, operator, op, json.dumps(args, ensure_ascii=False),
+             json.dumps(saw, ensure_ascii=False), ts))
+        if cur.rowcount == 1:
+            return None
+        row = self._db.execute("SELECT replied_ts, reply_json FROM requests WHERE request_id = ?",
+                               (request_id,)).fetchone()
+        if row is None or row[0] is None:   # None: deleted in between, which nothing does; treat as pending
+            return "pending"
+        return json.loads(row[1])  # type: ignore[no-any-return]
+
+    def finish_request(self, request_id: str, reply: dict[str, Any], ts: float) -> None:
+        """Journals the reply of a begun request, before it is sent. The first reply stays: a second one for the
+        same id (two servers both believing they are active) is logged and dropped. KeyError: never begun."""
+        cur = self._db.execute("UPDATE requests SET replied_ts = ?, reply_json = ? "
+                               "WHERE request_id = ? AND replied_ts IS NULL",
+                               (ts, json.dumps(reply, ensure_ascii=False), request_id))
+        if cur.rowcount == 1:
+            return
+        if self._db.execute("SELECT 1 FROM requests WHERE request_id = ?", (request_id,)).fetchone() is None:
+            raise KeyError(f"request {request_id!r} was never begun")
+        log.warning("request %s already answered; the later reply is dropped: %s", request_id, reply)
+
+    def requests(self, console: str | None = None) -> list[RequestRecord]:
+        """Every journaled request (of one console), in the order received."""
+        sql = ("SELECT request_id, console, operator, op, args_json, saw_json, received_ts, replied_ts, reply_json "
+               "FROM requests")
+        rows = (self._db.execute(sql + " ORDER BY received_ts, request_id").fetchall() if console is None else
+                self._db.execute(sql + " WHERE console = ? ORDER BY received_ts, request_id", (console,)).fetchall())
+        return [RequestRecord(rid, con, operator, op, json.loads(args), json.loads(saw), received, replied,
+                              json.loads(reply) if reply is not None else None)
+                for rid, con, operator, op, args, saw, received, replied, reply in rows]
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> TaskRecord:

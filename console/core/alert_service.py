@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -45,6 +44,7 @@ from console.core.alert_incidents import (DEFAULT_SHIFT_HOURS, CorrelationPolicy
                                           shift_start, sla_summary)
 from console.core.alert_store import AlertRecord, AlertStore, QuarantineRecord
 from drones.basemap import Basemap
+from drones.journal_db import storage_errors
 from drones.mqtt_port import LINK_ERRORS, MqttMessage, MqttPort, json_object, payload_bytes
 from drones.site import Site
 from vocab import ALERT_TRANSITIONS, AlertState, Reason
@@ -60,9 +60,6 @@ log = logging.getLogger(__name__)
 DispatchChoice = "DispatchPlan | str | None"
 #: dispatch(record, by, choice) -> task id; `by` is the operator, AUTOMATION_BY or "request:{requested_by}".
 DispatchFn = Callable[[AlertRecord, str, "DispatchPlan | str | None"], Awaitable[str]]
-#: What the journal raises when it cannot keep a write (a full disk, a broken file): never caught to be
-#: logged and forgotten, so the batch it belongs to is not acknowledged.
-STORAGE_ERRORS = (sqlite3.Error, OSError)
 #: Seconds between retries of workflow states the broker has not taken yet.
 REPUBLISH_INTERVAL_S = 2.0
 #: Alerts kept in memory (and shown) after they are closed; open ones are kept whatever their age.
@@ -219,7 +216,7 @@ class AlertService:
         topic, raw = str(message.topic), payload_bytes(message)
         try:
             self.ingest(topic, raw)
-        except STORAGE_ERRORS:
+        except storage_errors():   # the journal cannot keep it: the batch is not acknowledged
             raise
         except Exception as exc:  # noqa: BLE001 - see above: kept in the quarantine, the batch goes on
             log.exception("alert on %s could not be handled; quarantined", topic)

@@ -1,6 +1,7 @@
-"""The alert journal: every alert, workflow change, note and quarantined payload, in SQLite (WAL).
+"""The alert journal: every alert, workflow change, note and quarantined payload, in SQLite (WAL) or PostgreSQL.
 
-Same approach as the task journal (`drones/journal.py`), in a file of its own next to it: a
+Same approach as the task journal (`drones/journal.py`), in a file of its own next to it (or, for a
+site server pair, in the same PostgreSQL database, schema `alert_journal`; `drones/journal_db.py`): a
 write is committed before the caller goes on, so an alert counts as received (and a state
 change as made) only once it is on disk, and a console killed at any moment finds them all
 again on restart. WAL with synchronous=NORMAL survives a process kill (not a power cut)
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,40 +19,42 @@ from pathlib import Path
 from typing import Any, Literal
 
 from console.core.alert_contract import Alert, Quarantined
-from drones.journal import open_wal
+from drones.journal_db import JournalDB, ddl, is_postgres_url, open_journal_db, redacted
 from vocab import CLOSED_ALERT_STATES, AlertState, Reason
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2   # 2: reasons are vocab.Reason JSON (quarantine.reason_json replaces reason_zh)
+#: Its PostgreSQL schema, apart from the task journal's (docs/architecture.md, "Journals").
+PG_SCHEMA = "alert_journal"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id TEXT PRIMARY KEY,
     alert_json TEXT NOT NULL,
-    received_ts REAL NOT NULL,
+    received_ts {REAL} NOT NULL,
     state TEXT NOT NULL DEFAULT 'new',
-    state_ts REAL NOT NULL,
+    state_ts {REAL} NOT NULL,
     state_by TEXT,
     state_console TEXT,
     task_id TEXT,
     assigned_to TEXT,
     incident_id TEXT,
     incident_locked INTEGER NOT NULL DEFAULT 0,  -- the operator split it out: never regrouped
-    cleared_ts REAL,                             -- the source reported it gone
-    acknowledged_ts REAL,
-    dispatched_ts REAL,
-    on_scene_ts REAL,
-    closed_ts REAL,
+    cleared_ts {REAL},                             -- the source reported it gone
+    acknowledged_ts {REAL},
+    dispatched_ts {REAL},
+    on_scene_ts {REAL},
+    closed_ts {REAL},
     reason_json TEXT,                            -- vocab.Reason as JSON: why dismissed
     published INTEGER NOT NULL DEFAULT 1         -- 0: the state still has to go out retained
 );
 CREATE INDEX IF NOT EXISTS alerts_received ON alerts (received_ts);
 CREATE TABLE IF NOT EXISTS transitions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {ID},
     alert_id TEXT NOT NULL,
-    ts REAL NOT NULL,
+    ts {REAL} NOT NULL,
     from_state TEXT,
     to_state TEXT NOT NULL,
     by TEXT NOT NULL,
@@ -63,16 +65,16 @@ CREATE TABLE IF NOT EXISTS transitions (
 );
 CREATE INDEX IF NOT EXISTS transitions_alert ON transitions (alert_id);
 CREATE TABLE IF NOT EXISTS notes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {ID},
     alert_id TEXT NOT NULL,
-    ts REAL NOT NULL,
+    ts {REAL} NOT NULL,
     by TEXT NOT NULL,
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS notes_alert ON notes (alert_id);
 CREATE TABLE IF NOT EXISTS actions (             -- dispatch requests, automation decisions, assignments
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts REAL NOT NULL,
+    id {ID},
+    ts {REAL} NOT NULL,
     alert_id TEXT,
     action TEXT NOT NULL,
     by TEXT NOT NULL,
@@ -86,11 +88,11 @@ CREATE TABLE IF NOT EXISTS remote_states (       -- other consoles' states of al
 """
 _QUARANTINE = """
 CREATE TABLE IF NOT EXISTS quarantine (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    received_ts REAL NOT NULL,
+    id {ID},
+    received_ts {REAL} NOT NULL,
     topic TEXT NOT NULL,
     size INTEGER NOT NULL,
-    raw BLOB NOT NULL,
+    raw {BLOB} NOT NULL,
     reason_json TEXT NOT NULL,                   -- vocab.Reason as JSON
     reason_en TEXT NOT NULL,                     -- its English text, for someone reading the file
     alert_id TEXT
@@ -167,15 +169,13 @@ def _reason(text: str | None) -> Reason | None:
     return Reason.said(str(data.get("en") or data.get("zh") or ""))
 
 
-def _migrate(db: sqlite3.Connection) -> None:
+def _migrate(db: JournalDB) -> None:
     """Schema 1 kept quarantine reasons as reason_zh/reason_en text: they become said-reasons in reason_json."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(quarantine)")}
-    if "reason_zh" not in columns:
+    if "reason_zh" not in db.columns("quarantine"):
         return
-    with db:
-        db.execute("BEGIN")
+    with db.transaction():
         db.execute("ALTER TABLE quarantine RENAME TO quarantine_v1")
-        db.execute(_QUARANTINE)
+        db.execute(ddl(_QUARANTINE, db.dialect))
         for row in db.execute("SELECT id, received_ts, topic, size, raw, reason_en, alert_id FROM quarantine_v1"):
             reason = Reason.said(row[5])
             db.execute("INSERT INTO quarantine (id, received_ts, topic, size, raw, reason_json, reason_en, alert_id) "
@@ -189,9 +189,14 @@ class AlertStore:
     """The alert journal of one console. Every method commits before it returns, except inside `batch()`,
     which commits everything written in it when it exits (before the broker is acknowledged)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db = open_wal(path, _SCHEMA + _QUARANTINE, SCHEMA_VERSION)
+    def __init__(self, path_or_url: Path | str) -> None:
+        """`path_or_url`: a SQLite file, or a `postgresql://` URL (its tables in schema `alert_journal`).
+        drones.journal_db.JournalDBError when the database cannot be opened."""
+        #: The SQLite file; None for a PostgreSQL journal (see `target`).
+        self.path: Path | None = None if is_postgres_url(path_or_url) else Path(path_or_url)
+        self.target = redacted(str(path_or_url))
+        self._db: JournalDB = open_journal_db(path_or_url, _SCHEMA + _QUARANTINE, SCHEMA_VERSION,
+                                              pg_schema=PG_SCHEMA)
         _migrate(self._db)
         self._in_batch = False
 
@@ -205,36 +210,20 @@ class AlertStore:
         if self._in_batch:
             yield
             return
-        self._db.execute("BEGIN")
-        self._in_batch = True
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except BaseException:
-            # SQLite has already rolled back after some errors (a full disk); otherwise roll back here.
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
-        finally:
-            self._in_batch = False
+        # On an error, rolled back (unless SQLite already did, after a full disk): JournalDB.transaction.
+        with self._db.transaction():
+            self._in_batch = True
+            try:
+                yield
+            finally:
+                self._in_batch = False
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """Several statements that must land together: committed before returning, or inside a batch, with it."""
-        if not self._in_batch:
-            with self._db:
-                self._db.execute("BEGIN")
-                yield
-            return
-        self._db.execute("SAVEPOINT change")
-        try:
+        """Several statements that must land together: committed before returning, or inside a batch, with it
+        (a savepoint, rolled back alone on an error)."""
+        with self._db.transaction():
             yield
-        except BaseException:
-            if self._db.in_transaction:   # not when SQLite rolled the whole batch back itself (a full disk)
-                self._db.execute("ROLLBACK TO change")
-                self._db.execute("RELEASE change")
-            raise
-        self._db.execute("RELEASE change")
 
     def close(self) -> None:
         self._db.close()
@@ -245,8 +234,8 @@ class AlertStore:
         """Journals a new alert; False (and nothing written) when its id is already known."""
         cleared = received_ts if alert.status == "cleared" else None
         cur = self._db.execute(
-            "INSERT OR IGNORE INTO alerts (alert_id, alert_json, received_ts, state_ts, incident_id, cleared_ts) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO alerts (alert_id, alert_json, received_ts, state_ts, incident_id, cleared_ts) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (alert.id, json.dumps(alert.to_json(), ensure_ascii=False), received_ts, received_ts, incident_id,
              cleared))
         return cur.rowcount == 1
@@ -315,7 +304,8 @@ class AlertStore:
     # ---------------------------------------------------------------- other consoles' states
 
     def put_remote_state(self, alert_id: str, payload: dict[str, Any]) -> None:
-        self._db.execute("INSERT OR REPLACE INTO remote_states VALUES (?, ?)",
+        self._db.execute("INSERT INTO remote_states VALUES (?, ?) "
+                         "ON CONFLICT (alert_id) DO UPDATE SET payload_json = excluded.payload_json",
                          (alert_id, json.dumps(payload, ensure_ascii=False)))
 
     def take_remote_state(self, alert_id: str) -> dict[str, Any] | None:
@@ -333,15 +323,15 @@ class AlertStore:
     def add_quarantine(self, item: Quarantined) -> int:
         cur = self._db.execute(
             "INSERT INTO quarantine (received_ts, topic, size, raw, reason_json, reason_en, alert_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (item.received_ts, item.topic, item.size, item.raw, _reason_json(item.reason), item.reason.en,
              item.alert_id))
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
     def quarantine(self, limit: int = 1000) -> list[QuarantineRecord]:
         """The newest `limit` quarantined payloads, oldest first."""
         rows = self._db.execute("SELECT * FROM (SELECT id, received_ts, topic, size, raw, reason_json, alert_id "
-                                "FROM quarantine ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)).fetchall()
+                                "FROM quarantine ORDER BY id DESC LIMIT ?) AS newest ORDER BY id", (limit,)).fetchall()
         return [QuarantineRecord(r[0], Quarantined(r[2], _reason(r[5]) or Reason.said(""), bytes(r[4]), r[3], r[1],
                                                    r[6])) for r in rows]
 

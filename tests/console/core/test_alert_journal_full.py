@@ -65,7 +65,7 @@ class Desk(Console):
     def break_journal(self, how: str | None) -> None:
         """Makes the journal fail: "write", "commit", "full", or None to make it work again (on its loop)."""
         async def apply() -> None:
-            db = self.service.store._db  # noqa: SLF001 - the test plays the disk, not the code under test
+            db = self.service.store._db.connection  # noqa: SLF001 - the test plays the disk, not the code under test
 
             def authorize(action: int, arg1: str | None, *_: object) -> int:
                 refused = (how == "write" and action == sqlite3.SQLITE_INSERT and arg1 == "alerts") or \
