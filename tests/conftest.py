@@ -1,5 +1,5 @@
 """Shared test fixtures: isolated settings and logs, real brokers (Mosquitto, embedded amqtt; tests/brokers.py),
-a port nobody serves, and running main.py."""
+a port nobody serves, a throwaway PostgreSQL for the journals (tests/postgres.py), and running main.py."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from console.client.gc_guard import collect_due, collect_on_gui_thread
 from tests.brokers import EmbeddedBroker, MosquittoBroker
 from tests.ports import refusing_tcp_port
+from tests.postgres import journal_target, postgres_cluster  # noqa: F401 - fixtures (tests/postgres.py)
 
 __all__ = ["ROOT", "EmbeddedBroker", "MosquittoBroker", "run_main", "wait_until"]
 

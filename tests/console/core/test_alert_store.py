@@ -1,4 +1,5 @@
-"""The alert journal: alerts, workflow, notes and quarantine survive a restart and a process kill."""
+"""The alert journal: alerts, workflow, notes and quarantine survive a restart and a process kill, in a SQLite file
+or a PostgreSQL database (`journal_target`: both, tests/postgres.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from console.core.alert_contract import Alert, Quarantined
 from console.core.alert_store import AlertStore, alerts_path
+from drones.journal_db import storage_errors
 from vocab import Reason
 from tests.conftest import ROOT
 
@@ -26,8 +30,8 @@ def test_alerts_path_sits_next_to_the_task_journal(tmp_path: Path) -> None:
     assert alerts_path(tmp_path / "journal.sqlite") == tmp_path / "alerts.sqlite"
 
 
-def test_a_duplicate_id_is_written_once(tmp_path: Path) -> None:
-    store = AlertStore(tmp_path / "a.sqlite")
+def test_a_duplicate_id_is_written_once(journal_target: Path | str) -> None:
+    store = AlertStore(journal_target)
     assert store.add_alert(alert(1), 5.0, incident_id="INC-1")
     assert not store.add_alert(alert(1, title="other"), 6.0)
     record = store.record("ALR-000001")
@@ -35,8 +39,8 @@ def test_a_duplicate_id_is_written_once(tmp_path: Path) -> None:
     assert record.incident_id == "INC-1" and record.state == "new" and store.count() == 1
 
 
-def test_workflow_sets_sla_times_once_and_reopen_clears_the_close(tmp_path: Path) -> None:
-    store = AlertStore(tmp_path / "a.sqlite")
+def test_workflow_sets_sla_times_once_and_reopen_clears_the_close(journal_target: Path | str) -> None:
+    store = AlertStore(journal_target)
     store.add_alert(alert(1), 10.0)
     store.transition("ALR-000001", "new", "acknowledged", by="op1", console="c1", ts=12.0, origin="local")
     store.transition("ALR-000001", "acknowledged", "dispatched", by="op1", console="c1", ts=20.0, origin="local",
@@ -56,8 +60,8 @@ def test_workflow_sets_sla_times_once_and_reopen_clears_the_close(tmp_path: Path
                                                                "acknowledged"]
 
 
-def test_everything_survives_a_reopen_of_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "a.sqlite"
+def test_everything_survives_a_reopen_of_the_file(journal_target: Path | str) -> None:
+    path = journal_target
     store = AlertStore(path)
     store.add_alert(alert(1), 10.0)
     store.add_alert(alert(2, status="cleared"), 11.0)
@@ -81,13 +85,35 @@ def test_everything_survives_a_reopen_of_the_file(tmp_path: Path) -> None:
     assert again.take_remote_state("ALR-000009") is None
 
 
-def test_load_keeps_open_alerts_of_any_age_and_recent_closed_ones(tmp_path: Path) -> None:
-    store = AlertStore(tmp_path / "a.sqlite")
+def test_load_keeps_open_alerts_of_any_age_and_recent_closed_ones(journal_target: Path | str) -> None:
+    store = AlertStore(journal_target)
     store.add_alert(alert(1), 10.0)      # old, open
     store.add_alert(alert(2), 11.0)      # old, closed
     store.transition("ALR-000002", "new", "resolved", by="op", console="c", ts=12.0, origin="local")
     store.add_alert(alert(3), 500.0)     # recent
     assert [r.id for r in store.load(since_ts=100.0)] == ["ALR-000001", "ALR-000003"]
+
+
+
+def test_a_batch_lands_whole_or_not_at_all_and_a_failed_change_in_it_alone(journal_target: Path | str) -> None:
+    store = AlertStore(journal_target)
+    with pytest.raises(RuntimeError), store.batch():
+        store.add_alert(alert(1), 10.0)
+        store.add_note("ALR-000001", "note", by="op", ts=11.0)
+        raise RuntimeError("the batch fails before its commit")
+    assert store.count() == 0 and store.record("ALR-000001") is None
+    with store.batch():
+        store.add_alert(alert(2), 12.0)
+        with pytest.raises(storage_errors()):   # `by` is NOT NULL: the change fails, its savepoint is undone
+            store.transition("ALR-000002", "new", "acknowledged", by=None, console="c", ts=13.0,  # type: ignore[arg-type]
+                             origin="local")
+        store.add_alert(alert(3), 14.0)
+        assert store.add_quarantine(Quarantined("t", Reason.of("contract.not_bytes"), b"\x00", 1, 15.0)) >= 1
+    store.close()
+    again = AlertStore(journal_target)
+    assert [r.id for r in again.load(0.0)] == ["ALR-000002", "ALR-000003"]
+    assert again.record("ALR-000002").state == "new" and again.transitions("ALR-000002") == []  # type: ignore[union-attr]
+    assert again.quarantine_count() == 1
 
 
 WRITER = """
@@ -101,8 +127,8 @@ for n in range(1_000_000):
 """
 
 
-def test_a_killed_writer_loses_no_committed_alert(tmp_path: Path) -> None:
-    path = tmp_path / "kill.sqlite"
+def test_a_killed_writer_loses_no_committed_alert(journal_target: Path | str) -> None:
+    path = journal_target
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout is not None
