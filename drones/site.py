@@ -20,6 +20,9 @@ Example::
     username = ""                   # optional
     password = ""                   # optional
 
+    [journal]                       # optional: a site server pair's shared journal database
+    url = "postgresql:///qd?host=/run/postgresql&user=qd"   # libpq URL; default: SQLite files
+
     [[docks]]
     id = "SN01"
     name = "五四广场"
@@ -60,6 +63,10 @@ on `udpin://0.0.0.0:{port}`. `port` stays the dock's number in the site's port p
 (docs/architecture.md, "Demo site and port plan"): the simulator's `--console-host` mode sends there first.
 Ports and links are unique: no two docks share a port, a listening port, a remote address or a
 serial device.
+
+`[journal] url` (optional) puts the task and alert journals in one PostgreSQL database that an active
+site server and its standby share (docs/architecture.md, "Journals"): a `postgresql://` or `postgres://`
+URL in libpq's form. Without it each server keeps SQLite files in its data directory.
 """
 
 from __future__ import annotations
@@ -72,6 +79,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from drones.journal_db import PG_SCHEMES
 from drones.mavlink_url import mavlink_link_key, parse_mavlink_url
 from drones.site_toml import TOML_SYNTAX_POS, TomlLocator, require_field
 
@@ -178,6 +186,8 @@ class Site:
     require_link_loss_action: bool = False
     #: PX4 parameters every drone of the site carries (`[autopilot.params]`): name -> int or float as written.
     autopilot_params: Mapping[str, int | float] = field(default_factory=dict)
+    #: `[journal] url`: the PostgreSQL database of the site server's journals; None: SQLite files.
+    journal_url: str | None = None
 
     def with_broker(self, broker: BrokerConfig) -> Site:
         """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
@@ -306,6 +316,8 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
         password = broker_tab.get("password") or parsed.password
         broker = BrokerConfig(parsed.url, user or None, password or None)
 
+    journal_url = _journal_url(data.get("journal"), path, fail)
+
     raw_docks = data.get("docks", [])
     if not isinstance(raw_docks, list):
         raise SiteFileError(path, "must be an array of tables ([[docks]])", field_name="docks")
@@ -371,7 +383,26 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
                 max_altitude_agl_m=float(max_alt), basemap_path=files["basemap"], cameras_path=files["cameras"],
                 nofly_path=files["nofly"], video_base_url=video_base.rstrip("/") if video_base else None,
                 automation=_automation(data.get("automation"), path, fail), min_ready_per_district=min_ready,
-                require_link_loss_action=require_dll, autopilot_params=_autopilot(data.get("autopilot"), path, fail))
+                require_link_loss_action=require_dll, autopilot_params=_autopilot(data.get("autopilot"), path, fail),
+                journal_url=journal_url)
+
+
+def _journal_url(table: Any, path: Path, fail: Any) -> str | None:
+    """The optional `[journal]` table: `url`, a PostgreSQL URL."""
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise SiteFileError(path, "must be a table", field_name="journal")
+    unknown = sorted(set(table) - {"url"})
+    if unknown:
+        raise fail(f"unknown key {unknown[0]!r} (only url)", f"journal.{unknown[0]}", "journal", unknown[0])
+    url = table.get("url")
+    if url is None:
+        raise fail("missing required field", "journal.url", "journal")
+    if not isinstance(url, str) or not url.startswith(PG_SCHEMES):
+        raise fail("must be a PostgreSQL URL starting with postgresql:// or postgres:// "
+                   "(e.g. postgresql:///qd?host=/run/postgresql&user=qd)", "journal.url", "journal", "url")
+    return url
 
 
 def _autopilot(table: Any, path: Path, fail: Any) -> dict[str, int | float]:

@@ -218,3 +218,38 @@ def test_a_bad_autopilot_table_names_its_line_and_field(tmp_path: Path, old: str
     err = error_of(tmp_path, text)
     assert err.field_name == field and problem in err.problem
     assert err.line == line_of(text, new.split(" =")[0].strip("[]").split(".")[-1])
+
+
+JOURNAL = """
+[journal]
+url = "postgresql:///qd?host=/run/postgresql&user=qd"
+"""
+
+
+def test_the_journal_url_loads_and_defaults_to_none(tmp_path: Path) -> None:
+    assert load_site(write(tmp_path, GOOD + JOURNAL)).journal_url == "postgresql:///qd?host=/run/postgresql&user=qd"
+    assert load_site(write(tmp_path, GOOD + JOURNAL.replace("postgresql:", "postgres:"))).journal_url == \
+        "postgres:///qd?host=/run/postgresql&user=qd"
+    assert load_site(write(tmp_path, GOOD)).journal_url is None
+    demo = load_site(Path(__file__).resolve().parents[2] / "resources" / "sites" / "demo.toml")
+    assert demo.journal_url is None    # the demo keeps SQLite files
+
+
+@pytest.mark.parametrize("old, new, field, problem", [
+    ('url = "postgresql:', 'url = "sqlite:', "journal.url", "must be a PostgreSQL URL"),
+    ('url = "postgresql:///qd?host=/run/postgresql&user=qd"', "url = 5", "journal.url", "must be a PostgreSQL URL"),
+    ('url = "postgresql:', 'uri = "postgresql:', "journal.uri", "unknown key"),
+])
+def test_a_bad_journal_table_names_its_line_and_field(tmp_path: Path, old: str, new: str, field: str,
+                                                      problem: str) -> None:
+    text = GOOD + JOURNAL.replace(old, new)
+    err = error_of(tmp_path, text)
+    assert err.field_name == field and problem in err.problem
+    assert err.line == line_of(text, new)
+
+
+def test_a_journal_table_without_url_is_refused(tmp_path: Path) -> None:
+    text = GOOD + "\n[journal]\n"
+    err = error_of(tmp_path, text)
+    assert err.field_name == "journal.url" and "missing" in err.problem and err.line == line_of(text, "[journal]")
+    assert error_of(tmp_path, 'journal = "postgresql:///qd"\n' + GOOD).field_name == "journal"
