@@ -119,7 +119,8 @@ class Journal:
         self.target = redacted(str(path_or_url))
         self._db: JournalDB = open_journal_db(path_or_url, _SCHEMA, SCHEMA_VERSION, pg_schema=PG_SCHEMA)
         # Schema 1 lacked `requests`, which the schema above has just added.
-        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version' AND value = '1'", (str(SCHEMA_VERSION),))
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version' AND value = '1'",
+                         (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self._db.close()

@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 PG_SCHEMES = ("postgresql://", "postgres://")
 _TYPES = {
@@ -64,12 +63,9 @@ def is_postgres_url(target: Path | str) -> bool:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL without its password (user:password@ or ?password=), for messages and logs."""
+    url = re.sub(r"^([a-z]+://[^/@?]*?:)[^/@?]*@", r"\1***@", url)    # scheme://user:password@host
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
 
 
 def ddl(schema: str, dialect: Literal["sqlite", "postgresql"]) -> str:
@@ -182,7 +178,8 @@ class PostgresDB(JournalDB):
 
     @property
     def in_transaction(self) -> bool:
-        return self.connection.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
+        status = self._psycopg.pq.TransactionStatus
+        return self.connection.info.transaction_status in (status.INTRANS, status.INERROR)
 
     def columns(self, table: str) -> set[str]:
         rows = self.execute("SELECT column_name FROM information_schema.columns "

@@ -3,7 +3,10 @@ file or a PostgreSQL database (`journal_target`: both, tests/postgres.py), and t
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,6 +97,15 @@ def test_an_old_task_journal_gains_the_request_table(tmp_path: Path) -> None:
     assert j._db.execute("SELECT value FROM meta").fetchone()[0] == "2"
 
 
+def test_a_sqlite_journal_does_not_load_psycopg(tmp_path: Path) -> None:
+    """The console (and its bundle, which leaves psycopg out) never needs PostgreSQL's client."""
+    code = ("import sys; from drones.journal import Journal; from console.core.alert_store import AlertStore; "
+            f"Journal({str(tmp_path / 'j.sqlite')!r}); AlertStore({str(tmp_path / 'a.sqlite')!r}); "
+            "assert 'psycopg' not in sys.modules, 'psycopg loaded'")
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, env={**os.environ, "PYTHONPATH": str(root)})
+
+
 def test_two_servers_share_one_postgres_journal(postgres_cluster: PostgresCluster) -> None:
     url = postgres_cluster.create_database()
     active, standby = Journal(url), Journal(url)
@@ -157,3 +169,6 @@ def test_a_bad_url_says_what_is_wrong(postgres_cluster: PostgresCluster, tmp_pat
         AlertStore(f"postgresql://u:secret@/qd?host={tmp_path}")   # no server there; the password is not shown
     with pytest.raises(JournalDBError, match="not a journal database"):
         Journal("mysql://host/qd")
+    with pytest.raises(JournalDBError) as info:
+        Journal(f"postgresql:///qd?host={tmp_path}&password=secret&user=u")
+    assert "secret" not in str(info.value) and "password=***" in str(info.value)

@@ -105,14 +105,15 @@ def test_a_batch_lands_whole_or_not_at_all_and_a_failed_change_in_it_alone(journ
     with store.batch():
         store.add_alert(alert(2), 12.0)
         with pytest.raises(storage_errors()):   # `by` is NOT NULL: the change fails, its savepoint is undone
-            store.transition("ALR-000002", "new", "acknowledged", by=None, console="c", ts=13.0,  # type: ignore[arg-type]
-                             origin="local")
+            store.transition("ALR-000002", "new", "acknowledged", console="c", ts=13.0, origin="local",
+                             by=None)  # type: ignore[arg-type]
         store.add_alert(alert(3), 14.0)
         assert store.add_quarantine(Quarantined("t", Reason.of("contract.not_bytes"), b"\x00", 1, 15.0)) >= 1
     store.close()
     again = AlertStore(journal_target)
     assert [r.id for r in again.load(0.0)] == ["ALR-000002", "ALR-000003"]
-    assert again.record("ALR-000002").state == "new" and again.transitions("ALR-000002") == []  # type: ignore[union-attr]
+    two = again.record("ALR-000002")
+    assert two is not None and two.state == "new" and again.transitions("ALR-000002") == []
     assert again.quarantine_count() == 1
 
 
