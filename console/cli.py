@@ -13,20 +13,23 @@ DEMO_SITE_FILE = ("sites", "demo.toml")
 DESCRIPTION = """\
 Qingdao low-altitude command console (青岛低空指挥台).
 
-With no --site, runs the embedded demo site: an embedded MQTT broker and the site
-simulator (docks, drones, alerts, camera streams) as a child process, with the console
-connected to both. A site file (TOML) points the same console at a real broker, MAVLink
-network and camera registry.
+With no --site and no --broker, runs the whole demo site on this machine: the site simulator
+(docks, drones, alerts, camera streams, with an embedded MQTT broker) and the site server as
+child processes, and the console attached to the server. With --broker (and the site file of
+the site, or the demo site's by default), the console attaches to a site server already
+running on that broker; several consoles can attach to one server.
 """
 
 EPILOG = """\
 sub-commands:
+  server   run the headless site server (see: main.py server --help)
   sim      run the site simulator alone (see: main.py sim --help)
 
 examples:
   main.py                                  demo site, Chinese UI
   main.py --lang en --time-scale 10        demo site, English UI, simulator physics x10
-  main.py --site /etc/qd-console/site.toml a real site
+  main.py --site /etc/qd-console/site.toml a console of a real site (its server runs on the site host)
+  main.py --broker mqtt://127.0.0.1:PORT  a second console on the demo site another main.py started
   main.py --px4 4                          demo site, real PX4 autopilots at the first 4 docks
   main.py --smoke 10 /tmp/console.png      IT check: run 10 s, screenshot, JSON health line
 """
@@ -47,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--site", metavar="FILE", help="TOML site file of a real site (default: the embedded demo site)")
     p.add_argument("--broker", metavar="URL",
-                   help="MQTT broker URL (mqtt://host:port or mqtts://user:pass@host:port); "
-                        "overrides the site file's, or replaces the demo site's embedded broker")
+                   help="MQTT broker URL (mqtt://host:port or mqtts://user:pass@host:port) of the site whose server "
+                        "this console attaches to; overrides the site file's")
     p.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the last one chosen, else zh_CN)")
     p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X",
                    help="physics time scale passed to the demo site's simulator (default 1)")

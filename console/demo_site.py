@@ -34,6 +34,10 @@ OPENING_ALERT_S = 20.0
 #: How long the child may take to report ready (Python start + broker bind).
 READY_TIMEOUT_S = 20.0   # real PX4 autopilots (--px4) add the time their launcher gives them to boot
 STOP_TIMEOUT_S = 1.5
+#: How long the demo's site server may take to say which role it has (Python start plus the lease's settling).
+SERVER_READY_S = 30.0
+#: The site server stops its core in order (journals, MAVLink links) before it exits.
+SERVER_STOP_TIMEOUT_S = 6.0
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -145,18 +149,67 @@ class DemoSite:
 
     def stop(self) -> None:
         """Stops the child: close its stdin, SIGTERM, then SIGKILL if it lingers."""
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                log.warning("demo site simulator did not stop in %.1f s; killing it", STOP_TIMEOUT_S)
-                proc.kill()
-                proc.wait(STOP_TIMEOUT_S)
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
-        log.info("demo site simulator stopped (exit code %s)", proc.returncode)
+        stop_child(self.proc, "demo site simulator")
+        self.proc = None
+
+
+def stop_child(proc: subprocess.Popen[bytes] | None, what: str, timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM, then SIGKILL if the child lingers; closes its pipes."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in %.1f s; killing it", what, timeout_s)
+            proc.kill()
+            proc.wait(timeout_s)
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
+    log.info("%s stopped (exit code %s)", what, proc.returncode)
+
+
+class ServerChild:
+    """The demo's site server (`main.py server`) as a child process: attached to the demo simulator's broker and
+    drones, stopped with the console (docs/architecture.md, "Site server")."""
+
+    def __init__(self, *, broker_url: str, mavlink: dict[int, str], video_url: str | None, data_dir: Path,
+                 site_path: Path | None = None, demo_flights: int = 0, demo_only: tuple[str, ...] = (),
+                 verbose: bool = False) -> None:
+        self.args = self_command() + ["server", "--child", "--broker", broker_url, "--data-dir", str(data_dir),
+                                      "--mavlink-map", json.dumps({str(k): v for k, v in mavlink.items()})]
+        if site_path is not None:
+            self.args += ["--site", str(site_path)]
+        if video_url:
+            self.args += ["--video-base", video_url]
+        if demo_flights:
+            self.args += ["--demo-flights", str(demo_flights), "--demo-only", ",".join(demo_only)]
+        if verbose:
+            self.args.append("--verbose")
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.server_id: str | None = None
+
+    def start(self) -> str:
+        """Starts the server and waits for its ready line; returns its id. DemoSiteError when it cannot start."""
+        log.info("starting demo site server: %s", " ".join(self.args[:4]))
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     env=os.environ.copy(), start_new_session=True)
+        assert self.proc.stdout is not None
+        for msg in json_lines(self.proc.stdout.fileno(), SERVER_READY_S):
+            if msg.get("event") == "ready":
+                self.server_id = str(msg.get("server_id"))
+                return self.server_id
+        code = self.proc.poll()
+        self.stop()
+        raise DemoSiteError(f"demo site server {'exited with code ' + str(code) if code is not None else 'not ready'}"
+                            " (see server.log)")
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.proc.poll() if self.proc is not None else None
+
+    def stop(self) -> None:
+        stop_child(self.proc, "demo site server", SERVER_STOP_TIMEOUT_S)
+        self.proc = None

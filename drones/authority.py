@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime
 
 from drones.dock_events import AuthorityChanged, AuthorityHolder
@@ -37,6 +38,12 @@ AUTHORITY_PATH = "console/v1/authority"
 PRESENCE_PATH = "console/v1/consoles"
 TAKE_COMMAND = "take_authority"
 RELEASE_COMMAND = "release_authority"
+
+#: The console a command is carried out for. The site server acts for many consoles: its request handler sets
+#: this around each request, so authority is taken for, and checked against, the console that asked
+#: (docs/architecture.md, "Site server"). Unset: the console that owns this CommandAuthority acts itself
+#: (automation on the server, or a console running its own core).
+ACTING_CONSOLE: ContextVar[str | None] = ContextVar("acting_console", default=None)
 
 
 class AuthorityHeld(CommandRefused):
@@ -71,10 +78,14 @@ class CommandAuthority:
         """Who holds authority on the dock now (None: nobody); KeyError for a dock not on the site."""
         return self._holders[dock_id]
 
+    def acting(self) -> str:
+        """The console commands are carried out for now (ACTING_CONSOLE, else this one)."""
+        return ACTING_CONSOLE.get() or self.console_id
+
     def holds(self, dock_id: str) -> bool:
-        """Whether this console holds authority on the dock."""
+        """Whether the acting console holds authority on the dock."""
         holder = self._holders[dock_id]
-        return holder is not None and holder.console == self.console_id
+        return holder is not None and holder.console == self.acting()
 
     def require(self, dock_id: str, command: str) -> None:
         """Raises CommandRefused naming the holder unless this console holds authority on the dock."""
@@ -100,35 +111,38 @@ class CommandAuthority:
         return AuthorityHeld(reason, command=command, holder=holder, holder_offline=True)
 
     async def take(self, dock_id: str, operator: str, *, force: bool = False) -> AuthorityHolder | None:
-        """Takes authority on the dock for `operator` at this console.
+        """Takes authority on the dock for `operator` at the acting console.
 
         Refuses with AuthorityHeld when another console holds it (saying whether that console is
-        offline), unless `force` (the caller journals a forced take). Returns the holder it displaced
-        from another console (None when the dock was free or already this console's).
+        offline), unless `force` (the caller journals a forced take). Authority this CommandAuthority's
+        own console holds for another (the site server's automation) is handed over to any console that
+        asks. Returns the holder it displaced from another console (None when the dock was free or
+        already the acting console's).
         """
+        acting = self.acting()
         current = self._holders[dock_id]
-        displaced = current if current is not None and current.console != self.console_id else None
-        if displaced is not None and not force:
+        displaced = current if current is not None and current.console != acting else None
+        if displaced is not None and not force and displaced.console != self.console_id:
             raise self._held(displaced, TAKE_COMMAND)
         now = datetime.now().astimezone()
-        body = {"dock_id": dock_id, "console": self.console_id, "operator": operator,
+        body = {"dock_id": dock_id, "console": acting, "operator": operator,
                 "ts": now.isoformat(timespec="milliseconds")}
         await self._publish(dock_id, json_bytes(body), TAKE_COMMAND,
-                            AuthorityHolder(dock_id, self.console_id, operator, now.timestamp()))
+                            AuthorityHolder(dock_id, acting, operator, now.timestamp()))
         if displaced is not None:
-            log.warning("authority on dock %s forced from %s/%s to %s/%s", dock_id, displaced.console,
-                        displaced.operator, self.console_id, operator)
+            log.warning("authority on dock %s %s from %s/%s to %s/%s", dock_id, "forced" if force else "handed over",
+                        displaced.console, displaced.operator, acting, operator)
         return displaced
 
     async def release(self, dock_id: str) -> None:
-        """Releases this console's authority on the dock (no-op when nobody holds it).
+        """Releases the acting console's authority on the dock (no-op when nobody holds it).
 
         Refuses when another console holds it: take it with `force` first, then release.
         """
         current = self._holders[dock_id]
         if current is None:
             return
-        if current.console != self.console_id:
+        if current.console != self.acting():
             raise self._held(current, RELEASE_COMMAND)
         await self._publish(dock_id, b"", RELEASE_COMMAND, None)
 
@@ -149,7 +163,7 @@ class CommandAuthority:
         self._holders[dock_id] = holder
         if _same(previous, holder):
             return
-        mine = holder is not None and holder.console == self.console_id
+        mine = holder is not None and holder.console == self.acting()
         log.info("authority on dock %s: %s", dock_id,
                  f"{holder.console}/{holder.operator}" if holder is not None else "released")
         if self._on_event is not None:

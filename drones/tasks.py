@@ -159,7 +159,8 @@ class FlightTask:
         log.info("task %s (drone %d): %s%s", self.task_id, self.sysid, state.value, f" ({reason.en})" if reason else "")
         payload = {"task_id": self.task_id, "alert_id": self.alert_id, "dock_id": self.dock.id, "sysid": self.sysid,
                    "state": state.value, "ts": ts, "eta_s": self.plan.eta_s,
-                   "reason": reason.en if reason else None, "reason_code": reason.to_json() if reason else None}
+                   "reason": reason.en if reason else None, "reason_code": reason.to_json() if reason else None,
+                   "by": who}
         try:
             await self.deps.publish(f"{self.deps.topic_root}/console/v1/tasks/{self.task_id}", payload)
         except Exception as exc:  # noqa: BLE001 - the journal has it; other consoles catch up on the next change

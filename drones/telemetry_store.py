@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -199,6 +200,25 @@ class DroneWriter:
         """The latest value of one column as this writer last stored it (NaN when unknown)."""
         return self._row[col]
 
+    def mirror(self, values: list[float], rate_hz: float, *, sample: bool) -> None:
+        """Stores a whole row another store sent (a console's copy of the site server's fleet:
+        docs/architecture.md, "Site server"), its clock columns already read on this store's clock; with
+        `sample`, takes one sample of the main series, as a position message would."""
+        row, seq, r = self._row, self._seq, self._r
+        seq[r] += 1
+        row[:] = array("d", values)
+        self._rate[r] = rate_hz
+        seq[r] += 1
+        if sample:
+            i = self._ring_n % RING_SAMPLES
+            self._rt[i] = self._clock()
+            self._ralt[i] = values[Col.ALT_REL]
+            self._rspd[i] = math.hypot(values[Col.V_NORTH], values[Col.V_EAST])
+            self._rbat[i] = values[Col.BATTERY_PCT]
+            self._rrate[i] = rate_hz
+            self._ring_n += 1
+            self._ring_count[r] = self._ring_n  # publishes the sample
+
 
 class TelemetryStore:
     """Latest values and recent history of a fixed set of drones (MAVLink system ids).
@@ -272,6 +292,18 @@ class TelemetryStore:
                 if seq[r] == before:
                     return values
             time.sleep(0)  # a write is under way on another thread: let it finish
+
+    def row(self, sysid: int) -> list[float]:
+        """One drone's latest values, consistent (`Col` order; NaN: not reported yet)."""
+        return self._row_copy(self._row_of[sysid])
+
+    def rate(self, sysid: int) -> float:
+        """The drone's measured message rate (NaN: never heard)."""
+        return float(self._rates[self._row_of[sysid]])
+
+    def slots(self, sysid: int) -> _Slots:
+        """The drone's non-numeric state (each attribute replaced whole when it changes; read, never write)."""
+        return self._slots[self._row_of[sysid]]
 
     def snapshot(self, sysid: int) -> DroneState:
         """A consistent picture of one drone, built now; KeyError for a drone not in the store."""

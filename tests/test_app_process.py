@@ -16,6 +16,7 @@ import pytest
 from drones.site import parse_broker_url
 from tests.conftest import ROOT, MosquittoBroker, run_main, wait_until
 from tests.ports import port_of, silent_udp_port
+from tests.site_server import server_process
 
 SITE_WITH_DOCKS = """\
 [site]
@@ -101,29 +102,42 @@ def test_smoke_tells_the_truth_about_missing_drones(tmp_path: Path, mosquitto: M
     site = tmp_path / "site.toml"
     with silent_udp_port() as a, silent_udp_port() as b:      # where the drones would be: held, never answering
         site.write_text(SITE_WITH_DOCKS.format(url=mosquitto.url, p1=port_of(a), p2=port_of(b)), encoding="utf-8")
-        result = run_main("--site", str(site), "--lang", "en", "--smoke", "2", str(tmp_path / "s.png"),
-                          timeout_s=90)
+        with server_process(site, tmp_path / "server"):
+            result = run_main("--site", str(site), "--lang", "en", "--smoke", "4", str(tmp_path / "s.png"),
+                              timeout_s=90)
     health = health_of(result)
     assert result.returncode == 1
-    assert health["broker_connected"] is True
+    assert health["broker_connected"] is True and health["server_present"] is True
     assert (health["drones_connected"], health["drones_total"]) == (0, 2)
-    never = "2 of 2 drones never linked: A (system id 1), B (system id 2)"
-    assert health["problems"] == [never, "2 of 2 docks offline"]
+    # The site server runs the fleet: its health line says what is wrong, and the console's carries it.
+    never = "site server: 2 of 2 drones never linked: A (system id 1), B (system id 2)"
+    assert health["problems"] == [never, "site server: 2 of 2 docks offline"]
     assert never in result.stderr
 
 
-def test_smoke_names_a_mavlink_port_the_console_cannot_open(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
+def test_smoke_without_a_site_server_is_unhealthy_and_says_so(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(SITE_WITH_DOCKS.format(url=mosquitto.url, p1=15001, p2=15002), encoding="utf-8")
+    result = run_main("--site", str(site), "--lang", "en", "--smoke", "3", str(tmp_path / "s.png"), timeout_s=90)
+    health = health_of(result)
+    assert result.returncode == 1
+    assert health["broker_connected"] is True and health["server_present"] is False
+    assert health["problems"] == ["no site server has answered on this broker"]
+
+
+def test_smoke_names_a_mavlink_port_the_server_cannot_open(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
     site = tmp_path / "site.toml"
     with silent_udp_port() as taken, silent_udp_port() as b:   # another program holds dock A's listening port
         port = port_of(taken)
         text = SITE_WITH_DOCKS.format(url=mosquitto.url, p1=port, p2=port_of(b))
         site.write_text(text.replace(f'mavlink = "udpout://127.0.0.1:{port}"', f'mavlink = "udpin://0.0.0.0:{port}"'),
                         encoding="utf-8")
-        result = run_main("--site", str(site), "--lang", "en", "--smoke", "2", str(tmp_path / "s.png"),
-                          timeout_s=90)
+        with server_process(site, tmp_path / "server"):
+            result = run_main("--site", str(site), "--lang", "en", "--smoke", "4", str(tmp_path / "s.png"),
+                              timeout_s=90)
     health = health_of(result)
     assert result.returncode == 1
-    assert f"MAVLink udpin://0.0.0.0:{port} for dock A could not be opened (BIND_ERROR): is another " \
+    assert f"site server: MAVLink udpin://0.0.0.0:{port} for dock A could not be opened (BIND_ERROR): is another " \
            "program using it?" in health["problems"]
 
 
@@ -136,8 +150,11 @@ def test_smoke_says_when_the_demo_simulator_dies(tmp_path: Path) -> None:
         console = psutil.Process(proc.pid)
         sims = wait_until(lambda: [c for c in console.children() if "sim" in c.cmdline()], 30, "the demo simulator")
         sim = sims[0]  # type: ignore[index]
-        # The console is up once the simulator's drones are linked (the screenshot comes later): kill it then.
-        wait_until(lambda: len(console.net_connections(kind="udp")) >= 56, 60, "the console linked to the drones")
+        servers = wait_until(lambda: [c for c in console.children() if "server" in c.cmdline()], 60,
+                             "the demo's site server")
+        # The demo is up once the server has linked the simulator's drones (the screenshot comes later): kill it then.
+        wait_until(lambda: len(servers[0].net_connections(kind="udp")) >= 56, 60,  # type: ignore[index]
+                   "the site server linked to the drones")
         sim.kill()
         out, err = proc.communicate(timeout=90)
     finally:
@@ -170,7 +187,8 @@ def test_closing_the_console_stops_everything(tmp_path: Path) -> None:
         wait_until(lambda: log_file.exists() and "MQTT connected" in log_file.read_text(encoding="utf-8"), 60,
                    "the console to connect to the demo broker")
         children = console.children(recursive=True)
-        assert children, "the demo site simulator should run as a child process"
+        # The demo site's simulator and its site server run as children.
+        assert any("sim" in c.cmdline() for c in children) and any("server" in c.cmdline() for c in children)
         proc.send_signal(signal.SIGTERM)  # handled like the operator closing the window
         code = proc.wait(10)   # a hang guard; how fast it closes is measured by bench/bench_startup.py
         assert code == 0, proc.stderr.read().decode() if proc.stderr else ""

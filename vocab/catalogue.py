@@ -242,6 +242,12 @@ CATALOGUE: dict[str, str] = {
     "dock.reported_offline": QT_TRANSLATE_NOOP("Reason", "dock reported offline"),
     "dock.stopped_reporting": QT_TRANSLATE_NOOP("Reason", "dock stopped reporting; treated as offline"),
 
+    "request.unknown_op": QT_TRANSLATE_NOOP("Reason", "the site server does not know the request {op}"),
+    "request.expired": QT_TRANSLATE_NOOP("Reason", "the request reached the site server {seconds} s late and was not carried out"),
+    "request.interrupted": QT_TRANSLATE_NOOP("Reason", "the site server stopped while carrying out the request; check the result before trying again"),
+    "request.saw_other_dock": QT_TRANSLATE_NOOP("Reason", "the dispatch names dock {dock} but the operator saw dock {saw}"),
+    "server.no_answer": QT_TRANSLATE_NOOP("Reason", "the site server did not answer in {seconds} s; the command may not have been carried out"),
+    "server.lost": QT_TRANSLATE_NOOP("Reason", "no site server: commands are disabled until it is back"),
     "authority.take_first": QT_TRANSLATE_NOOP("Reason", "take command authority on dock {dock} first"),
     "authority.mqtt_down": QT_TRANSLATE_NOOP("Reason", "MQTT link down, authority unchanged"),
     "authority.held": QT_TRANSLATE_NOOP("Reason", "command authority on dock {dock} is held by {operator} at console {console}; read-only here"),

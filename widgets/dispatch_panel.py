@@ -37,6 +37,7 @@ class DispatchPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._view: AutomaticsView | None = None
+        self._server_lost: str | None = None   # why no dispatch can go (no site server)
         self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.title = QLabel(wordWrap=True)
         self.title.setStyleSheet("font-weight: bold;")
@@ -111,7 +112,17 @@ class DispatchPanel(QWidget):
         self.stack.setCurrentIndex(0 if view is None else 1)
         if view is not None:
             self._show(view)
-        self.dispatch_button.setEnabled(view is not None and view.can_dispatch)
+        self._enable()
+
+    def set_server_lost(self, text: str | None) -> None:
+        """No site server (`text` says since when): no dispatch can go; None: back."""
+        self._server_lost = text
+        self._enable()
+
+    def _enable(self) -> None:
+        lost = self._server_lost
+        self.dispatch_button.setEnabled(lost is None and self._view is not None and self._view.can_dispatch)
+        self.dispatch_button.setToolTip(lost or self.tr("Send the proposed drone; asks for confirmation"))
 
     def _show(self, v: AutomaticsView) -> None:
         self.title.setText(f"{v.alert_id} · {v.title}")
@@ -179,6 +190,9 @@ class DispatchPanel(QWidget):
     def request_dispatch(self) -> bool:
         """Asks the operator to confirm the proposal; emits `dispatch_requested` only when confirmed."""
         v = self._view
+        if self._server_lost:
+            self.show_result(False, self._server_lost)
+            return False
         if v is None or not v.can_dispatch:
             if v is not None and v.proposal.refused:
                 self.show_result(False, v.proposal.refused)
@@ -223,7 +237,7 @@ class DispatchPanel(QWidget):
                                               self.tr("Status")])
         self.open_camera.setText(self.tr("Open on video wall"))
         self.dispatch_button.setText(self.tr("Dispatch…"))
-        self.dispatch_button.setToolTip(self.tr("Send the proposed drone; asks for confirmation"))
+        self._enable()
         if self._view is not None:
             self._show(self._view)
 

@@ -77,6 +77,7 @@ class DronePanel(QWidget):
         self._clock = clock         # epoch seconds: how long authority has been held, the log's times
         self._detail: DroneDetail | None = None
         self._authority: AuthorityView | None = None   # None: nobody holds the shown drone's dock
+        self._server_lost: str | None = None           # why no command can go anywhere (no site server)
         self._pending_goto: int | None = None  # sysid waiting for a point from the map
         self._notice_for: DroneCommand | None = None  # the command the message line explains
 
@@ -248,6 +249,11 @@ class DronePanel(QWidget):
         self._authority = authority
         self._update_enabled()
 
+    def set_server_lost(self, text: str | None) -> None:
+        """No site server (`text` says since when): every command is disabled and the text says why; None: back."""
+        self._server_lost = text
+        self._update_enabled()
+
     @property
     def _holds(self) -> bool:
         return self._authority is not None and self._authority.mine
@@ -281,7 +287,7 @@ class DronePanel(QWidget):
 
     def _allowed(self, cmd: DroneCommand) -> bool:
         d = self._detail
-        if d is None:
+        if d is None or self._server_lost is not None:
             return False
         held_elsewhere = self._authority is not None and not self._holds
         if cmd is DroneCommand.TAKE_AUTHORITY:
@@ -321,6 +327,8 @@ class DronePanel(QWidget):
     def disabled_reason(self) -> str:
         """Why commands are disabled, for the operator ("" when they are not)."""
         d = self._detail
+        if self._server_lost is not None:
+            return self._server_lost
         if d is None:
             return ""
         if not self._holds:

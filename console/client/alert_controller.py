@@ -29,7 +29,7 @@ from console.core.alert_events import AlertQuarantined, AlertReceived, AlertUpda
 from console.client.alert_feed import AlertFeed
 from console.core.alert_store import AlertRecord
 from console.core.five_automatics import DispatchPlan, FiveAutomatics
-from console.core.services import CoreServices
+from console.remote.site_client import RemoteServices
 from console.client.situation_controller import operator_name
 from vocab import Reason
 from widgets.alert_desk import AlertDesk
@@ -61,7 +61,7 @@ class AlertController(QObject):
     automatics_ready = Signal(object, object)    # FiveAutomatics, AlertRecord (emitted on the core thread)
     camera_open_requested = Signal(str)      # camera id, for the video wall
 
-    def __init__(self, services: CoreServices, selection: SelectionModel, *, language: str,
+    def __init__(self, services: RemoteServices, selection: SelectionModel, *, language: str,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.services = services
@@ -192,7 +192,7 @@ class AlertController(QObject):
         # The affected area is drawn for the severe alerts and the selected one: the areas of
         # thousands of minor alerts would hide the map.
         area = record.alert.level <= AREA_MAX_LEVEL or record.id == self._selected_id()
-        radius = self.services.automatics.rules.radius_for(record.alert.category) if area else None
+        radius = self.services.alert_rules.radius_for(record.alert.category) if area else None
         self._marks[record.id] = self.feed.mark(record, radius)
         self._marks_dirty = True
 
@@ -241,6 +241,8 @@ class AlertController(QObject):
 
     def _automatics_computed(self, future: concurrent.futures.Future[Any]) -> None:
         # Core thread: only emit.
+        if future.cancelled():   # the console is stopping
+            return
         exc = future.exception()
         if exc is not None:
             if not isinstance(exc, WorkflowRefused):
@@ -308,6 +310,8 @@ class AlertController(QObject):
 
     def _finished(self, label: str, future: concurrent.futures.Future[Any], *, dispatch: bool) -> None:
         # Runs on the core thread: only emit (the signal is queued to the GUI thread, which renders the text).
+        if future.cancelled():   # the console is stopping
+            return
         exc = future.exception()
         if exc is None:
             result = future.result()
@@ -321,9 +325,9 @@ class AlertController(QObject):
 
     def _select_task_drone(self, task_id: str) -> None:
         """An alert's task cell was clicked: its drone becomes the selection (map and drone panel follow)."""
-        task = self.services.tasks.manager.tasks.get(task_id)   # this console's tasks, read-only from any thread
+        task = self.services.tasks.find(task_id)   # the site's open tasks, read-only from any thread
         if task is None:
-            # Another console's flight, or one that ended before this console started.
+            # A flight that has ended.
             self.desk.show_result(False, self.tr("Task %1: its drone is not known to this console")
                                   .replace("%1", task_id))
             return

@@ -51,7 +51,9 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from console.client.i18n import DEFAULT_LANGUAGE, LANGUAGES, LanguageSwitch
-    from console.client.session import ConsoleSession, start_demo_site
+    from console.client.session import ConsoleSession, start_demo_server, start_demo_site
+    from console.core.workstation import Workstation, WorkstationError
+    from console.remote.site_client import discover_server
     from console.client.theme import apply_theme
 
     started = time.monotonic()
@@ -77,22 +79,40 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         sys.stderr.write(f"error: {problem}\n")
         return EXIT_UNHEALTHY
 
-    demo_site = None
-    if demo:
+    try:
+        station = Workstation.claim()
+    except WorkstationError as exc:
+        return fail(QCoreApplication.translate("Console", "Console"), str(exc))
+    demo_site = server = None
+    if demo and not args.broker:
+        # The whole demo on this machine: the simulator (with its broker), the site server, this console.
         try:
-            site, demo_site = start_demo_site(site, broker_url=args.broker, time_scale=args.time_scale,
+            site, demo_site = start_demo_site(site, broker_url=None, time_scale=args.time_scale,
                                               verbose=args.verbose, px4=args.px4)
+            server = start_demo_server(site, demo_site, station, demo_flights=args.demo_flights,
+                                       verbose=args.verbose)
         except (DemoSiteError, ValueError) as exc:  # ValueError: ports the site cannot use (with_mavlink)
+            if demo_site is not None:
+                demo_site.stop()  # never leave the simulator behind
             return fail(QCoreApplication.translate("Console", "Demo site"), QCoreApplication.translate("Console", "The demo site could not start:")
                         + " " + str(exc))
+    else:
+        # Attached to a site's running server: it says where the site's video is.
+        found = discover_server(site)
+        if found is not None and found.get("video_base") and not site.video_base_url:
+            site = site.with_video_base(str(found["video_base"]))
+        log.info("site server on %s: %s", site.broker.url if site.broker else "?",
+                 f"{found.get('server_id')} ({found.get('role')})" if found else "none answered yet")
     try:
-        session = ConsoleSession(site, settings, languages, errors=errors, demo_site=demo_site)
-    except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory for the journal
-        log.exception("core services could not start")
-        if demo_site is not None:
-            demo_site.stop()  # never leave the simulator behind
-        return fail(QCoreApplication.translate("Console", "Console"), f"core services could not start: {exc}")
-    session.start(demo_flights=args.demo_flights if demo else 0)
+        session = ConsoleSession(site, settings, languages, errors=errors, station=station, demo_site=demo_site,
+                                 server=server)
+    except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory
+        log.exception("the console could not start")
+        for child in (server, demo_site):
+            if child is not None:
+                child.stop()  # never leave the simulator or the server behind
+        return fail(QCoreApplication.translate("Console", "Console"), f"the console could not start: {exc}")
+    session.start()
     window = session.window
     window.restore_layout()
     window.show()

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from console.core.alert_events import AlertQuarantined, AlertReceived, AlertUpdated, IncidentChanged
 from console.core.events import BrokerStateChanged, Event, EventBus, FleetLinksChanged, OperatorNotice
+from console.remote.site_client import ServerStateChanged
 from drones.tasks import TaskStateChanged
 
 
@@ -21,6 +22,7 @@ class CoreBridge(QObject):
     notice = Signal(object)            # OperatorNotice
     alert_event = Signal(object)       # AlertReceived | AlertUpdated | AlertQuarantined | IncidentChanged
     task_event = Signal(object)        # TaskStateChanged
+    server_state = Signal(object)      # ServerStateChanged
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +40,8 @@ class CoreBridge(QObject):
             self.alert_event.emit(event)
         elif isinstance(event, TaskStateChanged):
             self.task_event.emit(event)
+        elif isinstance(event, ServerStateChanged):
+            self.server_state.emit(event)
 
     def detach(self) -> None:
         self._unsubscribe()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QGraphicsColorizeEffect, QLabel, QMainWindow, QMessageBox, QToolBar,
+                               QWidget)
 
 from console.core.events import BrokerStateChanged
 from console.client.theme import STATE_ALARM, STATE_IDLE, STATE_OK, STATE_WARN
@@ -53,6 +55,8 @@ class MainWindow(QMainWindow):
         self._language = language
         self._broker: BrokerStateChanged | None = None
         self._links = (0, 0)
+        # The site server as last reported: present, its id, and since when (epoch s).
+        self._server: tuple[bool, str | None, float] = (False, None, time.time())
         self._needs_default_sizes = False
         # What quitting now would leave behind (the console sets it); None from it: nothing, quit without asking.
         self.quit_warning: Callable[[], str | None] = lambda: None
@@ -206,8 +210,23 @@ class MainWindow(QMainWindow):
         self.link_status.setObjectName("link_status")
         self.site_label = QLabel(self)
         self.clock = ClockLabel(self)
+        self.server_status = StatusDot(self)
+        self.server_status.setObjectName("server_status")
         sb.addWidget(self.broker_status)
+        sb.addWidget(self.server_status)
         sb.addWidget(self.link_status)
+        # Over everything while no site server answers: commands are off and the picture is old.
+        self.server_banner = QLabel(self)
+        self.server_banner.setObjectName("server_banner")
+        self.server_banner.setStyleSheet(f"background: {STATE_ALARM}; color: white; font-weight: bold; "
+                                         "padding: 6px 12px; font-size: 15px;")
+        self.banner_bar = QToolBar(self)
+        self.banner_bar.setObjectName("server_banner_bar")
+        self.banner_bar.setMovable(False)
+        self.banner_bar.setFloatable(False)
+        self.banner_bar.addWidget(self.server_banner)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner_bar)
+        self.banner_bar.hide()
         sb.addWidget(self.site_label, 1)
         sb.addPermanentWidget(self.clock)
 
@@ -236,10 +255,47 @@ class MainWindow(QMainWindow):
             tip += "\n" + self.tr("Reason: %1").replace("%1", ev.reason)
         self.broker_status.set_state(colour, text, tip)
 
+    def set_server_state(self, present: bool, server_id: str | None, since: float) -> None:
+        """The site server is there (`present`) or not, since `since` (epoch s): status, banner, greyed views."""
+        was_present = self._server[0]
+        self._server = (present, server_id, since)
+        self.banner_bar.setVisible(not present)
+        self._render_links()
+        if present != was_present or not present:
+            for panel in self.panels.values():
+                # The last known state stays on screen, greyed, so nobody takes it for live.
+                effect = None
+                if not present:
+                    effect = QGraphicsColorizeEffect(panel)
+                    effect.setColor(QColor("#808080"))
+                    effect.setStrength(0.7)
+                panel.setGraphicsEffect(effect)
+        self._render_server()
+
+    def server_lost_text(self) -> str | None:
+        """What the banner and the command panels say while no site server answers (None while one does)."""
+        present, server_id, since = self._server
+        if present:
+            return None
+        when = time.strftime("%H:%M:%S", time.localtime(since))
+        if server_id is None:
+            return self.tr("No site server has answered (waiting since %1): commands are disabled").replace("%1", when)
+        return (self.tr("Site server %1 lost at %2: commands are disabled; the screen shows the last known state")
+                .replace("%1", server_id).replace("%2", when))
+
+    def _render_server(self) -> None:
+        present, server_id, _since = self._server
+        self.server_banner.setText("" if present else "⚠ " + (self.server_lost_text() or ""))
+        if present:
+            self.server_status.set_state(STATE_OK, self.tr("Server %1").replace("%1", server_id or "?"),
+                                         self.tr("The site server that runs the drones, docks, tasks and alerts"))
+        else:
+            self.server_status.set_state(STATE_ALARM, self.tr("No site server"), self.server_lost_text() or "")
+
     def _render_links(self) -> None:
         connected, total = self._links
-        if total == 0:
-            colour = STATE_IDLE
+        if total == 0 or not self._server[0]:
+            colour = STATE_IDLE     # nothing known, or only what a lost site server last said
         elif connected == total:
             colour = STATE_OK
         elif connected == 0:
@@ -289,6 +345,7 @@ class MainWindow(QMainWindow):
         self.site_label.setText(self.tr("Site: %1").replace("%1", self._site_name))
         self._render_broker()
         self._render_links()
+        self._render_server()
 
     # ----- dialogs and closing --------------------------------------------------------------------
 

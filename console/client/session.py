@@ -1,5 +1,5 @@
-"""One running console: the core services, the bridge, the controllers and the window, built, started and
-stopped together (GUI thread). `python main.py` runs one; benchmarks and tests build the same thing.
+"""One running console: its link to the site server, the bridge, the controllers and the window, built,
+started and stopped together (GUI thread). `python main.py` runs one; benchmarks and tests build the same thing.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from console.client.situation_controller import SituationController
 from console.client.video_controller import VideoController
 from console.core.core_loop import CoreLoop
 from console.core.health import ErrorCounter
-from console.core.services import CoreServices
 from console.core.workstation import Workstation
-from console.demo_site import DemoSite
+from console.demo_site import DemoSite, ServerChild
+from console.remote.site_client import RemoteServices
 from drones.site import Site, parse_broker_url
 
 log = logging.getLogger(__name__)
@@ -46,31 +46,47 @@ def start_demo_site(site: Site, *, broker_url: str | None, time_scale: float, ve
     return site, demo
 
 
+def start_demo_server(site: Site, demo: DemoSite, station: Workstation, *, demo_flights: int = 0,
+                      verbose: bool = False) -> ServerChild:
+    """Starts the demo's site server as a child, on the demo simulator's broker and drones, with its journals in
+    this console station's directory; DemoSiteError (nothing is left running) when it does not come up."""
+    assert site.broker is not None
+    server = ServerChild(broker_url=site.broker.url, mavlink={d.sysid: d.mavlink for d in site.docks if d.mavlink},
+                         video_url=demo.video_url, data_dir=station.data_dir / "server", site_path=site.path,
+                         demo_flights=demo_flights, demo_only=demo.px4_docks, verbose=verbose)
+    server.start()
+    return server
+
+
 class ConsoleSession:
     """The console's parts for one site; `start()` connects them to the world, `stop()` in dependency order.
 
-    Raises (and leaves nothing running) when the core services cannot start, e.g. an unusable data
-    directory; the caller says so to the operator.
+    Raises (and leaves nothing running) when the console's link cannot be built, e.g. an unusable data
+    directory; the caller says so to the operator. `demo_site` and `server`: the demo's simulator and site server
+    children, stopped with the session.
     """
 
     def __init__(self, site: Site, settings: QSettings, languages: LanguageSwitch, *,
                  errors: ErrorCounter | None = None, station: Workstation | None = None,
-                 demo_site: DemoSite | None = None) -> None:
+                 demo_site: DemoSite | None = None, server: ServerChild | None = None) -> None:
         self.site = site
         self.settings = settings
         self.languages = languages
         self.demo_site = demo_site
-        collect_on_gui_thread()   # before any thread of the core or the fleet allocates
+        self.server = server
+        collect_on_gui_thread()   # before any thread of the core allocates
         self.core = CoreLoop()
         self.core.start()
         try:
-            self.services = CoreServices(site, self.core, errors=errors, station=station)
+            self.services = RemoteServices(site, self.core, errors=errors, station=station)
         except BaseException:
             self.core.stop()
             raise
         if demo_site is not None:
             # A simulator that dies takes the demo's drones, docks and cameras with it: the health line says so.
             self.services.health.add_provider(lambda: {"demo_site_exit": demo_site.exit_code})
+        if server is not None:
+            self.services.health.add_provider(lambda: {"demo_server_exit": server.exit_code})
         self.lag = LagMeter()
         self.bridge = CoreBridge(self.services.bus)
         self.window = window = MainWindow(site_name=site.name, settings=settings, language=languages.language)
@@ -89,9 +105,21 @@ class ConsoleSession:
         window.set_panel("video", self.video.wall)
         self.alerts.camera_open_requested.connect(self.video.wall.open_camera)   # "open on video wall"
         window.language_requested.connect(self.change_language)
+        self.bridge.server_state.connect(self._on_server_state)
+        self._on_server_state(None)
         dock_names = {d.id: d.name for d in site.docks}
-        window.quit_warning = lambda: quit_warning(self.services.tasks.open_tasks, dock_names)
+        # Quitting stops the flights' watcher only when this console started the site server (the demo).
+        window.quit_warning = (lambda: quit_warning(self.services.tasks.open_tasks, dock_names)) \
+            if server is not None else (lambda: None)
         self._stopped = False
+
+    def _on_server_state(self, _event: object) -> None:
+        """The site server came or went: the window's banner and status, the panels' commands (GUI thread)."""
+        s = self.services
+        self.window.set_server_state(s.present, s.server_id, s.present_since)
+        lost = self.window.server_lost_text()
+        self.situation.panel.set_server_lost(lost)
+        self.alerts.panel.set_server_lost(lost)
 
     def change_language(self, new: str) -> None:
         if self.languages.set_language(new):
@@ -100,21 +128,11 @@ class ConsoleSession:
         self.window.set_language(language)
         self.situation.set_language(language)
         self.alerts.set_language(language)
+        self._on_server_state(None)   # the banner's and panels' words in the new language
 
-    def start(self, *, demo_flights: int = 0) -> None:
-        """Starts the core's services; on the demo site, sends `demo_flights` sample flights (from the docks
-        whose drones are real autopilots, when the demo has some: that is what `--px4` is for)."""
+    def start(self) -> None:
+        """Connects to the broker; what the site server publishes fills the views from then on."""
         self.services.start()
-        if demo_flights > 0:
-            from console.core.demo_flights import launch_demo_flights
-
-            health = self.services.health
-            health.set(demo_flights_requested=demo_flights)
-            real = self.demo_site.px4_docks if self.demo_site is not None else ()
-            started = self.core.submit(launch_demo_flights(self.services.tasks, demo_flights,
-                                                           by=self.situation.operator, only=real))
-            started.add_done_callback(lambda f: health.set(demo_flights_started=len(f.result()) if not f.cancelled()
-                                                           and f.exception() is None else 0))
 
     def health(self) -> dict[str, Any]:
         """The health line's figures now: the core's, the views', and the GUI thread's lag."""
@@ -125,7 +143,7 @@ class ConsoleSession:
         return self.services.health.snapshot()
 
     def stop(self) -> None:
-        """Stops the views, then the core (it talks to the demo child's broker), then the demo child."""
+        """Stops the views, then the core (it talks to the demo child's broker), then the demo's children."""
         if self._stopped:
             return
         self._stopped = True
@@ -137,6 +155,8 @@ class ConsoleSession:
         self.bridge.detach()
         if not self.core.stop():
             log.error("core services did not stop cleanly")
+        if self.server is not None:
+            self.server.stop()     # before the simulator: its broker is the one the server talks to
         if self.demo_site is not None:
             self.demo_site.stop()
         log.info("console stopped in %.2f s", time.monotonic() - t0)

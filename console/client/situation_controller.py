@@ -1,8 +1,8 @@
-"""Wires the map, the fleet board and the drone panel to the core services (GUI thread).
+"""Wires the map, the fleet board and the drone panel to the site server's picture (GUI thread).
 
 The widgets repaint from snapshots on timers (map 10 Hz, drone panel 5 Hz, fleet board 1 Hz),
-never per telemetry message; operator commands go to the core loop as coroutines and their
-outcome comes back as a queued signal (docs/architecture.md, "Threads").
+never per telemetry message; operator commands go to the site server as requests from the console's core
+loop, and their outcome comes back as a queued signal (docs/architecture.md, "Threads", "Site server").
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.core.services import CoreServices
+from console.remote.site_client import RemoteServices
 from console.client.situation_feed import SituationFeed, camera_layer, district_shapes, zone_shapes
 from drones.authority import AuthorityHeld
+from console.core.alert_events import WorkflowRefused
 from drones.model import CommandRefused, DispatchRefused
 from vocab import Reason
 from widgets.drone_panel import DronePanel
@@ -31,7 +32,10 @@ log = logging.getLogger(__name__)
 MAP_PERIOD_MS = 100       # 10 Hz: smooth enough for drones at 10-15 m/s on a city map
 PANEL_PERIOD_MS = 200     # 5 Hz head-up display
 BOARD_PERIOD_MS = 1000    # the fleet board changes at the docks' osd rate
-NO_OPEN_TASK = Reason.of("command.drone_no_task")
+#: The site server's operation for each takeover command of the drone panel.
+DRONE_OPS = {DroneCommand.HOLD: "drone.hold", DroneCommand.RESUME: "drone.resume", DroneCommand.RETURN: "drone.return",
+             DroneCommand.LAND: "drone.land", DroneCommand.ABORT: "drone.abort",
+             DroneCommand.EMERGENCY_STOP: "drone.emergency_stop", DroneCommand.REACTIVATE: "drone.reactivate"}
 #: Altitude of a go-to when the drone's own altitude is not known yet (metres above the dock).
 GOTO_DEFAULT_ALT_REL_M = 60.0
 
@@ -51,7 +55,7 @@ class SituationController(QObject):
     _command_result = Signal(object, int, bool, object)   # the same, from the core thread
     _holder_gone = Signal(int, object)                # sysid, Reason: authority held by an offline console
 
-    def __init__(self, services: CoreServices, *, language: str, parent: QObject | None = None) -> None:
+    def __init__(self, services: RemoteServices, *, language: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.operator = operator_name()
@@ -145,7 +149,7 @@ class SituationController(QObject):
         if self.sysid is None:
             self.panel.set_detail(None)
             return
-        locked = self.sysid in self.services.tasks.manager.locked
+        locked = self.sysid in self.services.tasks.locked
         self.panel.set_detail(self.feed.detail(self.sysid, locked_out=locked))
         dock_id = self.feed.dock_id_of(self.sysid)
         authority = self.services.tasks.authority
@@ -178,30 +182,27 @@ class SituationController(QObject):
     # ----- commands ------------------------------------------------------------------------------------
 
     def _on_command(self, command: DroneCommand, sysid: int, args: dict[str, Any]) -> None:
-        """Runs an operator command on the core loop; its outcome comes back through `command_done`."""
+        """Sends an operator command to the site server; its outcome comes back through `command_done`."""
         dock_id = self.feed.dock_id_of(sysid)
-        m = self.services.tasks.manager
-        by = self.operator
+        s, by = self.services, self.operator
         calls: dict[DroneCommand, Callable[[], Awaitable[Any]]] = {
-            DroneCommand.TAKE_AUTHORITY: lambda: self.services.tasks.take_authority(dock_id, by),
-            DroneCommand.FORCE_TAKE: lambda: self.services.tasks.take_authority(dock_id, by, force=True),
-            DroneCommand.RELEASE_AUTHORITY: lambda: self.services.tasks.release_authority(dock_id, by),
-            DroneCommand.HOLD: lambda: m.hold(sysid, by=by),
-            DroneCommand.RESUME: lambda: m.resume(sysid, by=by),
-            DroneCommand.GOTO: lambda: m.goto(sysid, args["lat"], args["lon"], self._goto_alt_amsl(sysid), by=by),
-            DroneCommand.ALTITUDE: lambda: m.change_altitude(sysid, float(args["alt_rel_m"]), by=by),
-            DroneCommand.RETURN: lambda: m.return_home(sysid, by=by),
-            DroneCommand.LAND: lambda: m.land_here(sysid, by=by),
-            DroneCommand.ABORT: lambda: self._abort(sysid, by),
-            DroneCommand.EMERGENCY_STOP: lambda: m.emergency_stop(sysid, by=by),
-            DroneCommand.REACTIVATE: lambda: self._reactivate(sysid, by),
+            DroneCommand.TAKE_AUTHORITY: lambda: s.tasks.take_authority(dock_id, by),
+            DroneCommand.FORCE_TAKE: lambda: s.tasks.take_authority(dock_id, by, force=True),
+            DroneCommand.RELEASE_AUTHORITY: lambda: s.tasks.release_authority(dock_id, by),
+            DroneCommand.GOTO: lambda: s.drone_command("drone.goto", sysid, by, lat=args["lat"], lon=args["lon"],
+                                                       alt_amsl_m=self._goto_alt_amsl(sysid)),
+            DroneCommand.ALTITUDE: lambda: s.drone_command("drone.altitude", sysid, by,
+                                                           alt_rel_m=float(args["alt_rel_m"])),
         }
+        call = calls.get(command) or (lambda: s.drone_command(DRONE_OPS[command], sysid, by))
         log.info("operator %s: %s drone %d %s", by, command.value, sysid, args or "")
-        future = self.services.core.submit(calls[command]())
+        future = self.services.core.submit(call())
         future.add_done_callback(lambda f: self._finished(command, sysid, f))
 
     def _finished(self, command: DroneCommand, sysid: int, future: concurrent.futures.Future[Any]) -> None:
         # Runs on the core thread: only emit (the signal is queued to the GUI thread).
+        if future.cancelled():   # the console is stopping
+            return
         exc = future.exception()
         if exc is None:
             result = future.result()
@@ -209,7 +210,7 @@ class SituationController(QObject):
         elif isinstance(exc, AuthorityHeld) and exc.holder_offline and command is DroneCommand.TAKE_AUTHORITY:
             # The holding console is gone: say so and let the operator take over (GUI thread decides).
             self._holder_gone.emit(sysid, exc.reason)
-        elif isinstance(exc, (CommandRefused, DispatchRefused)):
+        elif isinstance(exc, (CommandRefused, DispatchRefused, WorkflowRefused)):
             log.warning("drone %d: %s refused: %s", sysid, command.value, exc)
             self._command_result.emit(command, sysid, False, exc.reason)
         else:
@@ -230,12 +231,3 @@ class SituationController(QObject):
             return s.alt_amsl_m
         dock = next(d for d in self.services.site.docks if d.sysid == sysid)
         return dock.ground_alt_m + GOTO_DEFAULT_ALT_REL_M
-
-    async def _abort(self, sysid: int, by: str) -> None:
-        task = self.services.tasks.manager.open_task_for(sysid)
-        if task is None:
-            raise CommandRefused(NO_OPEN_TASK, command="abort")
-        await self.services.tasks.manager.abort(task.task_id, by=by)
-
-    async def _reactivate(self, sysid: int, by: str) -> None:
-        self.services.tasks.manager.reactivate(sysid, by=by)  # on the core loop, where the manager lives

@@ -108,9 +108,27 @@ def problems(snap: dict[str, Any]) -> list[str]:
     if not snap.get("broker_connected"):
         reason = snap.get("broker_reason") or "not connected"
         out.append(f"MQTT broker {snap.get('broker_url') or '(none)'}: {reason}")
+    attached = "server_present" in snap   # a console attached to a site server: the fleet is the server's
+    if attached:
+        if snap.get("server_problem"):
+            out.append(snap["server_problem"])
+        out.extend(f"site server: {p}" for p in snap.get("server_problems", ()))
     if snap.get("demo_site_exit") is not None:
         out.append(f"the demo site's simulator stopped (exit code {snap['demo_site_exit']}): its drones, docks "
                    "and cameras are gone")
+    if snap.get("demo_server_exit") is not None:
+        out.append(f"the demo's site server stopped (exit code {snap['demo_server_exit']}): no drone can be "
+                   "commanded")
+    if not attached:
+        out.extend(_fleet_problems(snap))
+    if snap.get("errors_logged", 0):
+        out.append(f"{snap['errors_logged']} errors logged (last: {snap.get('last_error')})")
+    return out
+
+
+def _fleet_problems(snap: dict[str, Any]) -> list[str]:
+    """What is wrong with the drones, docks and flights of a core that runs them."""
+    out: list[str] = []
     for dock_id, url, result in snap.get("mavlink_open_failures", []):
         out.append(f"MAVLink {url} for dock {dock_id} could not be opened ({result}): is another program using it?")
     never, lost = snap.get("drones_never_linked", []), snap.get("drones_link_lost", [])
@@ -128,6 +146,4 @@ def problems(snap: dict[str, Any]) -> list[str]:
     docks_total, docks_online = snap.get("docks_total", 0), snap.get("docks_online", 0)
     if docks_online < docks_total:
         out.append(f"{docks_total - docks_online} of {docks_total} docks offline")
-    if snap.get("errors_logged", 0):
-        out.append(f"{snap['errors_logged']} errors logged (last: {snap.get('last_error')})")
     return out

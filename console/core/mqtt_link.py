@@ -49,7 +49,11 @@ class _Subscription:
 class MqttLink:
     """Connects, announces presence, routes incoming messages to handlers, reconnects forever."""
 
-    def __init__(self, broker: BrokerConfig, *, console_id: str, topic_root: str, bus: EventBus) -> None:
+    def __init__(self, broker: BrokerConfig, *, console_id: str, topic_root: str, bus: EventBus,
+                 persistent: bool = True) -> None:
+        """`persistent`: keep a broker session, so QoS 1 messages wait while this link is away (the site server's
+        alerts); a console attached to a server needs none (it reads the retained picture when it comes back)."""
+        self.persistent = persistent
         self.broker = broker
         self.console_id = console_id
         self.topic_root = topic_root
@@ -196,7 +200,7 @@ class MqttLink:
             password=self.broker.password,
             identifier=f"console-{self.console_id}",
             protocol=aiomqtt.ProtocolVersion.V311,  # the embedded demo broker speaks 3.1.1 only
-            clean_session=False,  # persistent session: QoS 1 messages wait while we are away
+            clean_session=not self.persistent,  # a persistent session: QoS 1 messages wait while we are away
             will=aiomqtt.Will(self.presence_topic, self._presence(False), qos=1, retain=True),
             keepalive=KEEPALIVE_S,
             timeout=CONNECT_TIMEOUT_S,

@@ -55,7 +55,8 @@ class CoreServices:
         self.fleet.add_listener(self._on_fleet_event)
         self.docks = DockClient(site.docks, self.mqtt, on_event=self._on_dock_event)
         self.tasks = TaskService(site, self.mqtt, self.fleet, self.docks, console_id=self.mqtt.console_id,
-                                 on_task_event=self._on_task_event, journal_file=self.station.journal_file)
+                                 on_task_event=self._on_task_event,
+                                 journal_file=site.journal_url or self.station.journal_file)
         self.health.set_task_counts(self.tasks.counts_by_state())
         self.health.add_provider(self._link_health)
         self.basemap: Basemap | None = load_basemap(site.basemap_path) if site.basemap_path else None
@@ -64,7 +65,7 @@ class CoreServices:
         self.automatics = Automatics(site, rules=rules, patterns=self.tasks.patterns, zones=self.tasks.zones,
                                      cameras=self.cameras, basemap=self.basemap, limits=self.tasks.limits)
         self.alerts = AlertService(site, self.mqtt, console_id=self.mqtt.console_id,
-                                   journal_file=alerts_path(self.station.journal_file),
+                                   journal_file=site.journal_url or alerts_path(self.station.journal_file),
                                    on_event=self._on_alert_event, dispatch=self._dispatch_alert,
                                    correlation=rules.correlation, basemap=self.basemap)
         self._background: set[asyncio.Task[object]] = set()
@@ -74,6 +75,13 @@ class CoreServices:
         """Starts every service on the core loop (call from any thread once the loop runs)."""
         self.core.call(self._start())
         self.core.on_shutdown(self._stop)
+
+    async def start_here(self) -> None:
+        """Starts every service from a coroutine already on the core loop; `stop_here()` stops them."""
+        await self._start()
+
+    async def stop_here(self) -> None:
+        await self._stop()
 
     def _on_fleet_event(self, event: FleetEvent) -> None:
         if isinstance(event, (LinkStateChanged, DroneAdded, DroneRemoved)):

@@ -56,7 +56,7 @@ class TaskService:
     """Owns the journal, authority and task manager of one console."""
 
     def __init__(self, site: Site, mqtt: MqttPort, fleet: Fleet, docks: DockClient, *, console_id: str,
-                 on_task_event: Callable[[TaskStateChanged], None], journal_file: Path) -> None:
+                 on_task_event: Callable[[TaskStateChanged], None], journal_file: Path | str) -> None:
         self.site = site
         self.fleet = fleet
         self.docks = docks
@@ -164,8 +164,9 @@ class TaskService:
         preflight on the states of that moment; when a check fails, DispatchRefused says why (the
         attempt stays in the journal as a failed task). CommandRefused: authority or lockout.
         """
-        if not self.authority.holds(dock.id) and self.authority.holder(dock.id) is None:
-            await self.take_authority(dock.id, by)
+        holder = self.authority.holder(dock.id)
+        if not self.authority.holds(dock.id) and (holder is None or holder.console == self.authority.console_id):
+            await self.take_authority(dock.id, by)   # free, or held by the site server's own automation
         task_plan = TaskPlan.from_items(plan.items, plan.scene_lat, plan.scene_lon, eta_s=plan.eta_s,
                                         scene_radius_m=plan.pattern_radius_m)
         return await self.manager.dispatch(dock, task_plan, by=by, alert_id=alert_id,

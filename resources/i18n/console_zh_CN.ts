@@ -842,6 +842,26 @@ Take command authority from that console now? Its operator can no longer command
         <translation>原因：%1</translation>
     </message>
     <message>
+        <source>No site server has answered (waiting since %1): commands are disabled</source>
+        <translation>尚无站点服务器应答（自 %1 起等待）：命令不可用</translation>
+    </message>
+    <message>
+        <source>Site server %1 lost at %2: commands are disabled; the screen shows the last known state</source>
+        <translation>站点服务器 %1 于 %2 失联：命令不可用；画面为最后已知状态</translation>
+    </message>
+    <message>
+        <source>Server %1</source>
+        <translation>服务器 %1</translation>
+    </message>
+    <message>
+        <source>The site server that runs the drones, docks, tasks and alerts</source>
+        <translation>运行无人机、机场、任务和告警的站点服务器</translation>
+    </message>
+    <message>
+        <source>No site server</source>
+        <translation>无站点服务器</translation>
+    </message>
+    <message>
         <source>MAVLink %1/%2</source>
         <translation>MAVLink 链路 %1/%2</translation>
     </message>
@@ -1942,6 +1962,30 @@ Take command authority from that console now? Its operator can no longer command
         <translation>机场无数据上报，视为离线</translation>
     </message>
     <message>
+        <source>the site server does not know the request {op}</source>
+        <translation>站点服务器不认识请求 {op}</translation>
+    </message>
+    <message>
+        <source>the request reached the site server {seconds} s late and was not carried out</source>
+        <translation>请求晚了 {seconds} 秒才到达站点服务器，未执行</translation>
+    </message>
+    <message>
+        <source>the site server stopped while carrying out the request; check the result before trying again</source>
+        <translation>站点服务器在执行该请求时停止；请先核实结果再重试</translation>
+    </message>
+    <message>
+        <source>the dispatch names dock {dock} but the operator saw dock {saw}</source>
+        <translation>派出指定的是机场 {dock}，但操作员看到的是机场 {saw}</translation>
+    </message>
+    <message>
+        <source>the site server did not answer in {seconds} s; the command may not have been carried out</source>
+        <translation>站点服务器 {seconds} 秒内未应答；该命令可能未执行</translation>
+    </message>
+    <message>
+        <source>no site server: commands are disabled until it is back</source>
+        <translation>无站点服务器：恢复前所有命令不可用</translation>
+    </message>
+    <message>
         <source>take command authority on dock {dock} first</source>
         <translation>未取得机场 {dock} 的指挥权，请先接管</translation>
     </message>
@@ -2017,7 +2061,7 @@ Take command authority from that console now? Its operator can no longer command
     <name>SituationController</name>
     <message>
         <source>Click the map where the drone should fly to (Esc cancels)</source>
-        <extracomment>Altitude of a go-to when the drone&apos;s own altitude is not known yet (metres above the dock).</extracomment>
+        <extracomment>The site server&apos;s operation for each takeover command of the drone panel. Altitude of a go-to when the drone&apos;s own altitude is not known yet (metres above the dock).</extracomment>
         <translation>在地图上点击目标位置（Esc 取消）</translation>
     </message>
 </context>

@@ -1,6 +1,7 @@
 """The whole console as `python main.py` builds it (ConsoleSession: window, map, wall, desk, board, panel) on a
-live simulated site (two docks and their PX4-like drones on a real Mosquitto, physics at ×20), for the tests
-that look at every panel at once. `live` is parametrized indirectly with the language it starts in.
+live simulated site (two docks and their PX4-like drones on a real Mosquitto, physics at ×20) run by a real site
+server (tests/site_server.py), for the tests that look at every panel at once. `live` is parametrized indirectly
+with the language it starts in.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import SiteThread
+from tests.site_server import InProcessServer
 
 WAIT_MS = 30_000
 
@@ -34,6 +36,7 @@ class Live:
     session: ConsoleSession
     sim: SiteThread
     broker_port: int
+    server: InProcessServer
 
     def publish_alert(self, alert_id: str, lat: float, lon: float, *, level: int = 2,
                       category: str = "waterlogging") -> None:
@@ -63,7 +66,7 @@ class Live:
         return {site.name, *(d.name for d in site.docks), *cameras, "中文"}
 
     def data_words(self) -> set[str]:
-        """What a Chinese screen shows as given, not UI words: ids (alerts, incidents, docks), the sender's
+        """What a Chinese screen shows as given, not UI words: ids (alerts, incidents, docks, the site server), the sender's
         alert titles, MQTT topics and the broker's URL, a quarantined payload's bytes and the JSON parser's
         own message about it (Python's words, like an autopilot's, shown as said)."""
         s = self.session
@@ -71,7 +74,8 @@ class Live:
         alerts = [r.alert for r in s.services.alerts.alerts()]
         return {*(a.id for a in alerts), *(a.title for a in alerts), *(f"INC-{a.id}" for a in alerts),
                 *(d.id for d in s.site.docks), *(r.topic for r in rows), *(r.raw_text() for r in rows),
-                *(r.reason.split("：", 1)[-1].rstrip("）") for r in rows), s.site.broker.url if s.site.broker else ""}
+                *(r.reason.split("：", 1)[-1].rstrip("）") for r in rows), s.site.broker.url if s.site.broker else "",
+                s.services.server_id or ""}
 
 
 @pytest.fixture
@@ -84,15 +88,18 @@ def live(request: pytest.FixtureRequest, mosquitto: MosquittoBroker, tmp_path: P
     languages = LanguageSwitch(qapp)
     languages.set_language(start_language)
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    server = InProcessServer(sim.console_site, tmp_path / "server")
     session = ConsoleSession(sim.console_site, settings, languages, station=Workstation("console-E", tmp_path / "d"))
     try:
         session.start()
         qtbot.addWidget(session.window)
         session.window.resize(1920, 1080)
         session.window.show()
-        yield Live(session, sim, mosquitto.port)
+        qtbot.waitUntil(lambda: session.services.present, timeout=WAIT_MS)
+        yield Live(session, sim, mosquitto.port, server)
     finally:
         session.stop()
+        server.close()
         sim.close()
         languages.set_language("en")
         # The window goes now, not at interpreter exit, where pyqtgraph's axes would resize half-deleted.

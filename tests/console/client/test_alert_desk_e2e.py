@@ -1,5 +1,6 @@
 """The alert desk on a live simulated site: a plain MQTT client publishes alerts to a real Mosquitto,
-the console's core journals them, the bridge and the alert controller put them on the desk, and the
+the site server journals them and sends them to the console, the bridge and the alert controller put them on
+the desk, and the
 operator acknowledges one and dispatches a drone to another in one click (real MAVSDK, physics ×20);
 the drone panel follows the dispatched drone, and the alert's task cell selects it.
 """
@@ -21,13 +22,15 @@ from console.client.alert_controller import AlertController
 from console.client.bridge import CoreBridge
 from console.client.situation_controller import SituationController
 from console.core.core_loop import CoreLoop
-from console.core.services import CoreServices
 from console.core.workstation import Workstation
+from console.remote.site_client import RemoteServices
+from console.server.site_server import site_console_id
 from drones.geo import destination
 from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import SiteThread
+from tests.site_server import InProcessServer
 from widgets.alert_table import Column
 from widgets.alert_views import AlertAction
 from widgets.situation import Selection, SelectionKind
@@ -36,7 +39,7 @@ WAIT_MS = 30_000
 
 
 class Live:
-    def __init__(self, controller: AlertController, situation: SituationController, services: CoreServices,
+    def __init__(self, controller: AlertController, situation: SituationController, services: RemoteServices,
                  port: int) -> None:
         self.c = controller
         self.situation = situation
@@ -73,9 +76,10 @@ class Live:
 def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     sim = SiteThread(Site("测试站点", None, parse_broker_url(mosquitto.url), make_docks(3)), mosquitto.url)
     site = sim.console_site
+    server = InProcessServer(site, tmp_path / "server")
     core = CoreLoop()
     core.start()
-    services = CoreServices(site, core, station=Workstation("console-T", tmp_path))
+    services = RemoteServices(site, core, station=Workstation("console-T", tmp_path))
     bridge = CoreBridge(services.bus)
     situation = SituationController(services, language="en")   # the drone panel, sharing the selection
     controller = AlertController(services, situation.selection, language="en")
@@ -100,6 +104,7 @@ def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[Live]:  
         situation.stop()
         bridge.detach()
         core.stop()
+        server.close()
         sim.close()
 
 
@@ -111,7 +116,7 @@ def alert(alert_id: str, lat: float, lon: float, level: int = 2, category: str =
 
 def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, qtbot, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
     c, services = live.c, live.services
-    qtbot.waitUntil(lambda: services.health.snapshot()["broker_connected"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: services.present, timeout=WAIT_MS)
     dock = services.site.docks[0]
     near = destination(dock.lat, dock.lon, 60.0, 400.0)
     far = destination(dock.lat, dock.lon, 200.0, 700.0)
@@ -138,7 +143,7 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
 
     qtbot.waitUntil(lambda: set(marks()) >= {"E2E-1", "E2E-2", "E2E-3"}, timeout=WAIT_MS)
     assert not marks()["E2E-2"].acknowledged
-    assert marks()["E2E-1"].affected_radius_m == services.automatics.rules.radius_for("waterlogging")
+    assert marks()["E2E-1"].affected_radius_m == services.alert_rules.radius_for("waterlogging")
     assert marks()["E2E-3"].affected_radius_m is None     # a minor alert's area only when selected
 
     # Acknowledge through the desk: the state goes out retained for the other consoles.
@@ -149,7 +154,9 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
     qtbot.waitUntil(lambda: live.state("E2E-2") == "acknowledged", timeout=WAIT_MS)
     qtbot.waitUntil(lambda: marks()["E2E-2"].acknowledged, timeout=WAIT_MS)   # stops pulsing on the map
     retained = live.retained_state("E2E-2")
-    assert retained["state"] == "acknowledged" and retained["by"] == c.operator and retained["console"] == "console-T"
+    # Journaled and published by the site server's core, for this console's operator.
+    assert retained["state"] == "acknowledged" and retained["by"] == c.operator
+    assert retained["console"] == site_console_id(services.site)
     # A transition the workflow does not allow is refused, and the core's reason shown on the desk.
     with qtbot.waitSignal(c.action_done, timeout=WAIT_MS) as refused:
         c._on_action(AlertAction.REOPEN, "E2E-2", {})
@@ -177,8 +184,8 @@ def test_alerts_arrive_are_acknowledged_and_dispatched_in_one_click(live: Live, 
         c.desk.buttons[AlertAction.DISPATCH].click()
     assert dispatched.args[0] is True, dispatched.args[2]
     assert live.confirmations and dock.id in live.confirmations[-1]
-    # The dock the operator confirmed is the dock that flies.
-    assert [t.dock_id for t in services.tasks.open_tasks] == [dock.id]
+    # The dock the operator confirmed is the dock that flies (the server's next frame brings the task).
+    qtbot.waitUntil(lambda: [t.dock_id for t in services.tasks.open_tasks] == [dock.id], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: live.state("E2E-1") == "dispatched", timeout=WAIT_MS)
     row = c.desk.model.get("E2E-1")
     assert row is not None and row.task_id and any(t.task_id == row.task_id for t in services.tasks.open_tasks)

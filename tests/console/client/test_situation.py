@@ -1,7 +1,8 @@
 """The situation views on a live simulated site: real MAVSDK over UDP, real Mosquitto, real widgets offscreen.
 
-The console's core (CoreLoop + CoreServices) runs as in the application; the test looks at the
-map, the fleet board and the drone panel the way an operator would, and commands a drone.
+A site server (tests/site_server.py) runs the site; the console's link to it (RemoteServices on its own core loop)
+runs as in the application. The test looks at the map, the fleet board and the drone panel the way an operator
+would, and commands a drone; flights it starts itself are dispatched on the server for this console.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from pathlib import Path
 import pytest
 
 from console.core.core_loop import CoreLoop
-from console.core.services import CoreServices
 from console.core.workstation import Workstation
 from console.client.situation_controller import SituationController
+from console.remote.site_client import RemoteServices
+from drones.authority import ACTING_CONSOLE
 from drones.geo import destination
 from drones.model import DispatchRefused
 from drones.site import Site, parse_broker_url
 from tests.conftest import MosquittoBroker
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import SiteThread
+from tests.site_server import InProcessServer
 from widgets.situation import DroneCommand, Selection, SelectionKind
 from vocab import DockStatus, TaskState
 
@@ -31,22 +34,39 @@ WAIT_MS = 30_000
 def live(mosquitto: MosquittoBroker, tmp_path: Path, qtbot) -> Iterator[SituationController]:  # type: ignore[no-untyped-def]
     sim = SiteThread(Site("测试站点", None, parse_broker_url(mosquitto.url), make_docks(3)), mosquitto.url)
     site = sim.console_site
+    server = InProcessServer(site, tmp_path / "server")
     core = CoreLoop()
     core.start()
-    services = CoreServices(site, core, station=Workstation("console-T", tmp_path))
+    services = RemoteServices(site, core, station=Workstation("console-T", tmp_path))
     services.start()
     controller = SituationController(services, language="en")
     controller.sim = sim  # type: ignore[attr-defined]   # the tests reach into the simulated site
+    controller.server = server  # type: ignore[attr-defined]   # and into the site server's core
     for w in (controller.map, controller.board, controller.panel):
         qtbot.addWidget(w)
         w.resize(900, 600)
         w.show()
+    qtbot.waitUntil(lambda: services.present, timeout=WAIT_MS)
     try:
         yield controller
     finally:
         controller.stop()
         core.stop()
+        server.close()
         sim.close()
+
+
+def dispatch(c: SituationController, dock, lat: float, lon: float, by: str = "op1"):  # type: ignore[no-untyped-def]
+    """A flight to a point from `dock`, dispatched on the site server for this console (as the alert desk's
+    one-click does for an alert): the server's FlightTask."""
+    server = c.server.services  # type: ignore[attr-defined]
+    plan = server.tasks.plan_to(dock, lat, lon, "default")
+
+    async def for_this_console():  # type: ignore[no-untyped-def]
+        ACTING_CONSOLE.set(c.services.console_id)
+        return await server.tasks.dispatch(dock, plan, by=by)
+
+    return c.server.call(for_this_console(), timeout_s=WAIT_MS / 1000)  # type: ignore[attr-defined]
 
 
 def board_status(c: SituationController, dock_id: str) -> DockStatus | None:
@@ -88,9 +108,7 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
 
     # Dispatch (as the alert desk will): the map shows the route, the board the drone in flight, and the
     # panel follows the dispatched drone, with its own log.
-    lat, lon = destination(dock.lat, dock.lon, 60.0, 400.0)
-    plan = services.tasks.plan_to(dock, lat, lon, "default")
-    task = services.core.call(services.tasks.dispatch(dock, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+    task = dispatch(c, dock, *destination(dock.lat, dock.lon, 60.0, 400.0))
     qtbot.waitUntil(lambda: c.panel.current_sysid == dock.sysid, timeout=WAIT_MS)
     assert len(c.panel.results()) == 1
     qtbot.waitUntil(lambda: any(r.task_id == task.task_id for r in c.map.scene.routes), timeout=WAIT_MS)
@@ -120,8 +138,9 @@ def test_operator_watches_dispatches_and_takes_over_a_drone(live: SituationContr
     qtbot.waitUntil(lambda: not c.panel.buttons[DroneCommand.HOLD].isEnabled(), timeout=WAIT_MS)
     assert c.panel.authority_text() == "Command authority: nobody"
     assert c.panel.buttons[DroneCommand.RELEASE_AUTHORITY].isHidden()
+    journal = c.server.services.tasks.journal  # type: ignore[attr-defined]
     assert ("release_authority", "task end", "accepted") in [
-        (cmd, by, result) for _, _, cmd, by, result, _ in services.tasks.journal.commands(dock.id)]
+        (cmd, by, result) for _, _, cmd, by, result, _ in journal.commands(dock.id)]
     qtbot.waitUntil(lambda: not c.map.scene.routes, timeout=WAIT_MS)
     assert services.health.snapshot()["map_drones_drawn"] == len(docks)
 
@@ -136,20 +155,19 @@ def test_the_health_line_names_a_flight_that_failed_but_not_a_refused_dispatch(l
     sim.do(sim.sim.dock_sims.dock(windy.id).inject, "weather_hold", True)
     qtbot.waitUntil(lambda: (services.docks.state(windy.id).wind_speed_m_s or 0) > services.tasks.limits.max_wind_m_s,
                     timeout=WAIT_MS)
-    plan = services.tasks.plan_to(windy, *destination(windy.lat, windy.lon, 90.0, 300.0), "default")
     with pytest.raises(DispatchRefused):
-        services.core.call(services.tasks.dispatch(windy, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+        dispatch(c, windy, *destination(windy.lat, windy.lon, 90.0, 300.0))
     # A flight whose dock's cover fails after the checks passed is a fault: the health line names it.
     sim.do(sim.sim.dock_sims.dock(fault.id).inject, "cover_fault", True)
-    plan = services.tasks.plan_to(fault, *destination(fault.lat, fault.lon, 90.0, 300.0), "default")
-    task = services.core.call(services.tasks.dispatch(fault, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+    task = dispatch(c, fault, *destination(fault.lat, fault.lon, 90.0, 300.0))
     qtbot.waitUntil(lambda: task.state is TaskState.FAILED, timeout=WAIT_MS * 2)
 
     def failed() -> list[str]:
-        return [p for p in services.health.snapshot()["problems"] if p.startswith("task ")]
+        return [p for p in services.health.snapshot()["problems"] if p.startswith("site server: task ")]
 
+    # The server's health line says so, and the console's health line carries it.
     qtbot.waitUntil(lambda: bool(failed()), timeout=WAIT_MS)
-    assert failed() == [f"task {task.task_id} from dock {fault.id} failed: {task.reason.en}"]  # type: ignore[union-attr]
+    assert failed() == [f"site server: task {task.task_id} from dock {fault.id} failed: {task.reason.en}"]  # type: ignore[union-attr]
 
 
 def test_a_drone_back_from_a_flight_charges_up_and_says_when_it_is_ready(live: SituationController,
@@ -160,8 +178,7 @@ def test_a_drone_back_from_a_flight_charges_up_and_says_when_it_is_ready(live: S
     dock = services.site.docks[0]
     limits = services.tasks.limits
     qtbot.waitUntil(lambda: board_status(c, dock.id) == DockStatus.READY, timeout=WAIT_MS)
-    plan = services.tasks.plan_to(dock, *destination(dock.lat, dock.lon, 60.0, 300.0), "default")
-    task = services.core.call(services.tasks.dispatch(dock, plan, by="op1"), timeout_s=WAIT_MS / 1000)
+    task = dispatch(c, dock, *destination(dock.lat, dock.lon, 60.0, 300.0))
     qtbot.waitUntil(lambda: task.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE), timeout=WAIT_MS)
     # A long flight's drain, in one step: the drone comes home with little more than its reserve.
     low = limits.ready_battery_pct - 28.0

@@ -2,8 +2,9 @@
 
 The simulated site (three docks and their PX4-like drones, on a real Mosquitto, physics at ×20) runs
 on its own loop thread with the simulator's video server beside it, fed, as `main.py sim` feeds it,
-by the demo's camera registry and the simulated drones. The console is built as the application
-builds it (console/client/session.py): CoreLoop, CoreServices, the CoreBridge, the SituationController
+by the demo's camera registry and the simulated drones, and a site server runs the site
+(tests/site_server.py). The console is built as the application builds it (console/client/session.py):
+CoreLoop, RemoteServices, the CoreBridge, the SituationController
 (its map and selection) and the VideoController. Alerts arrive as MQTT messages on
 `qdcb/alerts/v1/{district}/{category}`, flights are real dispatches, and the tiles play the server's
 streams through Qt Multimedia (FFmpeg) as on a workstation.
@@ -29,7 +30,7 @@ from console.client.situation_controller import SituationController
 from console.client.video_controller import VideoController
 from console.core.alert_events import AlertReceived
 from console.core.core_loop import CoreLoop
-from console.core.services import CoreServices
+from console.remote.site_client import RemoteServices
 from console.core.workstation import Workstation
 from console.resources import resource_path
 from drones.cameras import CameraRegistry
@@ -40,6 +41,7 @@ from drones.tasks import TaskStateChanged
 from tests.conftest import MosquittoBroker
 from tests.drones.sim.conftest import make_docks
 from tests.drones.task_harness import TIME_SCALE, SiteThread
+from tests.site_server import InProcessServer
 from tests.ports import hold_tcp_port, port_of
 from tests.widgets.mjpeg_server import write_mjpeg_file
 from vocab import AlertState, DockStatus, TaskState
@@ -147,7 +149,8 @@ class CoreEvents(QObject):
 class Console:
     """The console's parts the tests look at and drive, and the site's video server and broker port."""
 
-    services: CoreServices
+    services: RemoteServices
+    server: InProcessServer
     situation: SituationController
     controller: VideoController
     bridge: CoreBridge
@@ -196,10 +199,11 @@ class Console:
 def console(sim: SiteThread, video: SiteVideo, mosquitto: MosquittoBroker, tmp_path: Path,
             qtbot: Any) -> Iterator[Console]:
     site = sim.console_site.with_video_base(video.base_url)
+    server = InProcessServer(site, tmp_path / "server")
     core = CoreLoop()
     core.start()
     try:
-        services = CoreServices(site, core, station=Workstation("console-T", tmp_path / "station"))
+        services = RemoteServices(site, core, station=Workstation("console-T", tmp_path / "station"))
         bridge = CoreBridge(services.bus)
         situation = SituationController(services, language="en")
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -213,14 +217,15 @@ def console(sim: SiteThread, video: SiteVideo, mosquitto: MosquittoBroker, tmp_p
             controller.wall.show()
             situation.map.resize(900, 600)
             situation.map.show()
-            qtbot.waitUntil(lambda: services.health.snapshot()["broker_connected"], timeout=WAIT_MS)
-            yield Console(services, situation, controller, bridge, events, video, mosquitto.port)
+            qtbot.waitUntil(lambda: services.present, timeout=WAIT_MS)
+            yield Console(services, server, situation, controller, bridge, events, video, mosquitto.port)
         finally:
             controller.stop()
             situation.stop()
             bridge.detach()
     finally:
         core.stop()
+        server.close()
 
 
 # ----- the default wall and health --------------------------------------------------------------------
@@ -389,7 +394,7 @@ def test_the_drone_feed_follows_a_task_until_docked(console: Console, qtbot: Any
     record = services.core.call(services.alerts.dispatch_alert("ALR-7", by="op1", choice=dock.id),
                                 timeout_s=WAIT_MS / 1000)
     assert record.state is AlertState.DISPATCHED and record.task_id is not None
-    task = services.tasks.manager.tasks[record.task_id]
+    task = console.server.services.tasks.manager.tasks[record.task_id]   # the flight, as the server runs it
     assert task.dock.id == dock.id and task.alert_id == "ALR-7"
     # The drone's own feed, drawn by the simulator from the flying drone, plays while it flies.
     qtbot.waitUntil(lambda: wall.tiles[6].source is not None and wall.tiles[6].source.key == drone_key

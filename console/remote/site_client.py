@@ -1,0 +1,443 @@
+"""A console attached to its site server over the broker (docs/architecture.md, "Site server").
+
+`RemoteServices` is what the console's controllers talk to. It has the read side of the core services
+they used in one process (fleet, docks, tasks, alerts, health, the site's static data), kept current from
+the server's frames and records by replicas (console/remote/replicas.py), and the write side as requests
+to the server: every command names this console and its operator, waits for the server's one reply, and
+raises the very refusal the core raised there.
+
+It never touches MAVLink or a journal. It runs on a core loop of its own (the MQTT connection), so the GUI
+thread never waits on the network.
+
+The server is *present* while its frames come (at most SERVER_SILENT_S apart) and its presence says active.
+When it goes, commands are refused at once with "no site server" (nothing is queued to run later), the
+views keep the last state, and `ServerStateChanged` tells the window; when a server (the standby) is back,
+the next full frame restores everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiomqtt
+
+from console.core.alert_events import AlertQuarantined, AlertReceived, AlertUpdated, WorkflowRefused
+from console.core.alert_store import AlertRecord, QuarantineRecord
+from console.core.core_loop import CoreLoop
+from console.core.events import EventBus, FleetLinksChanged
+from console.core.five_automatics import DispatchPlan, FiveAutomatics, load_alert_rules
+from console.core.health import ErrorCounter, HealthModel
+from console.core.mqtt_link import MqttLink
+from console.core.server_contract import (REPLY_TIMEOUT_S, SERVER_SILENT_S, Request, decode_frame, new_request_id,
+                                          refusal_error, topic)
+from console.core.wire import from_wire, to_wire
+from console.core.workstation import Workstation
+from console.remote.replicas import AlertReplica, DockReplica, FleetReplica, TaskReplica
+from drones.authority import CommandAuthority
+from drones.basemap import Basemap, load_basemap
+from drones.cameras import CameraRegistry
+from drones.mqtt_port import MqttMessage, json_object, payload_bytes
+from drones.nofly import NoFlyZone, load_nofly
+from drones.patterns import PatternBook, load_patterns
+from drones.safety import Limits
+from drones.site import Site
+from drones.tasks import TaskStateChanged
+from vocab import Reason, TaskState
+
+log = logging.getLogger(__name__)
+
+#: The site server's own health figures a console's health line repeats (under "server").
+SERVER_FIGURES = ("drones_connected", "docks_online", "demo_flights_requested", "demo_flights_started", "tasks_failed",
+                  "mavlink_open_failures", "drones_never_linked", "drones_link_lost", "errors_logged", "frames_sent",
+                  "frame_bytes_sent", "requests_handled", "requests_refused", "requests_replayed")
+#: How long a console starting with `--broker` looks for the active server's presence.
+DISCOVER_TIMEOUT_S = 3.0
+#: How many times a request is sent, at most, before the console says the server did not answer.
+REQUEST_SENDS = 3
+#: How often the console asks the server for its health (also its round-trip latency).
+HEALTH_PERIOD_S = 5.0
+WATCH_PERIOD_S = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStateChanged:
+    """The site server came or went (bus event): `present`, its id and role, and since when (epoch s)."""
+
+    present: bool
+    server_id: str | None
+    role: str | None
+    since: float
+
+
+class RemoteTasks(TaskReplica):
+    """Open tasks, locks and authority as the server has them, plus the task commands as requests."""
+
+    def __init__(self, client: RemoteServices) -> None:
+        super().__init__()
+        site = client.site
+        self._client = client
+        self.zones: tuple[NoFlyZone, ...] = load_nofly(site.nofly_path) if site.nofly_path else ()
+        self.patterns: PatternBook = load_patterns()
+        self.limits = Limits(require_link_loss_action=site.require_link_loss_action)
+        # The retained holders on the broker, read-only here: `holds()` asks for this console.
+        self.authority = CommandAuthority(site.docks, client.mqtt, client.console_id, site.topic_root)
+
+    async def take_authority(self, dock_id: str, by: str, *, force: bool = False) -> None:
+        await self._client.request("authority.take", {"dock_id": dock_id, "force": force}, by=by)
+
+    async def release_authority(self, dock_id: str, by: str) -> None:
+        await self._client.request("authority.release", {"dock_id": dock_id}, by=by)
+
+
+class RemoteAlerts(AlertReplica):
+    """The server's alerts, plus the workflow actions as requests (each returns the record as the server left it)."""
+
+    def __init__(self, client: RemoteServices) -> None:
+        super().__init__()
+        self._client = client
+
+    async def _record(self, op: str, args: dict[str, Any], by: str, saw: dict[str, Any] | None = None) -> AlertRecord:
+        result = await self._client.request(op, args, by=by, saw=saw)
+        return from_wire(AlertRecord, result)
+
+    async def acknowledge(self, alert_id: str, *, by: str) -> AlertRecord:
+        return await self._record("alert.acknowledge", {"alert_id": alert_id}, by)
+
+    async def assign(self, alert_id: str, operator: str | None, *, by: str) -> AlertRecord:
+        return await self._record("alert.assign", {"alert_id": alert_id, "operator": operator}, by)
+
+    async def add_note(self, alert_id: str, text: str, *, by: str) -> AlertRecord:
+        return await self._record("alert.note", {"alert_id": alert_id, "text": text}, by)
+
+    async def dismiss(self, alert_id: str, reason: Reason, *, by: str) -> AlertRecord:
+        return await self._record("alert.dismiss", {"alert_id": alert_id, "reason": to_wire(reason)}, by)
+
+    async def resolve(self, alert_id: str, *, by: str) -> AlertRecord:
+        return await self._record("alert.resolve", {"alert_id": alert_id}, by)
+
+    async def reopen(self, alert_id: str, *, by: str) -> AlertRecord:
+        return await self._record("alert.reopen", {"alert_id": alert_id}, by)
+
+    async def split(self, alert_id: str, *, by: str) -> str:
+        return str(await self._client.request("alert.split", {"alert_id": alert_id}, by=by))
+
+    async def dispatch_alert(self, alert_id: str, *, by: str, choice: DispatchPlan | str | None = None
+                             ) -> AlertRecord:
+        """Dispatches with the dock of the plan the operator confirmed (the server plans that dock's flight
+        with the states of this moment and refuses rather than send another dock)."""
+        dock_id = choice.dock.id if isinstance(choice, DispatchPlan) else choice
+        saw: dict[str, Any] = {"dock_id": dock_id}
+        if isinstance(choice, DispatchPlan):
+            saw.update(plan_id=choice.plan_id, eta_s=round(choice.eta_s, 1))
+        return await self._record("alert.dispatch", {"alert_id": alert_id, "dock_id": dock_id}, by, saw)
+
+
+class RemoteServices:
+    """The console's side of the site: replicas, requests and the server's presence; `start()`, then stop with the
+    core loop (it registers its clean-up there)."""
+
+    def __init__(self, site: Site, core: CoreLoop, *, errors: ErrorCounter | None = None,
+                 station: Workstation | None = None) -> None:
+        if site.broker is None:
+            raise ValueError("site has no broker")
+        self.station = station or Workstation.claim()
+        self.console_id = self.station.console_id
+        self.site = site
+        self.core = core
+        self.root = site.topic_root
+        self.bus = EventBus()
+        self.health = HealthModel(errors)
+        self.bus.subscribe(self.health.on_event)
+        self.health.set(broker_url=site.broker.url, docks_total=len(site.docks), drones_total=len(site.docks))
+        self.health.add_provider(self._server_health)
+        self.mqtt = MqttLink(site.broker, console_id=self.console_id, topic_root=self.root, bus=self.bus,
+                             persistent=False)
+        self.basemap: Basemap | None = load_basemap(site.basemap_path) if site.basemap_path else None
+        self.cameras: CameraRegistry | None = CameraRegistry.load(site.cameras_path) if site.cameras_path else None
+        self.alert_rules = load_alert_rules()
+        self.fleet = FleetReplica(site.docks)
+        self.docks = DockReplica(site.docks)
+        self.tasks = RemoteTasks(self)
+        self.alerts = RemoteAlerts(self)
+        # The server as last seen.
+        self.server_id: str | None = None
+        self.server_role: str | None = None
+        self.server_online: dict[str, bool] = {}
+        self.server_video_base: str | None = None
+        self.last_frame_at: float | None = None        # time.monotonic()
+        self.last_seq = -1
+        self.present = False
+        self.present_since = time.time()
+        self.latency_ms: float | None = None
+        self._server_health_snap: dict[str, Any] | None = None
+        self.frames = 0
+        self.frame_bytes = 0
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._watch: list[asyncio.Task[None]] = []
+        m = self.mqtt
+        m.subscribe(topic(self.root, "telemetry"), self._on_frame, qos=0)
+        m.subscribe(topic(self.root, "state"), self._on_frame, qos=1)
+        m.subscribe(topic(self.root, "presence", "+"), self._on_presence, qos=1)
+        m.subscribe(topic(self.root, "alerts", "+"), self._on_alert, qos=1)
+        m.subscribe(topic(self.root, "alert_desk"), self._on_desk, qos=1)
+        m.subscribe(topic(self.root, "replies", self.console_id), self._on_reply, qos=1)
+        m.subscribe(f"{self.root}/console/v1/tasks/+", self._on_task, qos=1)
+
+    # ----- lifecycle
+
+    def start(self) -> None:
+        """Connects (call from any thread once the core loop runs)."""
+        self.core.call(self._start())
+        self.core.on_shutdown(self._stop)
+
+    async def _start(self) -> None:
+        self._watch = [asyncio.create_task(self.mqtt.run(), name="mqtt"),
+                       asyncio.create_task(self._watch_server(), name="server-watch")]
+
+    async def _stop(self) -> None:
+        self.mqtt.stop_receiving()
+        for fut in self._pending.values():
+            fut.cancel()
+        try:
+            await self.mqtt.close()
+        except Exception:  # noqa: BLE001 - stopping goes on
+            log.exception("closing the MQTT link failed")
+        for t in self._watch:
+            t.cancel()
+        await asyncio.gather(*self._watch, return_exceptions=True)
+
+    # ----- what the server sends (console core loop)
+
+    def _on_frame(self, message: MqttMessage) -> None:
+        data = payload_bytes(message) or b""
+        if not data:
+            return
+        try:
+            header, numbers = decode_frame(data)
+        except ValueError as exc:
+            log.warning("unusable frame on %s: %s", message.topic, exc)
+            return
+        seq, server = header.get("seq"), header.get("server")
+        if server == self.server_id and isinstance(seq, int) and seq <= self.last_seq:
+            return   # the retained full frame, older than the ticks already applied
+        if server != self.server_id:
+            self.server_id, self.last_seq = server, -1
+        self.last_seq = seq if isinstance(seq, int) else self.last_seq
+        self.last_frame_at = time.monotonic()
+        self.frames += 1
+        self.frame_bytes += len(data)
+        links = self.fleet.link_counts()
+        self.fleet.apply(header, numbers)
+        if self.fleet.link_counts() != links or self.frames == 1:
+            self.bus.publish(FleetLinksChanged(*self.fleet.link_counts()))
+        if "docks" in header:
+            self.docks.apply(header["docks"])
+        if "tasks" in header:
+            self.tasks.apply_tasks(header["tasks"])
+        if "locked" in header:
+            self.tasks.locked = frozenset(int(s) for s in header["locked"])
+        if "task_counts" in header:
+            self.tasks.counts = dict(header["task_counts"])
+        self._update_presence()
+
+    def _on_task(self, message: MqttMessage) -> None:
+        """A task transition as the server's task service publishes it (docs/architecture.md, "Console-to-console
+        topics"): announced to the views that follow flights. A retained copy is an old state, not news."""
+        if getattr(message, "retain", False):
+            return
+        body, _ = json_object(payload_bytes(message))
+        try:
+            if body is None:
+                raise ValueError("not a JSON object")
+            code = body.get("reason_code")
+            event = TaskStateChanged(str(body["task_id"]), int(body["sysid"]), str(body["dock_id"]),
+                                     body.get("alert_id"), TaskState(body["state"]),
+                                     Reason.from_json(code) if code else None, str(body.get("by") or "server"))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("unusable task state on %s: %s", message.topic, exc)
+            return
+        # The open-task list follows at once, so a view reading it on the event never shows an older state.
+        self.tasks.transition(event.task_id, event.state, event.reason)
+        self.bus.publish(event)
+
+    def _on_presence(self, message: MqttMessage) -> None:
+        body, _ = json_object(payload_bytes(message))
+        if body is None or not isinstance(body.get("server_id"), str):
+            return
+        sid = body["server_id"]
+        online = bool(body.get("online"))
+        self.server_online[sid] = online and body.get("role") == "active"
+        if online and body.get("role") == "active":
+            self.server_role = "active"
+            self.server_video_base = body.get("video_base") or self.server_video_base
+        self._update_presence()
+
+    def _on_alert(self, message: MqttMessage) -> None:
+        alert_id = str(message.topic).rsplit("/", 1)[-1]
+        data = payload_bytes(message)
+        if not data:
+            self.alerts.drop(alert_id)
+            return
+        try:
+            record = from_wire(AlertRecord, json.loads(data))
+        except ValueError as exc:
+            log.warning("unusable alert record %s from the server: %s", alert_id, exc)
+            return
+        old = self.alerts.put(record)
+        if old is None:
+            self.health.add("alerts_received")
+            self.bus.publish(AlertReceived(record))
+        elif old != record:
+            self.bus.publish(AlertUpdated(record, "state"))
+
+    def _on_desk(self, message: MqttMessage) -> None:
+        body, _ = json_object(payload_bytes(message))
+        if body is None:
+            return
+        try:
+            quarantine = from_wire(tuple[QuarantineRecord, ...], body["quarantine"])
+        except (KeyError, ValueError) as exc:
+            log.warning("unusable alert desk figures from the server: %s", exc)
+            return
+        if self.alerts.set_quarantine(quarantine, int(body.get("quarantined") or 0)) and quarantine:
+            self.bus.publish(AlertQuarantined(quarantine[-1]))
+        self.health.set(alerts_quarantined=self.alerts.quarantined)
+
+    def _on_reply(self, message: MqttMessage) -> None:
+        body, _ = json_object(payload_bytes(message))
+        if body is None:
+            return
+        fut = self._pending.get(str(body.get("request_id")))
+        if fut is not None and not fut.done():
+            fut.set_result(body)
+
+    # ----- the server's presence
+
+    def _update_presence(self) -> None:
+        fresh = self.last_frame_at is not None and time.monotonic() - self.last_frame_at <= SERVER_SILENT_S
+        present = fresh and self.server_online.get(self.server_id or "", True) and self.mqtt.connected
+        if present != self.present:
+            self.present, self.present_since = present, time.time()
+            log.log(logging.INFO if present else logging.WARNING, "site server %s %s", self.server_id,
+                    "present" if present else "lost")
+            self.bus.publish(ServerStateChanged(present, self.server_id, self.server_role, self.present_since))
+
+    async def _watch_server(self) -> None:
+        next_health = 0.0
+        while True:
+            self._update_presence()
+            if self.present and time.monotonic() >= next_health:
+                next_health = time.monotonic() + HEALTH_PERIOD_S
+                asyncio.create_task(self._ask_health())
+            await asyncio.sleep(WATCH_PERIOD_S)   # how often silence is noticed
+
+    async def _ask_health(self) -> None:
+        t0 = time.monotonic()
+        try:
+            snap = await self.request("server.health", {}, by="health")
+        except Exception as exc:  # noqa: BLE001 - a missing answer is itself the news
+            log.info("site server health not read: %s", exc)
+            return
+        self.latency_ms = round((time.monotonic() - t0) * 1000, 1)
+        self._server_health_snap = snap if isinstance(snap, dict) else None
+
+    def _server_health(self) -> dict[str, Any]:
+        drones = self.fleet.link_counts()
+        snap: dict[str, Any] = {
+            "server_present": self.present, "server_id": self.server_id, "server_role": self.server_role,
+            "server_latency_ms": self.latency_ms, "server_frames": self.frames,
+            "drones_connected": drones[0], "docks_online": self.docks.online_count,
+            "tasks_by_state": dict(self.tasks.counts),
+        }
+        if self.frames == 0:
+            snap["drones_connected"] = 0
+        if not self.present:
+            snap["server_problem"] = ("no site server has answered on this broker" if self.server_id is None
+                                      else f"site server {self.server_id} lost since "
+                                           f"{time.strftime('%H:%M:%S', time.localtime(self.present_since))}")
+        server = self._server_health_snap
+        if server is not None:
+            snap["server_problems"] = list(server.get("problems", ()))
+            snap["server"] = {k: server[k] for k in SERVER_FIGURES if k in server}
+        return snap
+
+    # ----- requests
+
+    async def request(self, op: str, args: dict[str, Any], *, by: str, saw: dict[str, Any] | None = None,
+                      request_id: str | None = None, timeout_s: float = REPLY_TIMEOUT_S) -> Any:
+        """Asks the server (console core loop) and returns its result, or raises its refusal; refused at once
+        while no server is present, and with "did not answer" after `timeout_s`.
+
+        A request not answered within a third of `timeout_s` is sent again with the same id (a reply lost with a
+        server that died, a standby that took over meanwhile): the server carries out a command once whatever
+        number of times it arrives, and answers each copy with the same reply.
+        """
+        if not self.present:
+            raise WorkflowRefused(Reason.of("server.lost"))
+        request = Request(request_id or new_request_id(), self.console_id, by, op, args, saw or {}, time.time())
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._pending[request.request_id] = fut
+        deadline = loop.time() + timeout_s
+        try:
+            while True:
+                try:
+                    await self.mqtt.publish(topic(self.root, "requests", self.console_id), request.to_json(), qos=1)
+                except aiomqtt.MqttError as exc:
+                    if not self.present:
+                        raise WorkflowRefused(Reason.of("server.lost")) from exc
+                left = deadline - loop.time()
+                try:
+                    reply = await asyncio.wait_for(asyncio.shield(fut), min(left, timeout_s / REQUEST_SENDS))
+                    break
+                except TimeoutError:
+                    if loop.time() >= deadline - 0.01:
+                        log.warning("request %s (%s) not answered in %.0f s", request.request_id, op, timeout_s)
+                        raise WorkflowRefused(Reason.of("server.no_answer", seconds=round(timeout_s))) from None
+                    log.info("request %s (%s) not answered yet; sending it again", request.request_id, op)
+        finally:
+            self._pending.pop(request.request_id, None)
+        if reply.get("ok"):
+            return reply.get("result")
+        raise refusal_error(reply)
+
+    async def automatics_for(self, alert_id: str) -> tuple[FiveAutomatics, AlertRecord]:
+        """The five automatics of an alert, worked out by the server with the states of this moment."""
+        result = await self.request("alert.automatics", {"alert_id": alert_id}, by="automatics")
+        return from_wire(FiveAutomatics, result["five"]), from_wire(AlertRecord, result["record"])
+
+    async def drone_command(self, op: str, sysid: int, by: str, **args: Any) -> Any:
+        """A takeover command (`drone.hold`, ...) for one drone; the emergency stop returns what happened."""
+        result = await self.request(op, {"sysid": sysid, **args}, by=by)
+        return from_wire(Reason, result) if op == "drone.emergency_stop" and result else result
+
+
+def discover_server(site: Site, timeout_s: float = DISCOVER_TIMEOUT_S) -> dict[str, Any] | None:
+    """The active site server's retained presence on the site's broker (None when none answers in `timeout_s` or
+    the broker cannot be reached): how a console attached with `--broker` finds its server and the site's video.
+    Blocking; call before the console's loops start."""
+    assert site.broker is not None
+    broker = site.broker
+
+    async def look() -> dict[str, Any] | None:
+        async with aiomqtt.Client(broker.host, broker.port, username=broker.username, password=broker.password,
+                                  protocol=aiomqtt.ProtocolVersion.V311, timeout=timeout_s,
+                                  tls_context=ssl.create_default_context() if broker.tls else None) as client:
+            await client.subscribe(topic(site.topic_root, "presence", "+"), qos=1)
+            async for message in client.messages:
+                body, _ = json_object(payload_bytes(message))
+                if body is not None and body.get("online") and body.get("role") == "active":
+                    return body
+        return None
+
+    try:
+        return asyncio.run(asyncio.wait_for(look(), timeout_s))
+    except (TimeoutError, aiomqtt.MqttError, OSError) as exc:
+        log.info("no active site server found on %s: %s", broker.url, exc or "timed out")
+        return None
