@@ -99,8 +99,8 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     else:
         # Attached to a site's running server: it says where the site's video is.
         found = discover_server(site)
-        if found is not None and found.get("video_base") and not site.video_base_url:
-            site = site.with_video_base(str(found["video_base"]))
+        if found is not None and found.get("video_base"):
+            site = site.with_video_base(str(found["video_base"]))   # where the site's server says its video is
         log.info("site server on %s: %s", site.broker.url if site.broker else "?",
                  f"{found.get('server_id')} ({found.get('role')})" if found else "none answered yet")
     try:

@@ -52,19 +52,21 @@ class FleetReplica:
         now = time.monotonic()
         slots = header.get("slots") or {}
         texts = header.get("texts") or {}
+        # Whole columns at once into a matrix in the store's column order, then a row per drone.
+        rows = np.full((len(numbers), N_COLS), np.nan)
+        for name, col in FRAME_COLUMNS:
+            rows[:, col] = numbers[name]
+        rows[:, Col.UPDATED_AT] = now - numbers["updated_age"]
+        rows[:, Col.HEARTBEAT_AT] = now - numbers["heartbeat_age"]
+        rates, rolls, pitches = numbers["rate_hz"].tolist(), numbers["roll"].tolist(), numbers["pitch"].tolist()
         for i, sysid in enumerate(header.get("sysids", ())):
             if sysid not in self.store:
                 continue
-            rec = numbers[i]
-            values = [float("nan")] * N_COLS
-            for name, col in FRAME_COLUMNS:
-                values[col] = float(rec[name])
-            values[Col.UPDATED_AT] = now - float(rec["updated_age"])
-            values[Col.HEARTBEAT_AT] = now - float(rec["heartbeat_age"])
+            values = rows[i].tolist()
             writer = self.store.writer(sysid)
             moved = values[Col.MESSAGES] != writer.value(Col.MESSAGES)
-            writer.mirror(values, float(rec["rate_hz"]), sample=moved and not np.isnan(values[Col.LAT]))
-            roll, pitch = float(rec["roll"]), float(rec["pitch"])
+            writer.mirror(values, rates[i], sample=moved and not np.isnan(values[Col.LAT]))
+            roll, pitch = rolls[i], pitches[i]
             self._attitude[sysid] = None if np.isnan(roll) or np.isnan(pitch) else (roll, pitch)
             s = slots.get(str(sysid))
             if s is not None:

@@ -167,9 +167,8 @@ class RemoteServices:
         self.alerts = RemoteAlerts(self)
         # The server as last seen.
         self.server_id: str | None = None
-        self.server_role: str | None = None
-        self.server_online: dict[str, bool] = {}
-        self.server_video_base: str | None = None
+        self.server_online: dict[str, bool] = {}        # by server id: online and active, as its presence says
+        self.server_roles: dict[str, str] = {}          # the site's servers that are online, and their roles
         self.last_frame_at: float | None = None        # time.monotonic()
         self.last_seq = -1
         self.present = False
@@ -188,6 +187,11 @@ class RemoteServices:
         m.subscribe(topic(self.root, "alert_desk"), self._on_desk, qos=1)
         m.subscribe(topic(self.root, "replies", self.console_id), self._on_reply, qos=1)
         m.subscribe(f"{self.root}/console/v1/tasks/+", self._on_task, qos=1)
+
+    @property
+    def server_role(self) -> str | None:
+        """The role of the server this console follows ("active"; None while none is present)."""
+        return self.server_roles.get(self.server_id or "") if self.present else None
 
     # ----- lifecycle
 
@@ -229,7 +233,10 @@ class RemoteServices:
         if server != self.server_id:
             self.server_id, self.last_seq = server, -1
         self.last_seq = seq if isinstance(seq, int) else self.last_seq
-        self.last_frame_at = time.monotonic()
+        sent = header.get("ts")
+        if not isinstance(sent, (int, float)) or time.time() - sent <= SERVER_SILENT_S:
+            self.last_frame_at = time.monotonic()
+        # else: the retained frame of a server that is gone: the last known picture, not a sign of life
         self.frames += 1
         self.frame_bytes += len(data)
         links = self.fleet.link_counts()
@@ -270,12 +277,13 @@ class RemoteServices:
         body, _ = json_object(payload_bytes(message))
         if body is None or not isinstance(body.get("server_id"), str):
             return
-        sid = body["server_id"]
+        sid, role = body["server_id"], body.get("role")
         online = bool(body.get("online"))
-        self.server_online[sid] = online and body.get("role") == "active"
-        if online and body.get("role") == "active":
-            self.server_role = "active"
-            self.server_video_base = body.get("video_base") or self.server_video_base
+        self.server_online[sid] = online and role == "active"
+        if online and isinstance(role, str):
+            self.server_roles[sid] = role
+        else:
+            self.server_roles.pop(sid, None)
         self._update_presence()
 
     def _on_alert(self, message: MqttMessage) -> None:
@@ -326,7 +334,8 @@ class RemoteServices:
             self.present, self.present_since = present, time.time()
             log.log(logging.INFO if present else logging.WARNING, "site server %s %s", self.server_id,
                     "present" if present else "lost")
-            self.bus.publish(ServerStateChanged(present, self.server_id, self.server_role, self.present_since))
+            self.bus.publish(ServerStateChanged(present, self.server_id, self.server_roles.get(self.server_id or ""),
+                                                self.present_since))
 
     async def _watch_server(self) -> None:
         next_health = 0.0
@@ -350,7 +359,9 @@ class RemoteServices:
     def _server_health(self) -> dict[str, Any]:
         drones = self.fleet.link_counts()
         snap: dict[str, Any] = {
-            "server_present": self.present, "server_id": self.server_id, "server_role": self.server_role,
+            "server_present": self.present, "server_id": self.server_id,
+            "server_role": self.server_role,
+            "servers": dict(self.server_roles),
             "server_latency_ms": self.latency_ms, "server_frames": self.frames,
             "drones_connected": drones[0], "docks_online": self.docks.online_count,
             "tasks_by_state": dict(self.tasks.counts),

