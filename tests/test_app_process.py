@@ -60,6 +60,15 @@ def test_help_documents_every_option() -> None:
         assert text in result.stdout, text
     sim = run_main("sim", "--help")
     assert sim.returncode == 0 and "--broker" in sim.stdout
+    server = run_main("server", "--help")
+    assert server.returncode == 0 and all(o in server.stdout for o in ("--site", "--broker", "--data-dir"))
+
+
+def test_a_site_server_without_a_broker_says_so_in_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_main("server", "--data-dir", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == "error: the site server needs a broker: --broker URL, or a site file with " \
+                                    "[broker] url"
 
 
 @pytest.mark.parametrize(("text", "expect"), [

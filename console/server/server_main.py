@@ -73,6 +73,9 @@ def server_main(argv: list[str]) -> int:
     except ValueError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_BAD_INPUT
+    if site.broker is None:
+        sys.stderr.write("error: the site server needs a broker: --broker URL, or a site file with [broker] url\n")
+        return EXIT_BAD_INPUT
     log_file, errors = setup_logging(verbose=args.verbose, name="server")
     if args.child:
         from drones.sim.runner import set_parent_death_signal
