@@ -1,12 +1,19 @@
 """GUI event-loop lag while a 10,000-alert burst goes through Mosquitto into the alert desk.
 
-The console's core (CoreLoop + CoreServices: MqttLink, AlertService journal) receives the burst a
-publisher process sends as fast as the broker takes it; the bridge queues the events onto the GUI
-thread, where the AlertController coalesces them into batches for the desk (and the map markers).
+A publisher process sends the burst as fast as the broker takes it. Three runs, each on a Mosquitto of its own:
+
+- `core`: the site core in this process (CoreLoop + CoreServices: MqttLink, AlertService journal), the desk
+  not fed: the baseline of a busy core thread beside the GUI thread (what the site server's core does with a
+  burst, here in the GUI's process).
+- `desk`: the console as it runs since the split (docs/architecture.md, "Site server"): the site server is a
+  child process (`main.py server`, a site without docks, started like the demo's `ServerChild`) that journals
+  the burst and publishes each alert's record; this process is the console, `RemoteServices` on its core loop,
+  whose replica takes the records and whose bus events the bridge queues onto the GUI thread, where the
+  AlertController coalesces them into batches for the desk.
+- `desk+map`: the same with the situation map drawing the alerts (the whole alert side of the console).
+
 A 10 ms QTimer on the GUI thread records how late each tick fires: that lateness is what an
 operator feels as a frozen screen. Goal: p99 <= 50 ms, and every alert on the desk.
-Three runs: the core alone (the desk not fed: the baseline of a busy core thread), the desk,
-and the desk with the situation map drawing the alerts (the whole alert side of the console).
 
 Why the desk is built the way it is: while the core thread ingests a burst it holds the GIL
 most of the time, and every call Qt makes into Python must win it back. A table over a Python
@@ -28,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.bench_alert_ingest import ROOT, start_broker
+from bench.bench_alert_ingest import ROOT
 
 N_ALERTS = 10_000
 TICK_MS = 10
@@ -55,7 +62,8 @@ asyncio.run(main())
 
 
 def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
-    """One burst; `scenario`: "core" (the desk not fed: the baseline), "desk", or "desk+map"."""
+    """One burst; `scenario`: "core" (the core in this process, the desk not fed: the baseline), "desk", or
+    "desk+map" (the site server a child process, this process a console attached to it)."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -66,15 +74,26 @@ def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
     from console.core.workstation import Workstation
     from console.client.situation_controller import SituationController
     from console.client.theme import apply_theme
+    from console.demo_site import ServerChild
+    from console.remote.site_client import RemoteServices
     from drones.site import Site, parse_broker_url
     from widgets.situation import SelectionModel
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     apply_theme(app)  # type: ignore[arg-type]
     site = Site("bench", None, parse_broker_url(f"mqtt://127.0.0.1:{port}"), [])
+    server: ServerChild | None = None
+    if scenario != "core":
+        site_file = tmp / f"site-{prefix}.toml"   # the server's site: this broker, no docks
+        site_file.write_text(f'[site]\nname = "bench"\ntopic_root = "{site.topic_root}"\n', encoding="utf-8")
+        server = ServerChild(broker_url=site.broker.url, mavlink={}, video_url=None,  # type: ignore[union-attr]
+                             data_dir=tmp / prefix / "server", site_path=site_file)
+        server.start()
     core = CoreLoop()
     core.start()
-    services = CoreServices(site, core, station=Workstation(f"bench-{prefix}", tmp / prefix))
+    station = Workstation(f"bench-{prefix}", tmp / prefix)
+    services = CoreServices(site, core, station=station) if server is None else RemoteServices(site, core,
+                                                                                               station=station)
     bridge = CoreBridge(services.bus)
     with_map = scenario == "desk+map"
     situation = SituationController(services, language="zh_CN") if with_map else None
@@ -90,9 +109,10 @@ def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
         situation.map.show()
     services.start()
     deadline = time.monotonic() + 10
-    while not services.health.snapshot()["broker_connected"] and time.monotonic() < deadline:
+    while not (services.health.snapshot()["broker_connected"] and getattr(services, "present", True)) \
+            and time.monotonic() < deadline:
         app.processEvents()
-        time.sleep(0.01)   # waiting for the connection, before the measurement
+        time.sleep(0.01)   # waiting for the connection (and the server's frames), before the measurement
 
     lateness_ms: list[float] = []
     clock = QElapsedTimer()
@@ -127,7 +147,8 @@ def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
     ticker.stop()
     watcher.stop()
     proc.wait(30)
-    count = core.call(_count(services))
+    # The journal's count: the core's own here, the server's as its records reached the console's replica.
+    count = core.call(_count(services)) if server is None else len(services.alerts.alerts())
     alerts.report_health()
     health = services.health.snapshot()
     alerts.stop()
@@ -135,6 +156,8 @@ def measure(port: int, tmp: Path, prefix: str, scenario: str) -> dict[str, Any]:
         situation.stop()
     bridge.detach()
     core.stop()
+    if server is not None:
+        server.stop()
     for w in (alerts.widget, *((situation.map,) if situation else ())):
         w.close()
         w.deleteLater()
@@ -162,16 +185,26 @@ async def _count(services: Any) -> int:
 
 def run() -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from tests.brokers import MosquittoBroker
+
+    def scenario(tmp: Path, prefix: str, name: str) -> dict[str, Any]:
+        # A broker each: the records a server leaves retained must not reach the next run's console.
+        (tmp / f"broker-{prefix}").mkdir()
+        broker = MosquittoBroker(tmp / f"broker-{prefix}", options="persistence false\nmax_queued_messages 0\n")
+        broker.start()
+        try:
+            assert broker.port is not None
+            print(f"  {name}", flush=True)
+            return measure(broker.port, tmp, prefix, name)
+        finally:
+            broker.close()
+
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        broker, port = start_broker(tmp)
-        try:
-            core = measure(port, tmp, "CORE", "core")
-            desk = measure(port, tmp, "DESK", "desk")
-            with_map = measure(port, tmp, "MAP", "desk+map")
-        finally:
-            broker.terminate()
-            broker.wait(5)
+        os.environ.setdefault("QD_CONSOLE_LOG_DIR", str(tmp / "logs"))   # the server child's log
+        core = scenario(tmp, "CORE", "core")
+        desk = scenario(tmp, "DESK", "desk")
+        with_map = scenario(tmp, "MAP", "desk+map")
     return {
         "n_alerts": N_ALERTS,
         "tick_ms": TICK_MS,

@@ -1,11 +1,13 @@
 """The GUI thread's event-loop lag on the demo site with 5 flights in the air and 1,000 open alerts.
 
-The whole console as `python main.py` builds it (ConsoleSession: map, wall, desk, board, panel) on
-the demo site (the simulator child with its 56 drones, docks and camera streams). Five demo flights
-go out, 1,000 open alerts arrive over MQTT, and an alert is selected, so its five automatics (56
-docks ranked and planned, nearest cameras, nearby alerts) are asked for every second. A 20 ms
-timer on the GUI thread records how late it fires (console/client/lag_meter.py): what an operator
-feels as a frozen screen. The five automatics run on the core loop; their cost there is timed too.
+The whole console as `python main.py` builds it (ConsoleSession: map, wall, desk, board, panel, with
+RemoteServices inside) on the demo site: the simulator child with its 56 drones, docks and camera streams, and
+the site server child (`start_demo_server`) that owns them and sends the five demo flights out. 1,000 open
+alerts arrive over MQTT (the server journals them and publishes their records to the console), and an alert is
+selected, so its five automatics (56 docks ranked and planned, nearest cameras, nearby alerts) are asked of the
+server every second. A 20 ms timer on the GUI thread records how late it fires (console/client/lag_meter.py):
+what an operator feels as a frozen screen. The five automatics run on the server; the console's request for
+them (the server's work plus the round trip) is timed too.
 Goal: p99 <= 50 ms and max <= 250 ms over the measured minute.
 """
 
@@ -52,7 +54,7 @@ def run() -> dict[str, Any]:
 
     from console.cli import load_requested_site
     from console.client.i18n import LanguageSwitch
-    from console.client.session import ConsoleSession, start_demo_site
+    from console.client.session import ConsoleSession, start_demo_server, start_demo_site
     from console.client.theme import apply_theme
     from console.core.workstation import Workstation
     from widgets.situation import Selection, SelectionKind
@@ -66,8 +68,19 @@ def run() -> dict[str, Any]:
     languages.set_language("zh_CN")
     site, _ = load_requested_site(None, None)
     site, demo = start_demo_site(site, broker_url=None, time_scale=1.0, verbose=False)
-    session = ConsoleSession(site, QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), languages,
-                             station=Workstation("bench-gui-lag", tmp / "data"), demo_site=demo)
+    station = Workstation("bench-gui-lag", tmp / "data")
+    try:
+        server = start_demo_server(site, demo, station, demo_flights=N_FLIGHTS)   # the server sends the flights
+    except BaseException:
+        demo.stop()
+        raise
+    try:
+        session = ConsoleSession(site, QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), languages,
+                                 station=station, demo_site=demo, server=server)
+    except BaseException:
+        server.stop()
+        demo.stop()
+        raise
     services = session.services
     session.window.resize(1920, 1080)
     session.window.show()
@@ -89,7 +102,7 @@ def run() -> dict[str, Any]:
         return done["ok"] or bool(predicate())
 
     try:
-        session.start(demo_flights=N_FLIGHTS)
+        session.start()
         flying = lambda: sum(1 for t in services.tasks.open_tasks  # noqa: E731
                              if t.state in (TaskState.EN_ROUTE, TaskState.ON_SCENE))
         flights_ok = pump_until(lambda: flying() >= N_FLIGHTS, 240)
@@ -119,7 +132,7 @@ def run() -> dict[str, Any]:
         "what": "GUI event-loop lag, demo site, 5 flights in the air, 1,000 open alerts, an alert selected",
         "flights_in_air_during_measure": in_air, "flights_ok": flights_ok, "alerts_ok": alerts_ok,
         "measured_s": MEASURE_S, **lag,
-        "five_automatics_on_core_ms": {"p50": round(float(np.median(five_ms)), 1),
+        "five_automatics_request_ms": {"p50": round(float(np.median(five_ms)), 1),
                                        "max": round(float(max(five_ms)), 1)},
         "goal": f"p99 <= {GOAL_P99_MS:g} ms and max <= {GOAL_MAX_MS:g} ms",
         "goal_met": bool(flights_ok and alerts_ok and p99 is not None and p99 <= GOAL_P99_MS

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import ssl
 import time
 from contextlib import AbstractContextManager, ExitStack
@@ -208,6 +209,9 @@ class MqttLink:
             # Unbounded here: nothing is acknowledged before it is handled, so the broker's in-flight
             # window bounds this queue, and a message dropped from it would never be delivered again.
             max_queued_incoming_messages=0,
+            # A request and its reply are single small packets: without this, Nagle's algorithm holds a reply
+            # back until the broker acknowledges the last packet (about 40 ms more per round trip, measured).
+            socket_options=((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),),
         )
         # PUBACK only once the message is handled (`_handle_batch`): by default paho acknowledges a QoS 1
         # message as soon as aiomqtt has queued it, and a console killed then would lose it.
