@@ -32,6 +32,9 @@ from vocab import LinkState, Reason, TaskState
 
 log = logging.getLogger(__name__)
 
+#: How long task recovery waits for the broker and the drones of open tasks before it goes on regardless.
+RECOVERY_WAIT_S = 10.0
+
 
 class CoreServices:
     """Starts MQTT and the fleet on a CoreLoop and feeds the health model."""
@@ -99,9 +102,22 @@ class CoreServices:
             asyncio.create_task(self.mqtt.run(), name="mqtt"),
             asyncio.create_task(self._guard(self.fleet.run(), "fleet"), name="fleet"),
             asyncio.create_task(self._guard(self.docks.run(), "docks"), name="docks"),
-            asyncio.create_task(self._guard(self.tasks.start(), "task recovery"), name="task-recovery"),
+            asyncio.create_task(self._guard(self._recover_tasks(), "task recovery"), name="task-recovery"),
         ]
         self.alerts.start()
+
+    async def _recover_tasks(self) -> None:
+        """Carries on with the journal's open tasks once the broker and their drones can be reached (up to
+        RECOVERY_WAIT_S): a task recovered before its drone is heard would journal a lost link that is not one,
+        and a transition before the broker is up would reach no console."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RECOVERY_WAIT_S
+        await self.mqtt.wait_connected(RECOVERY_WAIT_S)
+        sysids = {t.sysid for t in self.tasks.journal.open_tasks()}
+        while any(self.fleet.store.link(s) is not LinkState.OK for s in sysids if s in self.fleet.store) \
+                and loop.time() < deadline:
+            await asyncio.sleep(0.1)   # polling the fleet's links while they come up
+        await self.tasks.start()
 
     def _link_health(self) -> dict[str, object]:
         """Which docks' drones have never linked or lost their link, and MAVLink connections that failed (any

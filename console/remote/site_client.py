@@ -171,6 +171,7 @@ class RemoteServices:
         self.server_roles: dict[str, str] = {}          # the site's servers that are online, and their roles
         self.last_frame_at: float | None = None        # time.monotonic()
         self.last_seq = -1
+        self.last_sent: float | None = None            # the server's epoch time in the last frame applied
         self.present = False
         self.present_since = time.time()
         self.latency_ms: float | None = None
@@ -228,12 +229,15 @@ class RemoteServices:
             log.warning("unusable frame on %s: %s", message.topic, exc)
             return
         seq, server = header.get("seq"), header.get("server")
-        if server == self.server_id and isinstance(seq, int) and seq <= self.last_seq:
+        sent = header.get("ts")
+        # A server restarted with its identity (same data directory) counts from 1 again, with a later time.
+        later = isinstance(sent, (int, float)) and (self.last_sent is None or sent > self.last_sent)
+        if server == self.server_id and isinstance(seq, int) and seq <= self.last_seq and not later:
             return   # the retained full frame, older than the ticks already applied
         if server != self.server_id:
             self.server_id, self.last_seq = server, -1
         self.last_seq = seq if isinstance(seq, int) else self.last_seq
-        sent = header.get("ts")
+        self.last_sent = float(sent) if isinstance(sent, (int, float)) else self.last_sent
         if not isinstance(sent, (int, float)) or time.time() - sent <= SERVER_SILENT_S:
             self.last_frame_at = time.monotonic()
         # else: the retained frame of a server that is gone: the last known picture, not a sign of life
