@@ -249,7 +249,7 @@ def _start_profile(pid: int, work: Path) -> subprocess.Popen[bytes]:
     """py-spy on the server over the window (BENCH_PYSPY=1; --nonblocking: the server is not paused)."""
     spy = Path(sys.executable).parent / "py-spy"
     return subprocess.Popen([str(spy), "record", "--nonblocking", "--threads", "-r", "50", "-d", str(int(WINDOW_S) - 2),
-                             "-f", "raw", "-o", str(work / "server.prof"), "-p", str(pid)],
+                             "-f", "raw", "-o", str(work / "server-profile.txt"), "-p", str(pid)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -260,7 +260,7 @@ def _read_profile(spy: subprocess.Popen[bytes], work: Path, top: int = 15) -> di
     incl: dict[str, int] = {}
     threads: dict[str, int] = {}
     total = 0
-    path = work / "server.prof"
+    path = work / "server-profile.txt"
     for line in path.read_text(errors="replace").splitlines() if path.exists() else ():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():

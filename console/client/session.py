@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 def start_demo_site(site: Site, *, broker_url: str | None, time_scale: float, verbose: bool,
                     px4: str | None = None) -> tuple[Site, DemoSite]:
-    """Starts the demo site's simulator child and returns the site as this console reaches it: the child's
-    broker, its drones' ports (`udpout://`, the console connects out) and its video server.
+    """Starts the demo site's simulator child and returns the site as the demo reaches it: the child's broker, its
+    drones' ports (`udpout://`: the demo's site server connects out) and its video server.
     DemoSiteError (the child is stopped) or ValueError (ports the site cannot use)."""
     demo = DemoSite(site_path=site.path, broker_url=broker_url, time_scale=time_scale, verbose=verbose, px4=px4)
     try:
