@@ -350,6 +350,11 @@ class RemoteServices:
                 asyncio.create_task(self._ask_health())
             await asyncio.sleep(WATCH_PERIOD_S)   # how often silence is noticed
 
+    async def refresh_server_health(self, timeout_s: float = 5.0) -> None:
+        """Asks the server for its health now (the smoke check's last look: its figures must be of this moment)."""
+        if self.present:
+            await asyncio.wait_for(self._ask_health(), timeout_s)
+
     async def _ask_health(self) -> None:
         t0 = time.monotonic()
         try:

@@ -33,8 +33,9 @@ from drones.site import BrokerConfig
 log = logging.getLogger(__name__)
 
 Role = Literal["starting", "standby", "active", "stopped"]
-#: How long a server that wrote the lease waits before it believes it holds it.
-LEASE_SETTLE_S = 1.0
+#: How long a server that wrote the lease waits before it believes it holds it (a rival's write reaches it in
+#: milliseconds on a site's network), and how long it waits for the retained lease after subscribing.
+LEASE_SETTLE_S = 0.5
 #: How often a standby looks at the lease.
 CHECK_PERIOD_S = 0.25
 RECONNECT_S = 1.0

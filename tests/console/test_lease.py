@@ -78,8 +78,8 @@ def test_the_second_server_stays_standby_and_takes_over_when_the_first_gives_the
         await until(lambda: a.lease.role == "active", "server A active")
         b.start()
         await until(lambda: b.lease.role == "standby", "server B standby")
-        # Three renewals by A while B watches: B never acts.
-        renewals = await lease_renewals(mosquitto, 4)
+        # Renewals by A while B watches: B never acts.
+        renewals = await lease_renewals(mosquitto, 2)
         assert {r["server_id"] for r in renewals} == {"srv-a"}
         assert b.lease.role == "standby" and not b.activated.is_set()
         t0 = time.monotonic()
