@@ -27,8 +27,9 @@ from console.core.wire import from_wire
 from drones.fleet import StatusLine
 from drones.model import DockState, DroneState, LandedState
 from drones.site import Dock
+from drones.tasks import TaskStateChanged
 from drones.telemetry_store import N_COLS, Col, TelemetryStore
-from vocab import LinkState, Reason, TaskState
+from vocab import LinkState
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +198,15 @@ class TaskReplica:
         except ValueError as exc:
             log.warning("unusable task list from the server: %s", exc)
 
-    def transition(self, task_id: str, state: TaskState, reason: Reason | None) -> None:
-        """A task's transition, as soon as it is announced (the next frame brings the same)."""
-        tasks = tuple(replace(t, state=state, reason=reason) if t.task_id == task_id else t for t in self.open_tasks)
+    def transition(self, event: TaskStateChanged) -> None:
+        """A task's transition, as soon as it is announced (the next frame brings the same, and a new task's route
+        and time to scene, which the announcement does not carry)."""
+        known = any(t.task_id == event.task_id for t in self.open_tasks)
+        tasks = tuple(replace(t, state=event.state, reason=event.reason) if t.task_id == event.task_id else t
+                      for t in self.open_tasks)
+        if not known:
+            tasks += (TaskView(event.task_id, event.sysid, event.dock_id, event.alert_id, event.state, (), None,
+                               event.reason, time.monotonic()),)
         self.open_tasks = tuple(t for t in tasks if t.state.open)
 
     def find(self, task_id: str) -> TaskView | None:

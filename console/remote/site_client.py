@@ -61,7 +61,7 @@ DISCOVER_TIMEOUT_S = 3.0
 #: How many times a request is sent, at most, before the console says the server did not answer.
 REQUEST_SENDS = 3
 #: How often the console asks the server for its health (also its round-trip latency).
-HEALTH_PERIOD_S = 5.0
+HEALTH_PERIOD_S = 2.0
 WATCH_PERIOD_S = 0.25
 
 
@@ -274,7 +274,7 @@ class RemoteServices:
             log.warning("unusable task state on %s: %s", message.topic, exc)
             return
         # The open-task list follows at once, so a view reading it on the event never shows an older state.
-        self.tasks.transition(event.task_id, event.state, event.reason)
+        self.tasks.transition(event)
         self.bus.publish(event)
 
     def _on_presence(self, message: MqttMessage) -> None:

@@ -57,7 +57,7 @@ class Lease:
         self._on_lost = on_lost
         self._on_role = on_role
         self._lease: dict[str, Any] | None = None      # the retained lease as last read
-        self._lease_seen = asyncio.Event()
+        self._echo = asyncio.Event()     # our own presence came back: what was retained has arrived before it
         self._offline: set[str] = set()                # servers whose presence says offline
         self._client: aiomqtt.Client | None = None
         self.lease_topic = topic(root, "lease")
@@ -96,6 +96,7 @@ class Lease:
             try:
                 async with self._make_client() as client:
                     self._client = client
+                    self._echo.clear()
                     reader = asyncio.create_task(self._read(client), name="lease-read")
                     try:
                         await client.subscribe(topic(self.root, "presence", "+"), qos=1)
@@ -127,16 +128,18 @@ class Lease:
                     continue
             if t == self.lease_topic:
                 self._lease = body if isinstance(body, dict) else None
-                self._lease_seen.set()
                 if self.role == "active" and self._lease is not None and self._lease.get("server_id") != self.server_id:
                     self._on_lost(f"the lease went to {self._lease.get('server_id')}")
             elif isinstance(body, dict) and isinstance(body.get("server_id"), str):
                 (self._offline.discard if body.get("online") else self._offline.add)(body["server_id"])
+                if body["server_id"] == self.server_id and body.get("online"):
+                    self._echo.set()
 
     async def _play(self, client: aiomqtt.Client) -> None:
-        # The retained lease (if any) comes right after the subscription; an empty topic sends nothing.
+        # The broker sends a subscription's retained messages before it forwards what we publish after it, so
+        # once our own presence is back, the retained lease (if any) is here; an empty topic sends nothing.
         try:
-            await asyncio.wait_for(self._lease_seen.wait(), LEASE_SETTLE_S)
+            await asyncio.wait_for(self._echo.wait(), LEASE_SETTLE_S)
         except TimeoutError:
             pass
         while True:
