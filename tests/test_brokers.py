@@ -3,12 +3,14 @@ binds, a restart finds it again, and a port that is really gone fails the restar
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
+import aiomqtt
 import pytest
 
-from tests.brokers import BROKER_PORTS, MosquittoBroker
+from tests.brokers import BROKER_PORTS, EmbeddedBroker, MosquittoBroker
 from tests.ports import hold_tcp_port
 
 
@@ -57,3 +59,29 @@ def test_a_broker_stopped_the_moment_it_runs_still_stops(tmp_path: Path) -> None
             assert proc is not None and proc.poll() is not None
     finally:
         broker.close()
+
+
+def test_the_demo_broker_sends_a_new_client_the_retained_messages_of_its_own_subscriptions_only(
+        embedded_broker: EmbeddedBroker) -> None:
+    """amqtt replayed every subscribed topic's retained messages to each client that connected (drones/sim/broker.py):
+    a console got dock states it never asked for, and a busy demo lost a connecting client's session."""
+    port = embedded_broker.port
+
+    async def scenario() -> list[str]:
+        async with aiomqtt.Client("127.0.0.1", port, identifier="holder", clean_session=False) as holder:
+            await holder.subscribe("demo/a/#", qos=1)            # a subscription of another client
+            await holder.publish("demo/a/1", b"a", qos=1, retain=True)
+            await holder.publish("demo/b/1", b"b", qos=1, retain=True)
+            async with aiomqtt.Client("127.0.0.1", port, identifier="newcomer") as newcomer:
+                await newcomer.subscribe("demo/b/#", qos=1)
+                await newcomer.subscribe("demo/end", qos=1)
+                await newcomer.publish("demo/end", b"end", qos=1)   # the end of what arrives for it
+                got: list[str] = []
+                async with asyncio.timeout(10):
+                    async for message in newcomer.messages:
+                        if str(message.topic) == "demo/end":
+                            break
+                        got.append(str(message.topic))
+                return got
+
+    assert asyncio.run(scenario()) == ["demo/b/1"]

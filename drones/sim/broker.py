@@ -10,8 +10,27 @@ import asyncio
 import logging
 
 from amqtt.broker import Broker
+from amqtt.session import Session
 
 log = logging.getLogger(__name__)
+
+
+class DemoBroker(Broker):
+    """amqtt's broker, sending a connecting client the retained messages of its own subscriptions only.
+
+    amqtt 0.12 replays, to every client that connects, the retained messages of every topic filter any client
+    subscribed to, awaiting each while it walks the broker's live subscription table. A busy demo (a site server,
+    consoles, hundreds of retained dock, authority and alert topics) made each connection slow, sent clients
+    messages they never asked for, and, when another client subscribed meanwhile, killed the connecting client's
+    session ("dictionary changed size during iteration"): that console then waited for a broker that never
+    answered it. A subscription's own retained messages still go out when it is made.
+    """
+
+    async def _publish_retained_messages_for_subscription(self, subscription: tuple[str, int],
+                                                          session: Session) -> None:
+        holders = self._subscriptions.get(subscription[0], ())
+        if any(s.client_id == session.client_id for s, _qos in holders):
+            await super()._publish_retained_messages_for_subscription(subscription, session)
 
 
 async def start_embedded_broker(host: str, port: int = 0) -> Broker:
@@ -19,7 +38,7 @@ async def start_embedded_broker(host: str, port: int = 0) -> Broker:
 
     Port 0 (the default) lets the system pick a free port and keeps it: read it with `broker_port()`.
     """
-    broker = Broker({
+    broker = DemoBroker({
         "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
         "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
     })
