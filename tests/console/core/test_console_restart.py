@@ -121,8 +121,10 @@ def test_a_console_killed_mid_flight_comes_back_commands_its_task_and_flies_agai
 
         second = CoreProcess(path, data)
         assert second.console_id == first.console_id           # the identity outlived the process
-        state = second.request("state", dock="T01")
-        assert [t["task_id"] for t in state["open_tasks"]] == [task_id]   # recovered from the journal
+        # Recovered from the journal once the broker and the drone answer (the core waits for them, up to 10 s).
+        state = wait_until(lambda: (s := second.request("state", dock="T01"))["open_tasks"] and s, FLIGHT_S,
+                           "the task recovered")
+        assert [t["task_id"] for t in state["open_tasks"]] == [task_id]  # type: ignore[index]
         assert state["holder"] == second.console_id           # and its authority with it
         held = second.request("command", name="hold", sysid=1)
         assert held["ok"], held                               # the recovered task can be taken over
