@@ -111,8 +111,10 @@ async def _wait_ready(site: Site, fleet: Fleet, docks: DockClient) -> None:
     def ready(d: Dock) -> bool:
         s = fleet.snapshot(d.sysid)
         # A drone already flying (a console restarted mid-task) is ready when heard: PX4 reports itself
-        # armable only on the ground.
-        return bool((s.healthy or (s.armed and s.link == LinkState.OK)) and docks.state(d.id).online)
+        # armable only on the ground. On the ground it must also have reported its battery (preflight checks it;
+        # a loaded PX4 may report health before its first battery status).
+        on_ground_ready = s.healthy and s.battery_pct is not None
+        return bool((on_ground_ready or (s.armed and s.link == LinkState.OK)) and docks.state(d.id).online)
 
     for d in site.docks:
         await eventually(lambda d=d: ready(d), 20, f"drone and dock {d.id} ready")
