@@ -343,11 +343,12 @@ class RemoteServices:
 
     async def _watch_server(self) -> None:
         next_health = 0.0
+        asking: asyncio.Task[None] | None = None   # one question at a time, held so it is not collected
         while True:
             self._update_presence()
-            if self.present and time.monotonic() >= next_health:
+            if self.present and time.monotonic() >= next_health and (asking is None or asking.done()):
                 next_health = time.monotonic() + HEALTH_PERIOD_S
-                asyncio.create_task(self._ask_health())
+                asking = asyncio.create_task(self._ask_health())
             await asyncio.sleep(WATCH_PERIOD_S)   # how often silence is noticed
 
     async def refresh_server_health(self, timeout_s: float = 5.0) -> None:
