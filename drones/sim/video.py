@@ -33,7 +33,8 @@ from functools import partial
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from drones.sim.video_render import CameraRenderer, DroneRenderer, DroneView, NoSignalRenderer, Renderer, encode_jpeg
+from drones.sim.video_render import (CameraRenderer, DroneRenderer, DroneView, NoSignalRenderer, Renderer, encode_jpeg,
+                                     ground_texture)
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,10 @@ class VideoServer:
     async def start(self) -> None:
         """Listens; raises OSError when the port is taken."""
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="video-render")
+        if self._drone_state is not None:
+            # Built now, while the site starts: built on a drone feed's first request it held the GIL for seconds
+            # on a loaded machine and stalled everything else in this process (the demo's broker among it).
+            ground_texture()
         self._server = await asyncio.start_server(self._serve_client, self._host, self._port,
                                                   limit=MAX_REQUEST_BYTES)
         self._port = self._server.sockets[0].getsockname()[1]

@@ -11,7 +11,7 @@ from tests.conftest import run_main
 
 def test_the_console_flies_a_real_autopilot_from_the_demo_site(px4_build: Path, tmp_path: Path) -> None:
     png = tmp_path / "px4.png"
-    result = run_main("--px4", "2", "--demo-flights", "1", "--time-scale", "4", "--lang", "en",
+    result = run_main("--px4", "2", "--demo-flights", "1", "--time-scale", "2", "--lang", "en",
                       "--smoke", "30", str(png), timeout_s=240,
                       # its own journal and settings: the flight it leaves in the air is no other test's business
                       env={"PX4_SITL_DIR": str(px4_build), "XDG_DATA_HOME": str(tmp_path / "data"),
