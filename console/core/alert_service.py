@@ -81,6 +81,9 @@ class AlertService:
         self.console_id = console_id
         self.root = site.topic_root
         self.dispatch = dispatch   # set by the console once the task side exists (may stay None: no automation)
+        #: A supervisor can switch the site's automation rules off (and on again) for a while, e.g. while a
+        #: flood of false alarms comes in; integrators' explicit requests still run.
+        self.automation_on = True
         self.basemap = basemap
         self.shift_hours = shift_hours
         self._on_event = on_event
@@ -430,7 +433,7 @@ class AlertService:
 
     def _maybe_automate(self, record: AlertRecord) -> None:
         if (record.state != AlertState.NEW or record.source_cleared or self.dispatch is None
-                or not self._automation_rule_matches(record)):
+                or not self.automation_on or not self._automation_rule_matches(record)):
             return
         self.store.action(record.id, "automation", by=AUTOMATION_BY, result="matched", ts=self._clock())
         self._after_commit(lambda: self._spawn(self._dispatch(record.id, by=AUTOMATION_BY, choice=None)))

@@ -45,6 +45,16 @@ class OperatorNotice:
 
 #: Alert events (console.core.alert_events) and task transitions (drones.tasks.TaskStateChanged) travel on
 #: the same bus; they are typed where they are defined, so the union stays open here.
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """Who is signed in on this console changed (bus event): the account and its role, or None for nobody, and
+    why nobody is ("sign_out", "account_disabled", "refused": the broker no longer takes the password)."""
+
+    user: str | None
+    role: str | None
+    why: str | None = None
+
+
 Event = BrokerStateChanged | FleetLinksChanged | OperatorNotice | object
 Listener = Callable[[Event], None]
 

@@ -9,6 +9,7 @@ with a last will that marks the console offline if it vanishes (docs/architectur
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -16,11 +17,11 @@ import ssl
 import time
 from contextlib import AbstractContextManager, ExitStack
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiomqtt
 
-from console.core.events import BrokerStateChanged, EventBus
+from console.core.events import BrokerStateChanged, EventBus, SignedIn
 from drones.site import BrokerConfig
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,31 @@ class _Subscription:
     handler: Handler
 
 
+def tls_context(broker: BrokerConfig) -> ssl.SSLContext | None:
+    """The TLS context for an `mqtts://` broker (None for plain MQTT)."""
+    return ssl.create_default_context() if broker.tls else None
+
+
+def _refused(exc: aiomqtt.MqttError) -> bool:
+    """Whether the broker refused the connection for its credentials (CONNACK 4 or 5 in MQTT 3.1.1)."""
+    return isinstance(exc, aiomqtt.MqttCodeError) and getattr(exc, "rc", None) in (4, 5, 134, 135)
+
+
+class SignInRefused(Exception):
+    """The broker did not take the account's user name and password (wrong, or the account is disabled)."""
+
+
 class MqttLink:
     """Connects, announces presence, routes incoming messages to handlers, reconnects forever."""
 
     def __init__(self, broker: BrokerConfig, *, console_id: str, topic_root: str, bus: EventBus,
-                 persistent: bool = True) -> None:
+                 persistent: bool = True, sign_in_required: bool = False) -> None:
         """`persistent`: keep a broker session, so QoS 1 messages wait while this link is away (the site server's
-        alerts); a console attached to a server needs none (it reads the retained picture when it comes back)."""
+        alerts); a console attached to a server needs none (it reads the retained picture when it comes back).
+        `sign_in_required`: the link connects only with a person's credentials (`switch_credentials`)."""
         self.persistent = persistent
+        self.sign_in_required = sign_in_required
+        self._kick = asyncio.Event()     # set: drop the connection now and connect again (new credentials)
         self.broker = broker
         self.console_id = console_id
         self.topic_root = topic_root
@@ -121,6 +139,12 @@ class MqttLink:
         """Keeps the connection up until cancelled or `close()` is called."""
         backoff = BACKOFF_MIN_S
         while not self._closing:
+            if self.sign_in_required and self.broker.username is None:
+                self._set_state("disconnected", "nobody signed in")
+                self._kick.clear()
+                await self._kick.wait()   # until someone signs in (or close())
+                continue
+            self._kick.clear()
             self._set_state("connecting")
             try:
                 async with self._make_client() as client:
@@ -137,13 +161,28 @@ class MqttLink:
                         backoff = BACKOFF_MIN_S
                         log.info("MQTT connected to %s as %s", self.broker.url, self.console_id)
                         self._set_state("connected")
-                        await reader
+                        kicked = asyncio.create_task(self._kick.wait(), name="mqtt-kick")
+                        try:
+                            await asyncio.wait({reader, kicked}, return_when=asyncio.FIRST_COMPLETED)
+                        finally:
+                            kicked.cancel()
+                        if reader.done():
+                            reader.result()   # the broker went: its error, and a reconnect after the backoff
+                        else:
+                            log.info("MQTT reconnecting as %s", self.broker.username or "nobody")
+                            backoff = 0.0
                     finally:
                         reader.cancel()
             except aiomqtt.MqttError as exc:
                 if self._closing:
                     break
                 reason = str(exc) or type(exc).__name__
+                if self.sign_in_required and _refused(exc):
+                    # The broker no longer takes this account (disabled, password changed): signed out here too.
+                    log.warning("MQTT %s refused %s: %s; signed out", self.broker.url, self.broker.username, reason)
+                    self.broker = replace(self.broker, username=None, password=None)
+                    self._bus.publish(SignedIn(None, None, "refused"))
+                    continue
                 log.warning("MQTT %s: %s; retrying in %.0f s", self.broker.url, reason, backoff)
                 self._set_state("disconnected", reason, backoff)
             finally:
@@ -151,8 +190,9 @@ class MqttLink:
                 self._connected.clear()
             if self._closing:
                 break
-            await asyncio.sleep(backoff)  # reconnect backoff, not synchronisation
-            backoff = min(backoff * 2, BACKOFF_MAX_S)
+            if backoff:
+                await asyncio.sleep(backoff)  # reconnect backoff, not synchronisation
+            backoff = min(max(backoff * 2, BACKOFF_MIN_S), BACKOFF_MAX_S)
         self._set_state("disconnected", "closed")
 
     async def _read(self, client: aiomqtt.Client) -> None:
@@ -193,7 +233,7 @@ class MqttLink:
                     log.exception("handler for %s failed on %s", sub.topic_filter, message.topic)
 
     def _make_client(self) -> aiomqtt.Client:
-        tls = ssl.create_default_context() if self.broker.tls else None
+        tls = tls_context(self.broker)
         client = aiomqtt.Client(
             self.broker.host,
             self.broker.port,
@@ -218,9 +258,35 @@ class MqttLink:
         client._client.manual_ack_set(True)  # noqa: SLF001
         return client
 
+    async def check_credentials(self, username: str, password: str) -> None:
+        """Whether the broker takes `username`/`password` (a connection of its own, closed at once); raises
+        SignInRefused with the broker's answer when not, aiomqtt.MqttError when the broker cannot be reached."""
+        probe = replace(self.broker, username=username, password=password)
+        try:
+            async with aiomqtt.Client(probe.host, probe.port, username=username, password=password,
+                                      identifier=f"console-{self.console_id}-sign-in", timeout=CONNECT_TIMEOUT_S,
+                                      tls_context=tls_context(probe), protocol=aiomqtt.ProtocolVersion.V311):
+                pass
+        except aiomqtt.MqttCodeError as exc:
+            # CONNACK 4/5 (MQTT 3.1.1): bad user name or password / not authorised (a disabled account).
+            raise SignInRefused(str(exc)) from exc
+
+    async def switch_credentials(self, username: str | None, password: str | None) -> None:
+        """Connects as another account from now on (None: nobody, the link stays down); the password is kept in
+        memory only, for reconnecting. With a user, the broker must take the password first (SignInRefused)."""
+        if username is not None:
+            await self.check_credentials(username, password or "")
+        self.broker = replace(self.broker, username=username, password=password)
+        if self._client is not None and self.connected and username is None:
+            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):   # gone already: the will says it
+                await asyncio.wait_for(self._client.publish(self.presence_topic, self._presence(False), qos=1,
+                                                            retain=True), PRESENCE_TIMEOUT_S)
+        self._kick.set()
+
     async def close(self) -> None:
         """Marks the console offline (retained) and disconnects cleanly."""
         self._closing = True
+        self._kick.set()
         client = self._client
         if client is not None and self.connected:
             try:

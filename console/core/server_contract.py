@@ -79,6 +79,27 @@ def topic(root: str, *parts: str) -> str:
     return "/".join((root, PATH, *parts))
 
 
+def request_topic(root: str, power: str, user: str, console: str) -> str:
+    """Where a console publishes a request: `requests/{power}/{user}/{console}`. The power (roles.Power) and the
+    signed-in user are in the topic so the broker's ACL lets each account publish only the requests its role may
+    make, and only under its own name; the server checks both again."""
+    return topic(root, "requests", power, user, console)
+
+
+def request_topic_parts(root: str, name: str) -> tuple[str, str, str] | None:
+    """(power, user, console) of a request topic; None for any other topic."""
+    prefix = topic(root, "requests") + "/"
+    if not name.startswith(prefix):
+        return None
+    parts = name[len(prefix):].split("/")
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 and all(parts) else None
+
+
+def signout_topic(root: str, user: str) -> str:
+    """Where the server tells every console signed in as `user` to sign out (the account was disabled)."""
+    return topic(root, "signout", user)
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex
 
@@ -162,9 +183,10 @@ COMMAND_OPS = frozenset({
     "alert.split", "alert.dispatch",
     "drone.hold", "drone.resume", "drone.goto", "drone.altitude", "drone.return", "drone.land", "drone.abort",
     "drone.emergency_stop", "drone.reactivate",
-    "authority.take", "authority.release",
+    "authority.take", "authority.release", "authority.force", "automation.set",
+    "session.sign_in", "session.sign_out",
 })
-QUERY_OPS = frozenset({"alert.automatics", "server.health"})
+QUERY_OPS = frozenset({"alert.automatics", "server.health", "audit.query"})
 
 
 def ok_reply(request_id: str, result: Any = None) -> dict[str, Any]:

@@ -30,12 +30,13 @@ import aiomqtt
 from console.core.alert_events import AlertQuarantined, AlertReceived, AlertUpdated, WorkflowRefused
 from console.core.alert_store import AlertRecord, QuarantineRecord
 from console.core.core_loop import CoreLoop
-from console.core.events import EventBus, FleetLinksChanged
+from console.core.events import EventBus, FleetLinksChanged, SignedIn
 from console.core.five_automatics import DispatchPlan, FiveAutomatics, load_alert_rules
 from console.core.health import ErrorCounter, HealthModel
 from console.core.mqtt_link import MqttLink
+from console.core.roles import Role, power_of, role_of
 from console.core.server_contract import (REPLY_TIMEOUT_S, SERVER_SILENT_S, Request, decode_frame, new_request_id,
-                                          refusal_error, topic)
+                                          refusal_error, request_topic, signout_topic, topic)
 from console.core.wire import from_wire, to_wire
 from console.core.workstation import Workstation
 from console.remote.replicas import AlertReplica, DockReplica, FleetReplica, TaskReplica
@@ -89,7 +90,7 @@ class RemoteTasks(TaskReplica):
         self.authority = CommandAuthority(site.docks, client.mqtt, client.console_id, site.topic_root)
 
     async def take_authority(self, dock_id: str, by: str, *, force: bool = False) -> None:
-        await self._client.request("authority.take", {"dock_id": dock_id, "force": force}, by=by)
+        await self._client.request("authority.force" if force else "authority.take", {"dock_id": dock_id}, by=by)
 
     async def release_authority(self, dock_id: str, by: str) -> None:
         await self._client.request("authority.release", {"dock_id": dock_id}, by=by)
@@ -173,6 +174,8 @@ class RemoteServices:
         self.last_seq = -1
         self.last_sent: float | None = None            # the server's epoch time in the last frame applied
         self.present = False
+        self.role: Role | None = None           # the signed-in account's role, as the server said
+        self.open_site = False                  # the server trusts every console (no accounts on this site)
         self.present_since = time.time()
         self.latency_ms: float | None = None
         self._server_health_snap: dict[str, Any] | None = None
@@ -187,6 +190,7 @@ class RemoteServices:
         m.subscribe(topic(self.root, "alerts", "+"), self._on_alert, qos=1)
         m.subscribe(topic(self.root, "alert_desk"), self._on_desk, qos=1)
         m.subscribe(topic(self.root, "replies", self.console_id), self._on_reply, qos=1)
+        m.subscribe(signout_topic(self.root, "+"), self._on_signout, qos=1)
         m.subscribe(f"{self.root}/console/v1/tasks/+", self._on_task, qos=1)
 
     @property
@@ -200,6 +204,51 @@ class RemoteServices:
         """Connects (call from any thread once the core loop runs)."""
         self.core.call(self._start())
         self.core.on_shutdown(self._stop)
+
+    # ----- who is signed in
+
+    @property
+    def user(self) -> str | None:
+        """The signed-in account (the broker's user name); None on an open site."""
+        return self.mqtt.broker.username
+
+    async def sign_in(self, user: str, password: str) -> Role | None:
+        """Signs `user` in on this console (core loop): the link reconnects with the account's credentials (the
+        broker checks the password: a wrong one raises SignInRefused), then the server says the account's role
+        (None when no server answers yet: the role follows with the next sign-in request)."""
+        await self.mqtt.switch_credentials(user, password)
+        return await self.ask_role("session.sign_in")
+
+    async def ask_role(self, op: str = "session.sign_in") -> Role | None:
+        """The signed-in account's role as the server says it now (and journals the sign-in)."""
+        try:
+            result = await self.request(op, {}, by=self.user or "")
+        except WorkflowRefused as exc:
+            log.warning("the site server did not confirm the sign-in: %s", exc)
+            return None
+        self.role = role_of(result.get("role")) if isinstance(result, dict) else None
+        self.open_site = bool(result.get("open_site")) if isinstance(result, dict) else False
+        self.bus.publish(SignedIn(self.user, self.role.value if self.role else None))
+        return self.role
+
+    async def sign_out(self, why: str = "sign_out") -> None:
+        """Signs the account out: the sign-out is journaled when the server can still be told, then the link
+        drops the credentials and disconnects (nothing more is seen until the next sign-in)."""
+        if self.user is not None and self.present and why == "sign_out":
+            try:
+                await self.request("session.sign_out", {}, by=self.user, timeout_s=3.0)
+            except WorkflowRefused as exc:
+                log.info("sign-out not journaled by the server: %s", exc)
+        self.role = None
+        await self.mqtt.switch_credentials(None, None)
+        self.bus.publish(SignedIn(None, None, why))
+
+    def _on_signout(self, message: MqttMessage) -> None:
+        """The server says this console's account was disabled: sign out at once."""
+        user = str(message.topic).rsplit("/", 1)[-1]
+        if user and user == self.user and payload_bytes(message):
+            log.warning("the account %s was disabled; signing out", user)
+            asyncio.get_running_loop().create_task(self.sign_out("account_disabled"))
 
     async def _start(self) -> None:
         self._watch = [asyncio.create_task(self.mqtt.run(), name="mqtt"),
@@ -401,7 +450,14 @@ class RemoteServices:
         """
         if not self.present:
             raise WorkflowRefused(Reason.of("server.lost"))
-        request = Request(request_id or new_request_id(), self.console_id, by, op, args, saw or {}, time.time())
+        power = power_of(op)
+        if power is None:
+            raise WorkflowRefused(Reason.of("request.unknown_op", op=op))
+        # Signed in, every request is the account's (the broker lets it publish under its own name only); on an
+        # open site (no accounts) it is whoever the controller names.
+        user = self.user or by
+        request = Request(request_id or new_request_id(), self.console_id, user, op, args, saw or {}, time.time())
+        where = request_topic(self.root, power.value, user, self.console_id)
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._pending[request.request_id] = fut
@@ -409,7 +465,7 @@ class RemoteServices:
         try:
             while True:
                 try:
-                    await self.mqtt.publish(topic(self.root, "requests", self.console_id), request.to_json(), qos=1)
+                    await self.mqtt.publish(where, request.to_json(), qos=1)
                 except aiomqtt.MqttError as exc:
                     if not self.present:
                         raise WorkflowRefused(Reason.of("server.lost")) from exc

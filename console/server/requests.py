@@ -29,8 +29,9 @@ import aiomqtt
 
 from console.core.alert_events import WorkflowRefused
 from console.core.server_contract import (COMMAND_OPS, QUERY_OPS, REPLY_TIMEOUT_S, Request, ok_reply,
-                                          refusal_reply, topic)
+                                          refusal_reply, request_topic_parts, topic)
 from console.core.wire import from_wire, to_wire
+from console.server.authorize import Authorizer, Caller
 from drones.authority import ACTING_CONSOLE
 from drones.model import CommandRefused
 from drones.mqtt_port import MqttMessage, json_object, payload_bytes
@@ -47,15 +48,18 @@ NO_OPEN_TASK = Reason.of("command.drone_no_task")
 class RequestHandler:
     """Subscribes to every console's requests on the site link and answers them; counts what it did."""
 
-    def __init__(self, services: CoreServices) -> None:
+    def __init__(self, services: CoreServices, authorizer: Authorizer) -> None:
         self.services = services
+        self.authorizer = authorizer
         self.root = services.site.topic_root
         self.handled = 0
+        #: Accounts that have made a request since this server became active (watched for being disabled).
+        self.users: set[str] = set()
         self.replayed = 0
         self.refused = 0
         self._running: set[asyncio.Task[None]] = set()
         self._ops: dict[str, Callable[[Request], Awaitable[Any]]] = self._table()
-        services.mqtt.subscribe(topic(self.root, "requests", "+"), self._on_message, qos=1)
+        services.mqtt.subscribe(topic(self.root, "requests", "+", "+", "+"), self._on_message, qos=1)
 
     def answer_interrupted(self) -> int:
         """Answers the commands a server that died left half done (journaled, never answered): a standby that
@@ -70,27 +74,48 @@ class RequestHandler:
         return len(open_requests)
 
     def _on_message(self, message: MqttMessage) -> None:
-        """MQTT handler (core loop): checks the request and starts it; never raises."""
-        console = str(message.topic).rsplit("/", 1)[-1]
+        """MQTT handler (core loop): reads the request and starts it; never raises."""
+        where = request_topic_parts(self.root, str(message.topic))
+        if where is None:
+            log.warning("request on an unexpected topic %s; ignored", message.topic)
+            return
+        power, user, console = where
         body, problem = json_object(payload_bytes(message))
         try:
             if body is None:
                 raise ValueError(problem)
             request = Request.from_json(body)
         except ValueError as exc:
-            log.warning("unusable request from console %s: %s", console, exc)
+            log.warning("unusable request from %s at console %s: %s", user, console, exc)
             return
         if request.console != console:
             log.warning("request %s names console %s but came on %s's topic; ignored", request.request_id,
                         request.console, console)
             return
-        task = asyncio.get_running_loop().create_task(self._handle(request), name=f"request-{request.op}")
+        task = asyncio.get_running_loop().create_task(self._handle(request, power, user), name=f"request-{request.op}")
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
-    async def _handle(self, request: Request) -> None:
+    async def _handle(self, request: Request, power: str, user: str) -> None:
         journal = self.services.tasks.journal
         command = request.op in COMMAND_OPS
+        try:
+            caller: Caller | None = self.authorizer.check(request, power=power, user=user)
+        except WorkflowRefused as exc:
+            caller, refusal = None, exc
+            log.warning("request %s (%s) from account %s at console %s refused: %s", request.request_id,
+                        request.op, user, request.console, exc)
+        if caller is None:
+            # Journaled under the account that sent it, whatever it claimed; a request id already known is not
+            # answered from the journal (it may be someone else's).
+            self.refused += 1
+            reply = refusal_reply(request.request_id, refusal)
+            if journal.begin_request(request.request_id, console=request.console, operator=user, op=request.op,
+                                     args=request.args, saw=request.saw, ts=time.time()) is None:
+                journal.finish_request(request.request_id, reply, time.time())
+            await self._send(request, reply)
+            return
+        self.users.add(caller.user)
         if command:
             known = journal.begin_request(request.request_id, console=request.console, operator=request.operator,
                                           op=request.op, args=request.args, saw=request.saw, ts=time.time())
@@ -102,12 +127,12 @@ class RequestHandler:
                 log.info("request %s came again: answered as before, not carried out again", request.request_id)
                 await self._send(request, known)
                 return
-        reply = await self._execute(request)
+        reply = await self._execute(request, caller)
         if command:
             journal.finish_request(request.request_id, reply, time.time())
         await self._send(request, reply)
 
-    async def _execute(self, request: Request) -> dict[str, Any]:
+    async def _execute(self, request: Request, caller: Caller) -> dict[str, Any]:
         age = time.time() - request.ts
         op = self._ops.get(request.op)
         try:
@@ -188,6 +213,19 @@ class RequestHandler:
         async def health(r: Request) -> Any:
             return s.health.snapshot()
 
+        async def signed(r: Request) -> Any:
+            # The console learns its role from the server, the one that checks it.
+            found = self.authorizer.account(r.operator)
+            role = found[0] if found else None
+            log.info("%s (%s) %s at console %s", r.operator, role, r.op.removeprefix("session."), r.console)
+            return {"user": r.operator, "role": role.value if role else None, "open_site": self.authorizer.open_site}
+
+        async def automation(r: Request) -> Any:
+            alerts.automation_on = bool(r.args["on"])
+            log.warning("automation %s by %s", "on" if alerts.automation_on else "off", r.operator)
+            s.health.set(automation_on=alerts.automation_on)
+            return {"on": alerts.automation_on}
+
         return {
             "server.health": health,
             "alert.automatics": automatics,
@@ -210,7 +248,10 @@ class RequestHandler:
             "drone.abort": abort,
             "drone.emergency_stop": emergency_stop,
             "drone.reactivate": reactivate,
-            "authority.take": lambda r: tasks.take_authority(str(r.args["dock_id"]), r.operator,
-                                                             force=bool(r.args.get("force"))),
+            "session.sign_in": signed,
+            "session.sign_out": signed,
+            "automation.set": automation,
+            "authority.take": lambda r: tasks.take_authority(str(r.args["dock_id"]), r.operator, force=False),
+            "authority.force": lambda r: tasks.take_authority(str(r.args["dock_id"]), r.operator, force=True),
             "authority.release": lambda r: tasks.release_authority(str(r.args["dock_id"]), r.operator),
         }

@@ -13,14 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiomqtt
+
 from console.core.core_loop import CoreLoop
 from console.core.health import ErrorCounter
+from console.core.server_contract import signout_topic
 from console.core.services import CoreServices
 from console.core.workstation import Workstation
+from console.server.authorize import OPEN_SITE_ROLE, AccountLookup, Authorizer
 from console.server.lease import Lease, Role
 from console.server.publisher import Publisher
 from console.server.requests import RequestHandler
@@ -30,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: Who the demo's sample flights are dispatched by (the journal's "by").
 DEMO_BY = "demo"
+#: How often the active server reads the account book for accounts that were disabled while signed in.
+ACCOUNTS_CHECK_S = 2.0
 
 
 def site_console_id(site: Site) -> str:
@@ -46,7 +53,8 @@ class SiteServer:
     """
 
     def __init__(self, site: Site, core: CoreLoop, *, data_dir: Path, server_id: str,
-                 errors: ErrorCounter | None = None, demo_flights: int = 0, demo_only: Sequence[str] = ()) -> None:
+                 errors: ErrorCounter | None = None, demo_flights: int = 0, demo_only: Sequence[str] = (),
+                 accounts: AccountLookup | None = None) -> None:
         if site.broker is None:
             raise ValueError("site has no broker")
         self.site = site
@@ -56,6 +64,7 @@ class SiteServer:
         self.errors = errors
         self.demo_flights = demo_flights
         self.demo_only = tuple(demo_only)
+        self.authorizer = Authorizer(accounts)
         self.services: CoreServices | None = None
         self.publisher: Publisher | None = None
         self.requests: RequestHandler | None = None
@@ -104,13 +113,19 @@ class SiteServer:
         services = CoreServices(self.site, self.core, errors=self.errors, station=station)
         self.services = services
         self.publisher = Publisher(services, self.server_id)
-        self.requests = RequestHandler(services)
+        self.requests = RequestHandler(services, self.authorizer)
+        if self.authorizer.open_site:
+            log.warning("site %r has no account book: an open site, every request is trusted as its claimed user "
+                        "with the %s role (configure [security] for a real site)", self.site.name,
+                        OPEN_SITE_ROLE.value)
         self.requests.answer_interrupted()
         services.health.add_provider(self._figures)
         await services.start_here()
         self._tasks += [asyncio.create_task(self.publisher.run(), name="frames"),
                         asyncio.create_task(self.publisher.run_alerts(), name="alert-records")]
         await self.publisher.publish_all_alerts()
+        if not self.authorizer.open_site:
+            self._tasks.append(asyncio.create_task(self._watch_accounts(services), name="accounts"))
         log.info("site server %s active for site %r with %d docks", self.server_id, self.site.name,
                  len(self.site.docks))
         if self.demo_flights > 0:
@@ -120,6 +135,26 @@ class SiteServer:
             health.set(demo_flights_requested=self.demo_flights)
             started = await launch_demo_flights(services.tasks, self.demo_flights, by=DEMO_BY, only=self.demo_only)
             health.set(demo_flights_started=len(started))
+
+    async def _watch_accounts(self, services: CoreServices) -> None:
+        """Signs out, on every console, an account that was disabled or removed while it was signed in: the broker
+        keeps a connection it has already let in, so the server tells the consoles (and refuses its requests)."""
+        assert self.requests is not None
+        while True:
+            for user in sorted(self.requests.users):
+                found = self.authorizer.account(user)
+                if found is not None and found[1]:
+                    continue
+                self.requests.users.discard(user)
+                log.warning("account %s is %s: signing it out on every console", user,
+                            "disabled" if found else "gone")
+                try:
+                    await services.mqtt.publish(signout_topic(self.site.topic_root, user),
+                                                {"user": user, "why": "account_disabled", "ts": time.time()}, qos=1)
+                except aiomqtt.MqttError as exc:
+                    log.warning("sign-out of %s not sent (%s); tried again", user, exc)
+                    self.requests.users.add(user)
+            await asyncio.sleep(ACCOUNTS_CHECK_S)   # the account book is a file an admin edits offline
 
     def _figures(self) -> dict[str, Any]:
         p, r = self.publisher, self.requests
