@@ -6,10 +6,12 @@ emits `query_requested(filters)`, a dict with the keys user, sysid, alert_id, ta
 `show_error(text)`. `show_history(alert_id=..., task_id=...)` sets the filters to one alert's or one task's
 own history and asks at once (the alert desk and the drone panel open it so).
 
-Export writes the rows shown, in the order shown, to a CSV file itself (Python's csv module, UTF-8 with a
+Roles and kinds are shown by their names in the operator's language; `what`, `result` and `reason` as the
+server gave them. Export writes the rows shown, in the order shown, to a CSV file itself (Python's csv module, UTF-8 with a
 byte-order mark so Excel on a Chinese Windows opens it as UTF-8): what the supervisor sees is what goes into
-the file, with no second query that could return something else. The header is in the current language;
-times are local, as on screen.
+the file, with no second query that could return something else. The header is in the current language and
+times are local, as on screen; the other cells hold the row's own values (role and kind as codes, the target
+split into drone, dock, alert and task), so a report can filter on them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateTimeEdit, QFil
                                QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from widgets.powers import role_name
 from widgets.texts import QT_TRANSLATE_NOOP
 
 OK_COLOUR = "#3fb950"
@@ -115,7 +118,7 @@ class AuditPanel(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
         for col, width in ((Column.TIME, 150), (Column.USER, 90), (Column.ROLE, 80), (Column.CONSOLE, 100),
-                           (Column.KIND, 110), (Column.WHAT, 150), (Column.TARGET, 190), (Column.RESULT, 80)):
+                           (Column.KIND, 120), (Column.WHAT, 150), (Column.TARGET, 290), (Column.RESULT, 80)):
             self.table.setColumnWidth(col, width)
         self.count_label = QLabel()
         self.status_label = QLabel(wordWrap=True)
@@ -276,7 +279,9 @@ class AuditPanel(QWidget):
             ts = r.get("ts")
             when = time.strftime(TIME_FORMAT, time.localtime(ts)) if isinstance(ts, (int, float)) else _text(ts)
             cells = (SortKeyItem(when, (float(ts) if isinstance(ts, (int, float)) else 0.0, i)),
-                     *(QTableWidgetItem(_text(r.get(k))) for k in ("user", "role", "console", "kind", "what")),
+                     QTableWidgetItem(_text(r.get("user"))), QTableWidgetItem(role_name(_text(r.get("role")))),
+                     QTableWidgetItem(_text(r.get("console"))), QTableWidgetItem(self.kind_text(r.get("kind"))),
+                     QTableWidgetItem(_text(r.get("what"))),
                      QTableWidgetItem(self.target_text(r)),
                      QTableWidgetItem(_text(r.get("result"))), QTableWidgetItem(_text(r.get("reason"))))
             for col, item in enumerate(cells):
@@ -297,6 +302,13 @@ class AuditPanel(QWidget):
         self.export_button.setEnabled(bool(self._rows))
 
     _sorted = False
+
+    def kind_text(self, kind: Any) -> str:
+        """A kind's name in the current language (as given when the kind list lacks it)."""
+        label = self._kinds.get(_text(kind))
+        if label is None:
+            return _text(kind)
+        return self.tr(label) if label in DEFAULT_KINDS.values() else label
 
     def target_text(self, r: dict[str, Any]) -> str:
         """What an action was done to: drone, dock, alert, task, those it names."""
@@ -352,7 +364,7 @@ class AuditPanel(QWidget):
         self.kind_box.clear()
         self.kind_box.addItem(self.tr("All kinds"), None)
         for key, label in self._kinds.items():
-            self.kind_box.addItem(self.tr(label) if label in DEFAULT_KINDS.values() else label, key)
+            self.kind_box.addItem(self.kind_text(key), key)
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(current)) if current is not None else 0)
         self.kind_box.blockSignals(False)
 
@@ -383,10 +395,12 @@ class AuditPanel(QWidget):
         if self._rows or self.count_label.text():
             self.count_label.setText(self.tr("%n row(s)", "", len(self._rows)))
         for i in range(self.table.rowCount()):
-            item = self.table.item(i, Column.TARGET)
             r = self._rows[self.table.item(i, 0).data(Qt.ItemDataRole.UserRole)]
-            item.setText(self.target_text(r))
-            item.setToolTip(item.text())
+            for col, text in ((Column.ROLE, role_name(_text(r.get("role")))), (Column.KIND, self.kind_text(r.get("kind"))),
+                              (Column.TARGET, self.target_text(r))):
+                item = self.table.item(i, col)
+                item.setText(text)
+                item.setToolTip(text)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange and hasattr(self, "export_button"):

@@ -72,12 +72,16 @@ class DispatchPanel(QWidget):
                                            "padding: 6px; } QPushButton:disabled { background: #21262d; "
                                            "color: #5c6570; }")
         self.result_label = QLabel(wordWrap=True)
+        # Why this person cannot dispatch, in sight: a disabled button's tooltip is easy to miss.
+        self.role_label = QLabel(wordWrap=True)
+        self.role_label.setStyleSheet(f"color: {WARN_COLOUR};")
+        self.role_label.hide()
 
         self.boxes = [QGroupBox() for _ in range(5)]
         for box, widgets in zip(self.boxes, ((self.level_label, self.level_rule), (self.area_label,), (self.docks,),
                                              (self.cameras, self.open_camera, self.nearby),
                                              (self.proposal_label, self.checks_label, self.refused_label,
-                                              self.dispatch_button, self.result_label))):
+                                              self.dispatch_button, self.role_label, self.result_label))):
             col = QVBoxLayout(box)
             for w in widgets:
                 col.addWidget(w)
@@ -133,6 +137,8 @@ class DispatchPanel(QWidget):
                                         and self._view.can_dispatch)
         # The role reason first: a server back or a better proposal would not let this person dispatch.
         self.dispatch_button.setToolTip(role or lost or self.tr("Send the proposed drone; asks for confirmation"))
+        self.role_label.setText(role)
+        self.role_label.setVisible(bool(role))
 
     def _show(self, v: AutomaticsView) -> None:
         self.title.setText(f"{v.alert_id} · {v.title}")

@@ -139,7 +139,7 @@ class SignInDialog(QDialog):
         """Every text of the dialog; at start and whenever the language changes."""
         self.setWindowTitle(self.tr("Sign in — Qingdao Low-Altitude Command Console"))
         self.heading.setText(self.tr("Sign in"))
-        self.site_label.setText(self.tr("Site: %1 · Broker: %2").replace("%1", self._site_name)
+        self.site_label.setText(self.tr("Site: %1\nBroker: %2").replace("%1", self._site_name)
                                 .replace("%2", self._broker))
         self.user_label.setText(self.tr("&User"))
         self.password_label.setText(self.tr("&Password"))

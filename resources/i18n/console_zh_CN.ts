@@ -2359,8 +2359,10 @@ Take command authority from that console now? Its operator can no longer command
         <translation>登录</translation>
     </message>
     <message>
-        <source>Site: %1 · Broker: %2</source>
-        <translation>站点：%1 · 消息服务器：%2</translation>
+        <source>Site: %1
+Broker: %2</source>
+        <translation>站点：%1
+消息服务器：%2</translation>
     </message>
     <message>
         <source>&amp;User</source>

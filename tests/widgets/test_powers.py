@@ -136,6 +136,7 @@ def test_only_a_dispatcher_dispatches(dispatch: AnsweringDispatch, qtbot) -> Non
         dispatch.set_powers(powers_, role)
         assert not dispatch.dispatch_button.isEnabled()
         assert dispatch.dispatch_button.toolTip() == f"Needs the dispatcher role (you are: {role})"
+        assert dispatch.role_label.isVisibleTo(dispatch) and dispatch.role_label.text().startswith("Needs the")
     # The server lost and back, a new view: the role still holds the button off, and its reason comes first.
     dispatch.set_server_lost("server lost at 10:00")
     assert dispatch.dispatch_button.toolTip().startswith("Needs the dispatcher role")
@@ -146,7 +147,7 @@ def test_only_a_dispatcher_dispatches(dispatch: AnsweringDispatch, qtbot) -> Non
         assert not dispatch.request_dispatch()
     assert dispatch.asked == [] and "dispatcher" in dispatch.result_label.text()
     dispatch.set_powers(DISPATCHER, "dispatcher")
-    assert dispatch.dispatch_button.isEnabled()
+    assert dispatch.dispatch_button.isEnabled() and not dispatch.role_label.isVisibleTo(dispatch)
     assert dispatch.dispatch_button.toolTip() == "Send the proposed drone; asks for confirmation"
     with qtbot.waitSignal(dispatch.dispatch_requested):
         dispatch.dispatch_button.click()
