@@ -29,6 +29,7 @@ from widgets.alert_views import (OPEN_STATES, STATES, AlertAction, AlertFilter, 
 from vocab.sla import SlaSummary
 from widgets.eliding_combo import SHORT_TEXT_ROLE, ElidingComboBox
 from widgets.key_help import name_shortcut
+from widgets.powers import ALERTS, DRONES, PowerGate
 from widgets.situation import Selection, SelectionKind, SelectionModel
 
 OK_COLOUR = "#3fb950"
@@ -43,6 +44,9 @@ SHORTCUTS: dict[AlertAction, str] = {
     AlertAction.ACKNOWLEDGE: "A", AlertAction.DISPATCH: "D", AlertAction.ASSIGN: "S", AlertAction.NOTE: "N",
     AlertAction.DISMISS: "X", AlertAction.RESOLVE: "V", AlertAction.REOPEN: "O", AlertAction.SPLIT: "P",
 }
+#: The power each action needs (console/core/roles.py, OP_POWER): the workflow is an operator's, a dispatch a
+#: dispatcher's.
+ACTION_POWER: dict[AlertAction, str] = {a: DRONES if a is AlertAction.DISPATCH else ALERTS for a in AlertAction}
 TIME_RANGES_S: tuple[float | None, ...] = (None, 3600.0, 8 * 3600.0, 24 * 3600.0)
 LEVEL_CHOICES: tuple[frozenset[int] | None, ...] = (None, frozenset({1}), frozenset({1, 2}), frozenset({2}),
                                                     frozenset({3}), frozenset({4}))
@@ -68,6 +72,8 @@ class AlertDesk(QWidget):
         self._sounded: dict[int, float] = {}   # level -> time.monotonic() of its last sound
         self._districts: dict[str, str] = {}
         self._categories: dict[str, str] = {}
+        self.gate = PowerGate()                 # what the signed-in role may do (`set_powers`)
+        self._tips: dict[AlertAction, str] = {}  # each button's own tooltip, before any role reason
 
         # Five filters share a row of a narrow panel: each asks for its longest item, elides with a tooltip.
         self.level_box, self.category_box, self.district_box = ElidingComboBox(), ElidingComboBox(), ElidingComboBox()
@@ -326,7 +332,19 @@ class AlertDesk(QWidget):
 
     # ----- actions --------------------------------------------------------------------------------
 
+    def set_powers(self, powers: frozenset[str], role_text: str) -> None:
+        """The signed-in person's powers and role name: actions the role may not take are disabled and say which
+        role they need (their keys do nothing). Call again after a language switch (`role_text`)."""
+        self.gate.set(powers, role_text)
+        self._update_enabled()
+
+    def role_reason(self, action: AlertAction) -> str:
+        """Why the signed-in role may not take `action` ("" when it may)."""
+        return self.gate.missing(ACTION_POWER[action])
+
     def allowed(self, action: AlertAction) -> bool:
+        if self.role_reason(action):
+            return False
         row = self.current_row()
         if row is None:
             return False
@@ -335,6 +353,9 @@ class AlertDesk(QWidget):
     def _update_enabled(self) -> None:
         for a, b in self.buttons.items():
             b.setEnabled(self.allowed(a))
+            # The role reason first: another alert or state would not make the action this person's.
+            role, tip = self.role_reason(a), self._tips.get(a, "")
+            b.setToolTip(f"{role}\n{tip}" if role and tip else role or tip)
 
     def trigger(self, action: AlertAction) -> None:
         """Asks what the action needs (reason, text, operator), then requests it for the selected alert."""
@@ -430,7 +451,8 @@ class AlertDesk(QWidget):
                                 self.tr("Task")])
         for a, b in self.buttons.items():
             b.setText(self.action_text(a))
-            b.setToolTip(self.tr("%1 (shortcut %2)").replace("%1", self.action_text(a)).replace("%2", SHORTCUTS[a]))
+            self._tips[a] = self.tr("%1 (shortcut %2)").replace("%1", self.action_text(a)).replace("%2", SHORTCUTS[a])
+        self._update_enabled()
         for level in self.mute_buttons:
             self._mute_text(level)
         self.set_quarantine(self.quarantine_rows)

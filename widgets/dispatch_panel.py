@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
 from widgets.alert_views import AutomaticsView, format_distance, format_duration
 from widgets.icons import symbol_icon
 from widgets.placeholder_panel import fit_to_contents, hint_or_content
+from widgets.powers import DRONES, PowerGate
 
 OK_COLOUR = "#3fb950"
 ALARM_COLOUR = "#f85149"
@@ -38,6 +39,7 @@ class DispatchPanel(QWidget):
         super().__init__(parent)
         self._view: AutomaticsView | None = None
         self._server_lost: str | None = None   # why no dispatch can go (no site server)
+        self.gate = PowerGate()                # what the signed-in role may do (`set_powers`)
         self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.title = QLabel(wordWrap=True)
         self.title.setStyleSheet("font-weight: bold;")
@@ -70,12 +72,16 @@ class DispatchPanel(QWidget):
                                            "padding: 6px; } QPushButton:disabled { background: #21262d; "
                                            "color: #5c6570; }")
         self.result_label = QLabel(wordWrap=True)
+        # Why this person cannot dispatch, in sight: a disabled button's tooltip is easy to miss.
+        self.role_label = QLabel(wordWrap=True)
+        self.role_label.setStyleSheet(f"color: {WARN_COLOUR};")
+        self.role_label.hide()
 
         self.boxes = [QGroupBox() for _ in range(5)]
         for box, widgets in zip(self.boxes, ((self.level_label, self.level_rule), (self.area_label,), (self.docks,),
                                              (self.cameras, self.open_camera, self.nearby),
                                              (self.proposal_label, self.checks_label, self.refused_label,
-                                              self.dispatch_button, self.result_label))):
+                                              self.dispatch_button, self.role_label, self.result_label))):
             col = QVBoxLayout(box)
             for w in widgets:
                 col.addWidget(w)
@@ -119,10 +125,20 @@ class DispatchPanel(QWidget):
         self._server_lost = text
         self._enable()
 
+    def set_powers(self, powers: frozenset[str], role_text: str) -> None:
+        """The signed-in person's powers and role name: without "drones" the dispatch is disabled and says which
+        role it needs. Call again after a language switch (`role_text`)."""
+        self.gate.set(powers, role_text)
+        self._enable()
+
     def _enable(self) -> None:
-        lost = self._server_lost
-        self.dispatch_button.setEnabled(lost is None and self._view is not None and self._view.can_dispatch)
-        self.dispatch_button.setToolTip(lost or self.tr("Send the proposed drone; asks for confirmation"))
+        lost, role = self._server_lost, self.gate.missing(DRONES)
+        self.dispatch_button.setEnabled(not role and lost is None and self._view is not None
+                                        and self._view.can_dispatch)
+        # The role reason first: a server back or a better proposal would not let this person dispatch.
+        self.dispatch_button.setToolTip(role or lost or self.tr("Send the proposed drone; asks for confirmation"))
+        self.role_label.setText(role)
+        self.role_label.setVisible(bool(role))
 
     def _show(self, v: AutomaticsView) -> None:
         self.title.setText(f"{v.alert_id} · {v.title}")
@@ -190,6 +206,9 @@ class DispatchPanel(QWidget):
     def request_dispatch(self) -> bool:
         """Asks the operator to confirm the proposal; emits `dispatch_requested` only when confirmed."""
         v = self._view
+        if self.gate.missing(DRONES):
+            self.show_result(False, self.gate.missing(DRONES))
+            return False
         if self._server_lost:
             self.show_result(False, self._server_lost)
             return False

@@ -25,6 +25,7 @@ from widgets.command_log import ALARM_COLOUR, CommandLog, CommandOutcome
 from widgets.hud import HudWidget
 from widgets.key_help import name_shortcut
 from widgets.placeholder_panel import hint_or_content
+from widgets.powers import DRONES, SUPERVISE, PowerGate
 from widgets.situation import AuthorityView, DroneCommand, DroneDetail, SelectionModel, SeriesSource
 from widgets.telemetry_plots import TelemetryPlots
 from widgets.texts import reason_text
@@ -51,6 +52,10 @@ SHORTCUTS: dict[DroneCommand, str] = {
 CONFIRMED_COMMANDS = (DroneCommand.GOTO, DroneCommand.RETURN, DroneCommand.LAND, DroneCommand.ABORT)
 #: The authority commands, on the authority line rather than in the command grid.
 AUTHORITY_COMMANDS = (DroneCommand.TAKE_AUTHORITY, DroneCommand.FORCE_TAKE, DroneCommand.RELEASE_AUTHORITY)
+#: The power each command needs (console/core/roles.py, OP_POWER): forcing authority and re-activating after an
+#: emergency stop are a supervisor's; everything else a dispatcher's.
+COMMAND_POWER: dict[DroneCommand, str] = {c: SUPERVISE if c in (DroneCommand.FORCE_TAKE, DroneCommand.REACTIVATE)
+                                          else DRONES for c in DroneCommand}
 
 
 def held_for_text(seconds: float) -> str:
@@ -80,6 +85,8 @@ class DronePanel(QWidget):
         self._server_lost: str | None = None           # why no command can go anywhere (no site server)
         self._pending_goto: int | None = None  # sysid waiting for a point from the map
         self._notice_for: DroneCommand | None = None  # the command the message line explains
+        self.gate = PowerGate()                        # what the signed-in role may do (`set_powers`)
+        self._tips: dict[DroneCommand, str] = {}       # each button's own tooltip, before any role reason
 
         self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.title = QLabel()
@@ -254,6 +261,16 @@ class DronePanel(QWidget):
         self._server_lost = text
         self._update_enabled()
 
+    def set_powers(self, powers: frozenset[str], role_text: str) -> None:
+        """The signed-in person's powers ("drones", "supervise", ...) and role name: commands the role may not
+        send are disabled and say which role they need. Call again after a language switch (`role_text`)."""
+        self.gate.set(powers, role_text)
+        self._update_enabled()
+
+    def role_reason(self, cmd: DroneCommand) -> str:
+        """Why the signed-in role may not send `cmd` ("" when it may)."""
+        return self.gate.missing(COMMAND_POWER[cmd])
+
     @property
     def _holds(self) -> bool:
         return self._authority is not None and self._authority.mine
@@ -286,6 +303,11 @@ class DronePanel(QWidget):
                                      console=a.console))
 
     def _allowed(self, cmd: DroneCommand) -> bool:
+        """Whether `cmd` can be sent now: the role may, and the drone's and authority's state let it."""
+        return not self.role_reason(cmd) and self._state_allows(cmd)
+
+    def _state_allows(self, cmd: DroneCommand) -> bool:
+        """Whether the drone's and authority's state let `cmd` go, whoever is signed in."""
         d = self._detail
         if d is None or self._server_lost is not None:
             return False
@@ -310,10 +332,17 @@ class DronePanel(QWidget):
     def _update_enabled(self) -> None:
         for cmd, button in self.buttons.items():
             button.setEnabled(self._allowed(cmd))
+            # The role reason first: no authority or link would make the button usable for this person.
+            role = self.role_reason(cmd)
+            tip = self._tips.get(cmd, "")
+            button.setToolTip(f"{role}\n{tip}" if role and tip else role or tip)
         self.alt_spin.setEnabled(self._allowed(DroneCommand.ALTITUDE))
+        self.alt_spin.setToolTip(self.role_reason(DroneCommand.ALTITUDE))
         d = self._detail
         self.buttons[DroneCommand.REACTIVATE].setVisible(d is not None and d.locked_out)
-        self.buttons[DroneCommand.FORCE_TAKE].setVisible(self._allowed(DroneCommand.FORCE_TAKE))
+        # Shown when the state calls for it, disabled for a role without the power: the dispatcher sees that a
+        # supervisor could take over, and why they cannot.
+        self.buttons[DroneCommand.FORCE_TAKE].setVisible(self._state_allows(DroneCommand.FORCE_TAKE))
         self.buttons[DroneCommand.RELEASE_AUTHORITY].setVisible(self._holds)
         self.buttons[DroneCommand.TAKE_AUTHORITY].setVisible(not self._holds)
         self.authority_label.setText(self.authority_text())
@@ -327,10 +356,17 @@ class DronePanel(QWidget):
     def disabled_reason(self) -> str:
         """Why commands are disabled, for the operator ("" when they are not)."""
         d = self._detail
+        # A role without drone commands hears that first: nothing else it could do would change it.
+        role = self.role_reason(DroneCommand.HOLD)
+        if role and d is not None:
+            return role
         if self._server_lost is not None:
             return self._server_lost
         if d is None:
             return ""
+        if d.locked_out and self._holds and self.role_reason(DroneCommand.REACTIVATE):
+            return self.tr("Emergency-stopped: a supervisor must re-activate the drone") + " · " \
+                + self.role_reason(DroneCommand.REACTIVATE)
         if not self._holds:
             return self._held_elsewhere_text() or self.tr("Take command authority first (T)")
         if d.locked_out:
@@ -346,7 +382,7 @@ class DronePanel(QWidget):
         if self._allowed(cmd):
             self.buttons[cmd].click()
             return
-        why = self.disabled_reason() or self.tr("not possible now")
+        why = self.role_reason(cmd) or self.disabled_reason() or self.tr("not possible now")
         if cmd is DroneCommand.ABORT and self._holds and self._detail is not None and not self._detail.task_id:
             why = reason_text(Reason.of("command.drone_no_task"))
         self.notice_label.setText(self.tr("%1 not sent: %2").replace("%1", self.command_text(cmd)).replace("%2", why))
@@ -453,13 +489,12 @@ class DronePanel(QWidget):
             label = self.command_text(cmd)
             button.setText(label + ("…" if cmd in (DroneCommand.GOTO, DroneCommand.FORCE_TAKE) else ""))
             key = SHORTCUTS.get(cmd)
-            button.setToolTip(self.tr("%1 (shortcut %2)").replace("%1", label).replace("%2", key) if key else label)
-        self.alt_button.setText(self.tr("Set"))
-        self.alt_button.setToolTip(self.tr("Climb or descend to this height above ground"))
+            self._tips[cmd] = self.tr("%1 (shortcut %2)").replace("%1", label).replace("%2", key) if key else label
+        self._tips[DroneCommand.ALTITUDE] = self.tr("Climb or descend to this height above ground")
         self.alt_label.setText(self.tr("Altitude"))
-        self.buttons[DroneCommand.EMERGENCY_STOP].setToolTip(
-            self.tr("Brakes and hovers at once, then locks every other command until re-activated; asks for "
-                    "confirmation"))
+        self.alt_button.setText(self.tr("Set"))
+        self._tips[DroneCommand.EMERGENCY_STOP] = self.tr(
+            "Brakes and hovers at once, then locks every other command until re-activated; asks for confirmation")
         self.log.repaint_lines()
         if self._detail is not None:
             self._show_detail(self._detail)

@@ -180,6 +180,29 @@ def _camera(p: QPainter) -> None:
     p.drawEllipse(QPointF(20, 33), 6, 6)
 
 
+def _person(p: QPainter) -> None:
+    # The signed-in person (the 👤 character is not in the console's font).
+    _fill(p, INK)
+    p.drawEllipse(QPointF(32, 20), 11, 11)
+    path = QPainterPath()
+    path.moveTo(10, 58)
+    path.cubicTo(10, 36, 54, 36, 54, 58)
+    path.closeSubpath()
+    p.drawPath(path)
+
+
+def _lock(p: QPainter) -> None:
+    _pen(p, INK, 6.0)
+    p.drawArc(QRectF(18, 6, 28, 32), 0, 180 * 16)
+    p.drawLine(QPointF(18, 22), QPointF(18, 30))
+    p.drawLine(QPointF(46, 22), QPointF(46, 30))
+    _fill(p, INK)
+    p.drawRoundedRect(QRectF(10, 28, 44, 30), 5, 5)
+    _fill(p, QColor("#0d1117"))
+    p.drawEllipse(QPointF(32, 40), 4, 4)
+    p.drawRect(QRectF(30, 40, 4, 10))
+
+
 #: The pictogram of each known alert category (keys as on the wire); others get UNKNOWN_CATEGORY's.
 CATEGORY_PAINTERS: dict[str, Painter] = {
     "illegal_parking": _parking, "garbage_spill": _garbage, "road_damage": _road_damage,
@@ -188,7 +211,7 @@ CATEGORY_PAINTERS: dict[str, Painter] = {
     "forest_fire_smoke": _fire_smoke, "illegal_fishing": _fishing, "sea_rescue": _sea_rescue,
 }
 #: Symbols that are not categories, by name.
-SYMBOL_PAINTERS: dict[str, Painter] = {"camera": _camera}
+SYMBOL_PAINTERS: dict[str, Painter] = {"camera": _camera, "person": _person, "lock": _lock}
 
 _cache: dict[str, QIcon] = {}
 

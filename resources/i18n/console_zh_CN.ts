@@ -13,7 +13,7 @@
     <name>AlertDesk</name>
     <message>
         <source>Quarantine (%1)</source>
-        <extracomment>Panel-local keys (the drone panel uses T/H/C/G/R/L in its own panel).</extracomment>
+        <extracomment>Panel-local keys (the drone panel uses T/H/C/G/R/L in its own panel). The power each action needs (console/core/roles.py, OP_POWER): the workflow is an operator&apos;s, a dispatch a dispatcher&apos;s.</extracomment>
         <translation>隔离区（%1）</translation>
     </message>
     <message>
@@ -249,6 +249,195 @@
     </message>
 </context>
 <context>
+    <name>AuditPanel</name>
+    <message>
+        <source>Sign-in and sign-out</source>
+        <extracomment>Kinds of audited action (the first part of the server&apos;s operation name) the kind filter offers; the console may give the server&apos;s own list with `set_kinds`.</extracomment>
+        <translation>登录与退出</translation>
+    </message>
+    <message>
+        <source>Alert workflow</source>
+        <translation>警情处置</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>派遣</translation>
+    </message>
+    <message>
+        <source>Drone commands</source>
+        <translation>无人机指令</translation>
+    </message>
+    <message>
+        <source>Command authority</source>
+        <translation>指挥权</translation>
+    </message>
+    <message>
+        <source>Automation</source>
+        <translation>自动化</translation>
+    </message>
+    <message>
+        <source>Audit queries</source>
+        <translation>审计查询</translation>
+    </message>
+    <message>
+        <source>The start of the time range is after its end.</source>
+        <extracomment>Time presets: (key, seconds back from now or None); &quot;today&quot; starts at local midnight; &quot;custom&quot; keeps the edits. The row keys `set_rows` reads, and the CSV&apos;s columns after the time (the target split into its parts).</extracomment>
+        <translation>时间范围的开始晚于结束。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在查询…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s)</source>
+        <translation>
+            <numerusform>%n 条记录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>drone %1</source>
+        <translation>无人机 %1</translation>
+    </message>
+    <message>
+        <source>Export audit trail</source>
+        <translation>导出审计记录</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Console</source>
+        <translation>席位</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <source>Dock</source>
+        <translation>机场</translation>
+    </message>
+    <message>
+        <source>Alert</source>
+        <translation>警情</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) exported to %1</source>
+        <translation>
+            <numerusform>已导出 %n 条记录到 %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>All kinds</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>user name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>sysid</source>
+        <translation>系统 ID</translation>
+    </message>
+    <message>
+        <source>alert id</source>
+        <translation>警情编号</translation>
+    </message>
+    <message>
+        <source>task id</source>
+        <translation>任务编号</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>全部时间</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>最近 1 小时</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>最近 24 小时</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Custom range</source>
+        <translation>自定义时间段</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <source>Search the audit trail (Enter)</source>
+        <translation>查询审计记录（回车）</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Write the rows shown, in the order shown, to a CSV file</source>
+        <translation>按当前显示的顺序，把显示的记录写入 CSV 文件</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>对象</translation>
+    </message>
+</context>
+<context>
     <name>CameraSearchBox</name>
     <message>
         <source>Search cameras: id, street or district</source>
@@ -401,7 +590,7 @@
     <name>DronePanel</name>
     <message>
         <source>%1 s</source>
-        <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). A low panel narrower than this shows the plots below its display and commands, not as a third column. A low panel narrower than this stacks its commands above the display: side by side they would be cut off. Status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air. Commands that change what a flying drone does from one press: they ask first, &quot;keep flying&quot; the default. The authority commands, on the authority line rather than in the command grid.</extracomment>
+        <extracomment>Altitude limits of the altitude command, metres above ground (120 m: the legal ceiling). A low panel narrower than this shows the plots below its display and commands, not as a third column. A low panel narrower than this stacks its commands above the display: side by side they would be cut off. Status texts kept on screen. Commands that fly the drone: they need a live link. Single-key shortcuts, active while the focus is inside the panel. Emergency stop has none on purpose: a stray key press must never stop motors in the air. Commands that change what a flying drone does from one press: they ask first, &quot;keep flying&quot; the default. The authority commands, on the authority line rather than in the command grid. The power each command needs (console/core/roles.py, OP_POWER): forcing authority and re-activating after an emergency stop are a supervisor&apos;s; everything else a dispatcher&apos;s.</extracomment>
         <translation>%1 秒</translation>
     </message>
     <message>
@@ -447,6 +636,10 @@
     <message>
         <source>(console offline since %1)</source>
         <translation>（该席位自 %1 起离线）</translation>
+    </message>
+    <message>
+        <source>Emergency-stopped: a supervisor must re-activate the drone</source>
+        <translation>已紧急停止：须由值班长重新激活无人机</translation>
     </message>
     <message>
         <source>Take command authority first (T)</source>
@@ -809,12 +1002,71 @@ Take command authority from that console now? Its operator can no longer command
     </message>
 </context>
 <context>
+    <name>IdentityBadge</name>
+    <message>
+        <source>Not signed in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>demo</source>
+        <translation>演示</translation>
+    </message>
+    <message>
+        <source>Signed in as %1 (%2): click to lock the screen, switch user or sign out</source>
+        <translation>已登录：%1（%2）。点击可锁屏、切换用户或退出登录</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in</source>
+        <translation>无人登录</translation>
+    </message>
+</context>
+<context>
     <name>Level1Strip</name>
     <message numerus="yes">
         <source>+%n more</source>
         <translation>
             <numerusform>另有 %n 条</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <source>Screen locked</source>
+        <extracomment>The cover&apos;s colour: the theme&apos;s darkest surface, fully opaque.</extracomment>
+        <translation>屏幕已锁定</translation>
+    </message>
+    <message>
+        <source>Signed in: %1 (%2)</source>
+        <translation>当前登录：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Locked since %1</source>
+        <translation>锁定时间：%1</translation>
+    </message>
+    <message>
+        <source>Password to unlock</source>
+        <translation>输入密码解锁</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Unlock (Enter)</source>
+        <translation>解锁（回车）</translation>
+    </message>
+    <message>
+        <source>Switch user</source>
+        <translation>切换用户</translation>
+    </message>
+    <message>
+        <source>Sign this person out and sign in as someone else</source>
+        <translation>退出当前用户，换其他人登录</translation>
     </message>
 </context>
 <context>
@@ -1060,6 +1312,13 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>N</source>
         <translation>北</translation>
+    </message>
+</context>
+<context>
+    <name>Powers</name>
+    <message>
+        <source>Needs the %1 role (you are: %2)</source>
+        <translation>需要%1权限（当前角色：%2）</translation>
     </message>
 </context>
 <context>
@@ -2039,6 +2298,30 @@ Take command authority from that console now? Its operator can no longer command
     </message>
 </context>
 <context>
+    <name>Role</name>
+    <message>
+        <source>viewer</source>
+        <extracomment>Every power; a panel whose `set_powers` was never called behaves as if it had all of them. The lowest role that has each power (as in console/core/roles.py, checked by a test). Role names as the operator reads them (context &quot;Role&quot;); the console may use `role_name` for its own texts.</extracomment>
+        <translation>观察员</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>dispatcher</source>
+        <translation>调度员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>管理员</translation>
+    </message>
+</context>
+<context>
     <name>ShortcutsDialog</name>
     <message>
         <source>Keyboard shortcuts</source>
@@ -2055,6 +2338,59 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>Where</source>
         <translation>适用范围</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Enter your user name.</source>
+        <translation>请输入用户名。</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Sign in — Qingdao Low-Altitude Command Console</source>
+        <translation>登录 — 青岛低空指挥调度台</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Site: %1
+Broker: %2</source>
+        <translation>站点：%1
+消息服务器：%2</translation>
+    </message>
+    <message>
+        <source>&amp;User</source>
+        <translation>用户名(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Your user name</source>
+        <translation>您的用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Sign in (Enter)</source>
+        <translation>登录（回车）</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Close the console without signing in (Esc)</source>
+        <translation>不登录，关闭控制台（Esc）</translation>
     </message>
 </context>
 <context>
