@@ -2237,6 +2237,26 @@ Take command authority from that console now? Its operator can no longer command
         <translation>派出指定的是机场 {dock}，但操作员看到的是机场 {saw}</translation>
     </message>
     <message>
+        <source>the request claims user {claimed} but came from the account {user}; refused</source>
+        <translation>请求声称用户为 {claimed}，但来自账号 {user}；已拒绝</translation>
+    </message>
+    <message>
+        <source>the request {op} came on the topic of another kind of request; refused</source>
+        <translation>请求 {op} 发到了其他类别请求的主题上；已拒绝</translation>
+    </message>
+    <message>
+        <source>{op} needs the {needs} role; {user} is {role}</source>
+        <translation>{op} 需要 {needs} 角色；{user} 的角色是 {role}</translation>
+    </message>
+    <message>
+        <source>the account {user} is not on this site</source>
+        <translation>账号 {user} 不属于本站点</translation>
+    </message>
+    <message>
+        <source>the account {user} is disabled</source>
+        <translation>账号 {user} 已停用</translation>
+    </message>
+    <message>
         <source>the site server did not answer in {seconds} s; the command may not have been carried out</source>
         <translation>站点服务器 {seconds} 秒内未应答；该命令可能未执行</translation>
     </message>
