@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 import socket
-import ssl
 import time
 from contextlib import AbstractContextManager, ExitStack
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 import aiomqtt
 
 from console.core.events import BrokerStateChanged, EventBus
+from drones.mqtt_tls import tls_context_for
 from drones.site import BrokerConfig
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class MqttLink:
                     log.exception("handler for %s failed on %s", sub.topic_filter, message.topic)
 
     def _make_client(self) -> aiomqtt.Client:
-        tls = ssl.create_default_context() if self.broker.tls else None
+        tls = tls_context_for(self.broker)
         client = aiomqtt.Client(
             self.broker.host,
             self.broker.port,
