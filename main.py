@@ -11,6 +11,10 @@ def main(argv: list[str] | None = None) -> int:
         from console.sim_main import sim_main
 
         return sim_main(argv[1:])
+    if argv[:1] == ["admin"]:
+        from console.security.admin_cli import admin_main
+
+        return admin_main(argv[1:])
     if argv[:1] == ["server"]:
         from console.server.server_main import server_main
 

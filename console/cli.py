@@ -24,6 +24,7 @@ EPILOG = """\
 sub-commands:
   server   run the headless site server (see: main.py server --help)
   sim      run the site simulator alone (see: main.py sim --help)
+  admin    site accounts and certificates: init-site, add-user, passwd, disable, list... (docs/security.md)
 
 examples:
   main.py                                  demo site, Chinese UI

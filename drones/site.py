@@ -19,6 +19,9 @@ Example::
     url = "mqtt://127.0.0.1:1883"   # or mqtts://; optional when the demo site supplies one
     username = ""                   # optional
     password = ""                   # optional
+    ca_file = "ca.crt"              # optional, mqtts://: the site CA to trust (default: the system's CAs)
+    cert_file = "site-server.crt"   # optional, mqtts://: this program's client certificate (service accounts)
+    key_file = "site-server.key"    # optional: its key; paths are relative to the site file (docs/security.md)
 
     [journal]                       # optional: a site server pair's shared journal database
     url = "postgresql:///qd?host=/run/postgresql&user=qd"   # libpq URL; default: SQLite files
@@ -109,11 +112,16 @@ class SiteFileError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class BrokerConfig:
-    """How to reach the site's MQTT broker."""
+    """How to reach the site's MQTT broker (and, for `mqtts://`, whom to trust and who we are: docs/security.md)."""
 
     url: str
     username: str | None = None
     password: str | None = None
+    #: The site CA's certificate to verify the broker with; None: the system's trusted CAs.
+    ca_file: Path | None = None
+    #: A client certificate and its key (a service account on the services' listener); None: none sent.
+    cert_file: Path | None = None
+    key_file: Path | None = None
 
     @property
     def host(self) -> str:
@@ -314,7 +322,15 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
             raise fail(str(exc), "broker.url", "broker", "url") from None
         user = broker_tab.get("username") or parsed.username
         password = broker_tab.get("password") or parsed.password
-        broker = BrokerConfig(parsed.url, user or None, password or None)
+        tls_files: dict[str, Path | None] = {}
+        for key in ("ca_file", "cert_file", "key_file"):
+            value = broker_tab.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise fail("must be a file path", f"broker.{key}", "broker", key)
+            tls_files[key] = (path.parent / value) if value else None  # relative to the site file
+        if (tls_files["cert_file"] is None) != (tls_files["key_file"] is None):
+            raise fail("cert_file and key_file go together", "broker.cert_file", "broker", "cert_file")
+        broker = BrokerConfig(parsed.url, user or None, password or None, **tls_files)
 
     journal_url = _journal_url(data.get("journal"), path, fail)
 

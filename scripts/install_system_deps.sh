@@ -8,7 +8,7 @@ what=${1:-run}
 pkgs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
       libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-randr0
       libxcb-xinerama0 libpulse0 libfontconfig1 libdbus-1-3 fonts-noto-cjk)
-if [ "$what" = test ]; then pkgs+=(xvfb xauth mosquitto binutils postgresql); fi
+if [ "$what" = test ]; then pkgs+=(xvfb xauth mosquitto mosquitto-clients binutils postgresql); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,17 +14,8 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
-def hold_tcp_port(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
-    """A bound, never-listening TCP socket on `port` (0: one the system picks); OSError when taken."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((host, port))
-    except OSError:
-        s.close()
-        raise
-    return s
+# One implementation for the tests and the product's SiteBroker (console/security/site_broker.py).
+from console.security.site_broker import hold_tcp_port as hold_tcp_port
 
 
 def port_of(s: socket.socket) -> int:

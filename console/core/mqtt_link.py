@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import socket
-import ssl
 import time
 from contextlib import AbstractContextManager, ExitStack
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from dataclasses import dataclass, replace
 import aiomqtt
 
 from console.core.events import BrokerStateChanged, EventBus, SignedIn
+from drones.mqtt_tls import tls_context_for
 from drones.site import BrokerConfig
 
 log = logging.getLogger(__name__)
@@ -46,11 +46,6 @@ class _Subscription:
     topic_filter: str
     qos: int
     handler: Handler
-
-
-def tls_context(broker: BrokerConfig) -> ssl.SSLContext | None:
-    """The TLS context for an `mqtts://` broker (None for plain MQTT)."""
-    return ssl.create_default_context() if broker.tls else None
 
 
 def _refused(exc: aiomqtt.MqttError) -> bool:
@@ -233,7 +228,7 @@ class MqttLink:
                     log.exception("handler for %s failed on %s", sub.topic_filter, message.topic)
 
     def _make_client(self) -> aiomqtt.Client:
-        tls = tls_context(self.broker)
+        tls = tls_context_for(self.broker)
         client = aiomqtt.Client(
             self.broker.host,
             self.broker.port,
@@ -265,7 +260,7 @@ class MqttLink:
         try:
             async with aiomqtt.Client(probe.host, probe.port, username=username, password=password,
                                       identifier=f"console-{self.console_id}-sign-in", timeout=CONNECT_TIMEOUT_S,
-                                      tls_context=tls_context(probe), protocol=aiomqtt.ProtocolVersion.V311):
+                                      tls_context=tls_context_for(probe), protocol=aiomqtt.ProtocolVersion.V311):
                 pass
         except aiomqtt.MqttCodeError as exc:
             # CONNACK 4/5 (MQTT 3.1.1): bad user name or password / not authorised (a disabled account).

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +43,7 @@ from drones.authority import CommandAuthority
 from drones.basemap import Basemap, load_basemap
 from drones.cameras import CameraRegistry
 from drones.mqtt_port import MqttMessage, json_object, payload_bytes
+from drones.mqtt_tls import tls_context_for
 from drones.nofly import NoFlyZone, load_nofly
 from drones.patterns import PatternBook, load_patterns
 from drones.safety import Limits
@@ -505,7 +505,7 @@ def discover_server(site: Site, timeout_s: float = DISCOVER_TIMEOUT_S) -> dict[s
     async def look() -> dict[str, Any] | None:
         async with aiomqtt.Client(broker.host, broker.port, username=broker.username, password=broker.password,
                                   protocol=aiomqtt.ProtocolVersion.V311, timeout=timeout_s,
-                                  tls_context=ssl.create_default_context() if broker.tls else None) as client:
+                                  tls_context=tls_context_for(broker)) as client:
             await client.subscribe(topic(site.topic_root, "presence", "+"), qos=1)
             async for message in client.messages:
                 body, _ = json_object(payload_bytes(message))

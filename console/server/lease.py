@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import socket
-import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from typing import Any, Literal
 import aiomqtt
 
 from console.core.server_contract import LEASE_RENEW_S, LEASE_S, topic
+from drones.mqtt_tls import tls_context_for
 from drones.site import BrokerConfig
 
 log = logging.getLogger(__name__)
@@ -191,4 +191,4 @@ class Lease:
             identifier=f"lease-{self.server_id}", protocol=aiomqtt.ProtocolVersion.V311, clean_session=True,
             will=aiomqtt.Will(self.presence_topic, self._presence(False), qos=1, retain=True),
             keepalive=KEEPALIVE_S, timeout=5.0,
-            tls_context=ssl.create_default_context() if self.broker.tls else None)
+            tls_context=tls_context_for(self.broker))

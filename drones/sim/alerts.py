@@ -24,7 +24,6 @@ import json
 import logging
 import math
 import os
-import ssl
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -35,6 +34,7 @@ from typing import Any, Literal, get_args
 import aiomqtt
 import numpy as np
 
+from drones.mqtt_tls import tls_context_for
 from drones.site import BrokerConfig, parse_broker_url
 
 log = logging.getLogger(__name__)
@@ -586,7 +586,7 @@ class AlertFeedSim:
         return aiomqtt.Client(
             self.broker.host, self.broker.port, username=self.broker.username, password=self.broker.password,
             identifier=self.client_id, protocol=aiomqtt.ProtocolVersion.V311, timeout=CONNECT_TIMEOUT_S,
-            tls_context=ssl.create_default_context() if self.broker.tls else None)
+            tls_context=tls_context_for(self.broker))
 
 
 async def _wait(event: asyncio.Event, timeout_s: float) -> bool:

@@ -25,7 +25,6 @@ import json
 import logging
 import random
 import socket
-import ssl
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -35,6 +34,7 @@ from typing import Any, Literal, get_args
 import aiomqtt
 
 # Re-exported: tests and callers import these from here.
+from drones.mqtt_tls import tls_context_for
 from drones.sim.dock_services import (
     ServiceOutcome as ServiceOutcome,
     ServiceRequest as ServiceRequest,
@@ -415,7 +415,7 @@ class DockSim:
             clean_session=True,
             will=aiomqtt.Will(self.status_topic, self._status(False), qos=1, retain=True),
             keepalive=KEEPALIVE_S, timeout=CONNECT_TIMEOUT_S,
-            tls_context=ssl.create_default_context() if self.broker.tls else None,
+            tls_context=tls_context_for(self.broker),
             max_queued_incoming_messages=MAX_QUEUED_INCOMING,
         )
 

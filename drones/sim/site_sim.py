@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drones.cameras import CameraRegistry
+from drones.mqtt_tls import tls_context_for
 from drones.sim.alerts import AlertFeedSim, AlertGenerator, BurstPolicy
 from drones.sim.docks import DockFleetSim
 from drones.sim.faults import FaultSpec, parse_fault_message
@@ -200,7 +201,7 @@ class SiteSim:
         while True:
             try:
                 async with aiomqtt.Client(self.broker.host, self.broker.port, username=self.broker.username,
-                                          password=self.broker.password,
+                                          password=self.broker.password, tls_context=tls_context_for(self.broker),
                                           protocol=aiomqtt.ProtocolVersion.V311) as client:
                     await client.subscribe(topic, qos=1)
                     async for message in client.messages:
