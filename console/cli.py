@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--broker", metavar="URL",
                    help="MQTT broker URL (mqtt://host:port or mqtts://user:pass@host:port) of the site whose server "
                         "this console attaches to; overrides the site file's")
+    p.add_argument("--user", metavar="NAME",
+                   help="sign in as NAME without the sign-in dialog (with --password-stdin: IT staff's smoke checks)")
+    p.add_argument("--password-stdin", action="store_true", help="read --user's password from standard input")
     p.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the last one chosen, else zh_CN)")
     p.add_argument("--time-scale", type=positive_float, default=1.0, metavar="X",
                    help="physics time scale passed to the demo site's simulator (default 1)")
@@ -81,6 +84,9 @@ def build_sim_parser() -> argparse.ArgumentParser:
                                 "Several consoles can share one simulator (they connect with --broker).")
     p.add_argument("--site", metavar="FILE", help="site file whose docks to simulate (default: the demo site)")
     p.add_argument("--broker", metavar="URL", help="external broker (default: start an embedded one)")
+    p.add_argument("--broker-ca", metavar="FILE", help="the site CA to trust (mqtts://)")
+    p.add_argument("--broker-cert", metavar="FILE", help="the platform's client certificate (mqtts://)")
+    p.add_argument("--broker-key", metavar="FILE", help="the key of --broker-cert")
     p.add_argument("--embedded-port", type=int, default=0, metavar="PORT",
                    help="port of the embedded broker (default 0: one the system picks, reported in the JSON line "
                         "printed on stdout once ready; give one, e.g. 1883, for consoles on other machines)")

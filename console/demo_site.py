@@ -78,8 +78,10 @@ class DemoSite:
     port of each simulated drone, by system id) are valid after `start()`."""
 
     def __init__(self, *, site_path: Path | None = None, broker_url: str | None = None, time_scale: float = 1.0,
-                 verbose: bool = False, px4: str | None = None) -> None:
+                 verbose: bool = False, px4: str | None = None, broker_args: list[str] | None = None) -> None:
+        """`broker_args`: the simulator's own `--broker URL --broker-ca ...` on a secured broker (the demo's)."""
         self.site_path = site_path
+        self._broker_args = broker_args or []
         self.px4 = px4   # docks flown by real PX4 autopilots (`main.py sim --px4`)
         self._external_broker = broker_url
         self.time_scale = time_scale
@@ -98,7 +100,9 @@ class DemoSite:
                                  "--opening-alert", str(OPENING_ALERT_S)]
         if self.site_path is not None:
             args += ["--site", str(self.site_path)]
-        if self._external_broker:
+        if self._broker_args:
+            args += self._broker_args
+        elif self._external_broker:
             args += ["--broker", self._external_broker]
         else:
             args += ["--embedded-port", "0"]   # the child binds a free port and reports it
@@ -177,9 +181,14 @@ class ServerChild:
 
     def __init__(self, *, broker_url: str, mavlink: dict[int, str], video_url: str | None, data_dir: Path,
                  site_path: Path | None = None, demo_flights: int = 0, demo_only: tuple[str, ...] = (),
-                 verbose: bool = False) -> None:
-        self.args = self_command() + ["server", "--child", "--broker", broker_url, "--data-dir", str(data_dir),
+                 verbose: bool = False, broker_args: list[str] | None = None, accounts_dir: Path | None = None) -> None:
+        """`broker_args` (`--broker URL --broker-ca ...`) replace `broker_url` on a secured broker, where the server
+        checks requests against the account book in `accounts_dir`."""
+        self.args = self_command() + ["server", "--child", *(broker_args or ["--broker", broker_url]),
+                                      "--data-dir", str(data_dir),
                                       "--mavlink-map", json.dumps({str(k): v for k, v in mavlink.items()})]
+        if accounts_dir is not None:
+            self.args += ["--accounts-dir", str(accounts_dir)]
         if site_path is not None:
             self.args += ["--site", str(site_path)]
         if video_url:

@@ -67,6 +67,7 @@ def sim_main(argv: list[str]) -> int:
         set_parent_death_signal()
     opts = SimOptions(
         site_path=site_path, broker_url=args.broker, embedded_host=args.embedded_host,
+        broker_files=tuple(Path(f) if f else None for f in (args.broker_ca, args.broker_cert, args.broker_key)),
         embedded_port=args.embedded_port, video_port=args.video_port, faults=faults, watch_stdin=args.child,
         px4_docks=px4_docks,
         site=SiteSimOptions(console_host=args.console_host,

@@ -26,6 +26,10 @@ Example::
     [journal]                       # optional: a site server pair's shared journal database
     url = "postgresql:///qd?host=/run/postgresql&user=qd"   # libpq URL; default: SQLite files
 
+    [security]                      # optional (docs/security.md)
+    accounts_dir = "/etc/qd-console/site"   # the site server: the account book `main.py admin` keeps
+    idle_lock_min = 15              # consoles: lock the screen after this long untouched (0: never)
+
     [[docks]]
     id = "SN01"
     name = "五四广场"
@@ -109,6 +113,9 @@ class SiteFileError(Exception):
         what = f"{field_name}: {problem}" if field_name else problem
         super().__init__(f"{where}: {what}")
 
+
+#: A console untouched this long locks its screen, unless the site file says otherwise.
+DEFAULT_IDLE_LOCK_S = 15 * 60.0
 
 @dataclass(frozen=True, slots=True)
 class BrokerConfig:
@@ -196,6 +203,10 @@ class Site:
     autopilot_params: Mapping[str, int | float] = field(default_factory=dict)
     #: `[journal] url`: the PostgreSQL database of the site server's journals; None: SQLite files.
     journal_url: str | None = None
+    #: `[security] accounts_dir`: the site's account book (the server checks every request's role against it).
+    accounts_dir: Path | None = None
+    #: `[security] idle_lock_min`, in seconds: a console untouched this long locks its screen (0: never).
+    idle_lock_s: float = DEFAULT_IDLE_LOCK_S
 
     def with_broker(self, broker: BrokerConfig) -> Site:
         """The same site, talking to another broker (`--broker`, or the demo's embedded one)."""
@@ -333,6 +344,7 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
         broker = BrokerConfig(parsed.url, user or None, password or None, **tls_files)
 
     journal_url = _journal_url(data.get("journal"), path, fail)
+    accounts_dir, idle_lock_s = _security(data.get("security"), path, fail)
 
     raw_docks = data.get("docks", [])
     if not isinstance(raw_docks, list):
@@ -400,7 +412,26 @@ def site_from_dict(data: dict[str, Any], *, path: Path | str = "<site>", locator
                 nofly_path=files["nofly"], video_base_url=video_base.rstrip("/") if video_base else None,
                 automation=_automation(data.get("automation"), path, fail), min_ready_per_district=min_ready,
                 require_link_loss_action=require_dll, autopilot_params=_autopilot(data.get("autopilot"), path, fail),
-                journal_url=journal_url)
+                journal_url=journal_url, accounts_dir=accounts_dir, idle_lock_s=idle_lock_s)
+
+
+def _security(table: Any, path: Path, fail: Any) -> tuple[Path | None, float]:
+    """The optional `[security]` table: `accounts_dir` (relative to the site file) and `idle_lock_min`."""
+    if table is None:
+        return None, DEFAULT_IDLE_LOCK_S
+    if not isinstance(table, dict):
+        raise SiteFileError(path, "must be a table", field_name="security")
+    unknown = sorted(set(table) - {"accounts_dir", "idle_lock_min"})
+    if unknown:
+        raise fail(f"unknown key {unknown[0]!r} (only accounts_dir, idle_lock_min)", f"security.{unknown[0]}",
+                   "security", unknown[0])
+    accounts = table.get("accounts_dir")
+    if accounts is not None and (not isinstance(accounts, str) or not accounts.strip()):
+        raise fail("must be a directory path", "security.accounts_dir", "security", "accounts_dir")
+    idle = table.get("idle_lock_min", DEFAULT_IDLE_LOCK_S / 60)
+    if isinstance(idle, bool) or not isinstance(idle, int | float) or idle < 0:
+        raise fail("must be a number of minutes, 0 or more", "security.idle_lock_min", "security", "idle_lock_min")
+    return (path.parent / accounts if accounts else None), float(idle) * 60
 
 
 def _journal_url(table: Any, path: Path, fail: Any) -> str | None:

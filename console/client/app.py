@@ -52,6 +52,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
 
     from console.client.i18n import DEFAULT_LANGUAGE, LANGUAGES, LanguageSwitch
     from console.client.session import ConsoleSession, start_demo_server, start_demo_site
+    from console.demo_security import start_demo_security
     from console.core.workstation import Workstation, WorkstationError
     from console.remote.site_client import discover_server
     from console.client.theme import apply_theme
@@ -83,17 +84,21 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         station = Workstation.claim()
     except WorkstationError as exc:
         return fail(QCoreApplication.translate("Console", "Console"), str(exc))
-    demo_site = server = None
+    demo_site = server = security = None
     if demo and not args.broker:
-        # The whole demo on this machine: the simulator (with its broker), the site server, this console.
+        # The whole demo on this machine: its secured broker (Mosquitto with a generated site kit), the simulator,
+        # the site server, this console.
         try:
+            security = start_demo_security(station.data_dir)
             site, demo_site = start_demo_site(site, broker_url=None, time_scale=args.time_scale,
-                                              verbose=args.verbose, px4=args.px4)
+                                              verbose=args.verbose, px4=args.px4, security=security)
             server = start_demo_server(site, demo_site, station, demo_flights=args.demo_flights,
-                                       verbose=args.verbose)
-        except (DemoSiteError, ValueError) as exc:  # ValueError: ports the site cannot use (with_mavlink)
-            if demo_site is not None:
-                demo_site.stop()  # never leave the simulator behind
+                                       verbose=args.verbose, security=security)
+        except (DemoSiteError, ValueError, RuntimeError, OSError) as exc:
+            # ValueError: ports the site cannot use (with_mavlink); RuntimeError: no Mosquitto, or it did not start
+            for child in (demo_site, security):
+                if child is not None:
+                    child.stop()  # never leave the simulator or the broker behind
             return fail(QCoreApplication.translate("Console", "Demo site"), QCoreApplication.translate("Console", "The demo site could not start:")
                         + " " + str(exc))
     else:
@@ -105,15 +110,32 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
                  f"{found.get('server_id')} ({found.get('role')})" if found else "none answered yet")
     try:
         session = ConsoleSession(site, settings, languages, errors=errors, station=station, demo_site=demo_site,
-                                 server=server)
+                                 server=server, security=security)
     except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory
         log.exception("the console could not start")
-        for child in (server, demo_site):
+        for child in (server, demo_site, security):
             if child is not None:
                 child.stop()  # never leave the simulator or the server behind
         return fail(QCoreApplication.translate("Console", "Console"), f"the console could not start: {exc}")
     session.start()
     window = session.window
+    if security is not None:
+        # The demo signs its own dispatcher in (the badge says it is a demo).
+        problem = session.identity.sign_in_now(security.user, security.password)
+        if problem:
+            log.error("the demo dispatcher could not sign in: %s", problem)
+    elif session.services.mqtt.sign_in_required:
+        if args.user:
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else ""
+            problem = session.identity.sign_in_now(args.user, password)
+            del password
+            if problem:
+                session.stop()
+                return fail(QCoreApplication.translate("Console", "Sign in"), problem)
+        elif not smoke and not session.identity.sign_in_at_start():
+            log.info("nobody signed in; the console closes")
+            session.stop()
+            return 0
     window.restore_layout()
     window.show()
     # aboutToQuit: the window is closed; stop the core first (it talks to the child's broker).

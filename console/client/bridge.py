@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from console.core.alert_events import AlertQuarantined, AlertReceived, AlertUpdated, IncidentChanged
-from console.core.events import BrokerStateChanged, Event, EventBus, FleetLinksChanged, OperatorNotice
+from console.core.events import BrokerStateChanged, Event, EventBus, FleetLinksChanged, OperatorNotice, SignedIn
 from console.remote.site_client import ServerStateChanged
 from drones.tasks import TaskStateChanged
 
@@ -23,6 +23,7 @@ class CoreBridge(QObject):
     alert_event = Signal(object)       # AlertReceived | AlertUpdated | AlertQuarantined | IncidentChanged
     task_event = Signal(object)        # TaskStateChanged
     server_state = Signal(object)      # ServerStateChanged
+    signed_in = Signal(object)         # SignedIn
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +43,8 @@ class CoreBridge(QObject):
             self.task_event.emit(event)
         elif isinstance(event, ServerStateChanged):
             self.server_state.emit(event)
+        elif isinstance(event, SignedIn):
+            self.signed_in.emit(event)
 
     def detach(self) -> None:
         self._unsubscribe()

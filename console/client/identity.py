@@ -35,8 +35,6 @@ from widgets.sign_in import SignInDialog
 
 log = logging.getLogger(__name__)
 
-#: A console left alone this long locks itself when the site file says nothing else.
-DEFAULT_IDLE_LOCK_S = 15 * 60.0
 #: What counts as the operator being there (the idle clock starts again).
 _ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
 
@@ -55,7 +53,7 @@ class IdentityController(QObject):
     """Sign-in dialog, lock screen, status-bar badge, idle lock and the panels' role gating of one console."""
 
     def __init__(self, services: RemoteServices, window: Any, *, gated: list[Any], demo: bool,
-                 idle_lock_s: float = DEFAULT_IDLE_LOCK_S) -> None:
+                 idle_lock_s: float) -> None:
         super().__init__(window)
         self.services = services
         self.window = window
@@ -76,6 +74,7 @@ class IdentityController(QObject):
         window.addAction(self.act_lock)
         self.dialog: SignInDialog | None = None
         self.idle = QTimer(self, singleShot=True, interval=int(idle_lock_s * 1000))
+        self.idle_lock_s = idle_lock_s   # 0: never
         self.idle.timeout.connect(self._idle)
         QApplication.instance().installEventFilter(self)
         self.retranslate()
@@ -91,13 +90,17 @@ class IdentityController(QObject):
             self.lock_screen.show_error(tr("This account was disabled or its password changed: switch user."))
 
     def _apply(self) -> None:
+        if not self.services.mqtt.sign_in_required:
+            # An open site (no accounts): nobody signs in and the server trusts every console; the badge says so.
+            self.badge.set_identity(None, tr("open site, no sign-in"), False)
+            return
         role = role_of(self.role)
         text = role_name(self.role) if self.role else tr("not signed in")
         granted = frozenset(p.value for p in powers(role))
         for panel in self.gated:
             panel.set_powers(granted, text)
         self.badge.set_identity(self.user, text, self.demo)
-        if self.user is not None:
+        if self.user is not None and self.idle_lock_s > 0:
             self.idle.start()
 
     # ----- sign in
@@ -148,6 +151,8 @@ class IdentityController(QObject):
 
     def lock(self) -> None:
         """Locks the screen (Ctrl+L, idle): nothing operational shows until the password is given again."""
+        if not self.services.mqtt.sign_in_required:
+            return   # an open site has nobody to unlock it
         if not self.lock_screen.is_locked:
             log.info("screen locked (%s)", self.user)
             self.lock_screen.lock(self.user or "-", role_name(self.role) if self.role else tr("not signed in"))
@@ -167,7 +172,7 @@ class IdentityController(QObject):
             if problem is None:
                 log.info("screen unlocked by %s", user)
                 self.lock_screen.unlocked()
-                self.idle.start()
+                self._apply()
             else:
                 self.lock_screen.show_error(problem[0])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QSettings
@@ -13,6 +14,7 @@ from PySide6.QtCore import QSettings
 from console.client.alert_controller import AlertController
 from console.client.bridge import CoreBridge
 from console.client.gc_guard import collect_on_gui_thread
+from console.client.identity import IdentityController
 from console.client.i18n import LanguageSwitch
 from console.client.lag_meter import LagMeter
 from console.client.main_window import MainWindow
@@ -22,6 +24,7 @@ from console.client.video_controller import VideoController
 from console.core.core_loop import CoreLoop
 from console.core.health import ErrorCounter
 from console.core.workstation import Workstation
+from console.demo_security import DemoSecurity
 from console.demo_site import DemoSite, ServerChild
 from console.remote.site_client import RemoteServices
 from drones.site import Site, parse_broker_url
@@ -30,13 +33,19 @@ log = logging.getLogger(__name__)
 
 
 def start_demo_site(site: Site, *, broker_url: str | None, time_scale: float, verbose: bool,
-                    px4: str | None = None) -> tuple[Site, DemoSite]:
-    """Starts the demo site's simulator child and returns the site as the demo reaches it: the child's broker, its
-    drones' ports (`udpout://`: the demo's site server connects out) and its video server.
+                    px4: str | None = None, security: DemoSecurity | None = None) -> tuple[Site, DemoSite]:
+    """Starts the demo site's simulator child and returns the site as the demo reaches it: the child's broker (with
+    `security`, the demo's secured broker, where consoles sign in on the people's listener), its drones' ports
+    (`udpout://`: the demo's site server connects out) and its video server.
     DemoSiteError (the child is stopped) or ValueError (ports the site cannot use)."""
-    demo = DemoSite(site_path=site.path, broker_url=broker_url, time_scale=time_scale, verbose=verbose, px4=px4)
+    demo = DemoSite(site_path=site.path, broker_url=broker_url, time_scale=time_scale, verbose=verbose, px4=px4,
+                    broker_args=security.service_files("site-platform") if security else None)
     try:
-        site = site.with_broker(parse_broker_url(demo.start()))
+        url = demo.start()
+        if security is not None:
+            site = site.with_broker(replace(parse_broker_url(security.broker.people_url), ca_file=security.ca_file))
+        else:
+            site = site.with_broker(parse_broker_url(url))
         site = site.with_mavlink({sysid: f"udpout://127.0.0.1:{port}" for sysid, port in demo.mavlink_ports.items()})
         if demo.video_url:
             site = site.with_video_base(demo.video_url)
@@ -47,15 +56,23 @@ def start_demo_site(site: Site, *, broker_url: str | None, time_scale: float, ve
 
 
 def start_demo_server(site: Site, demo: DemoSite, station: Workstation, *, demo_flights: int = 0,
-                      verbose: bool = False) -> ServerChild:
+                      verbose: bool = False, security: DemoSecurity | None = None) -> ServerChild:
     """Starts the demo's site server as a child, on the demo simulator's broker and drones, with its journals in
     this console station's directory; DemoSiteError (nothing is left running) when it does not come up."""
     assert site.broker is not None
     server = ServerChild(broker_url=site.broker.url, mavlink={d.sysid: d.mavlink for d in site.docks if d.mavlink},
                          video_url=demo.video_url, data_dir=station.data_dir / "server", site_path=site.path,
-                         demo_flights=demo_flights, demo_only=demo.px4_docks, verbose=verbose)
+                         demo_flights=demo_flights, demo_only=demo.px4_docks, verbose=verbose,
+                         broker_args=security.service_files("site-server") if security else None,
+                         accounts_dir=security.site_dir if security else None)
     server.start()
     return server
+
+
+def needs_sign_in(site: Site) -> bool:
+    """Whether people sign in at this site's consoles: a TLS broker that knows this program by no certificate of
+    its own (the people's listener). A plain broker is an open site (tests, old site files)."""
+    return site.broker is not None and site.broker.tls and site.broker.cert_file is None
 
 
 class ConsoleSession:
@@ -68,17 +85,20 @@ class ConsoleSession:
 
     def __init__(self, site: Site, settings: QSettings, languages: LanguageSwitch, *,
                  errors: ErrorCounter | None = None, station: Workstation | None = None,
-                 demo_site: DemoSite | None = None, server: ServerChild | None = None) -> None:
+                 demo_site: DemoSite | None = None, server: ServerChild | None = None,
+                 security: DemoSecurity | None = None) -> None:
         self.site = site
         self.settings = settings
         self.languages = languages
         self.demo_site = demo_site
         self.server = server
+        self.security = security
         collect_on_gui_thread()   # before any thread of the core allocates
         self.core = CoreLoop()
         self.core.start()
         try:
-            self.services = RemoteServices(site, self.core, errors=errors, station=station)
+            self.services = RemoteServices(site, self.core, errors=errors, station=station,
+                                           sign_in_required=needs_sign_in(site))
         except BaseException:
             self.core.stop()
             raise
@@ -106,6 +126,10 @@ class ConsoleSession:
         self.alerts.camera_open_requested.connect(self.video.wall.open_camera)   # "open on video wall"
         window.language_requested.connect(self.change_language)
         self.bridge.server_state.connect(self._on_server_state)
+        self.identity = IdentityController(self.services, window, demo=security is not None,
+                                           gated=[self.situation.panel, self.alerts.panel, self.alerts.desk],
+                                           idle_lock_s=site.idle_lock_s)
+        self.bridge.signed_in.connect(self.identity.on_signed_in)
         self._on_server_state(None)
         dock_names = {d.id: d.name for d in site.docks}
         # Quitting stops the flights' watcher only when this console started the site server (the demo).
@@ -128,6 +152,7 @@ class ConsoleSession:
         self.window.set_language(language)
         self.situation.set_language(language)
         self.alerts.set_language(language)
+        self.identity.retranslate()   # the role's name in the new language, on the badge and every tooltip
         self._on_server_state(None)   # the banner's and panels' words in the new language
 
     def start(self) -> None:
@@ -153,10 +178,13 @@ class ConsoleSession:
         self.alerts.stop()
         self.video.stop()
         self.bridge.detach()
+        self.identity.detach()
         if not self.core.stop():
             log.error("core services did not stop cleanly")
         if self.server is not None:
             self.server.stop()     # before the simulator: its broker is the one the server talks to
         if self.demo_site is not None:
             self.demo_site.stop()
+        if self.security is not None:
+            self.security.stop()   # the broker last: the server and the simulator say goodbye on it
         log.info("console stopped in %.2f s", time.monotonic() - t0)

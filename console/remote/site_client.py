@@ -144,7 +144,7 @@ class RemoteServices:
     core loop (it registers its clean-up there)."""
 
     def __init__(self, site: Site, core: CoreLoop, *, errors: ErrorCounter | None = None,
-                 station: Workstation | None = None) -> None:
+                 station: Workstation | None = None, sign_in_required: bool = False) -> None:
         if site.broker is None:
             raise ValueError("site has no broker")
         self.station = station or Workstation.claim()
@@ -158,7 +158,7 @@ class RemoteServices:
         self.health.set(broker_url=site.broker.url, docks_total=len(site.docks), drones_total=len(site.docks))
         self.health.add_provider(self._server_health)
         self.mqtt = MqttLink(site.broker, console_id=self.console_id, topic_root=self.root, bus=self.bus,
-                             persistent=False)
+                             persistent=False, sign_in_required=sign_in_required)
         self.basemap: Basemap | None = load_basemap(site.basemap_path) if site.basemap_path else None
         self.cameras: CameraRegistry | None = CameraRegistry.load(site.cameras_path) if site.cameras_path else None
         self.alert_rules = load_alert_rules()
@@ -393,8 +393,13 @@ class RemoteServices:
     async def _watch_server(self) -> None:
         next_health = 0.0
         asking: asyncio.Task[None] | None = None   # one question at a time, held so it is not collected
+        confirming: asyncio.Task[Role | None] | None = None
         while True:
             self._update_presence()
+            if self.present and self.user is not None and self.role is None and (confirming is None or
+                                                                                  confirming.done()):
+                # Signed in before the server was there (or while it was away): its word on the role now.
+                confirming = asyncio.create_task(self.ask_role())
             if self.present and time.monotonic() >= next_health and (asking is None or asking.done()):
                 next_health = time.monotonic() + HEALTH_PERIOD_S
                 asking = asyncio.create_task(self._ask_health())
@@ -425,6 +430,10 @@ class RemoteServices:
             "drones_connected": drones[0], "docks_online": self.docks.online_count,
             "tasks_by_state": dict(self.tasks.counts),
         }
+        snap.update(user=self.user, role=self.role.value if self.role else None)
+        if self.mqtt.sign_in_required and self.user is None:
+            snap["server_problem"] = "nobody is signed in at this console"
+            return snap
         if self.frames == 0:
             snap["drones_connected"] = 0
         if not self.present:

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -22,7 +23,7 @@ from console.cli import load_requested_site
 from console.core.core_loop import CoreLoop
 from console.core.workstation import _read_or_make_id
 from console.logging_setup import setup_logging
-from drones.site import SiteFileError
+from drones.site import Site, SiteFileError
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ def build_server_parser() -> argparse.ArgumentParser:
                     "started for the same site waits as standby and takes over if the active one dies.")
     p.add_argument("--site", metavar="FILE", help="TOML site file (default: the embedded demo site)")
     p.add_argument("--broker", metavar="URL", help="MQTT broker URL; overrides the site file's")
+    p.add_argument("--broker-ca", metavar="FILE", help="the site CA to trust (mqtts://); overrides the site file's")
+    p.add_argument("--broker-cert", metavar="FILE", help="the server's client certificate; overrides the site file's")
+    p.add_argument("--broker-key", metavar="FILE", help="the key of --broker-cert")
+    p.add_argument("--accounts-dir", metavar="DIR",
+                   help="the site's account book (`main.py admin`); overrides the site file's [security] accounts_dir")
     p.add_argument("--data-dir", metavar="DIR",
                    help="where the server keeps its identity and SQLite journals (default: the user's data "
                         "directory, server/); a site with [journal] url keeps its journals in PostgreSQL")
@@ -67,6 +73,7 @@ def server_main(argv: list[str]) -> int:
             site = site.with_mavlink({int(k): str(v) for k, v in json.loads(args.mavlink_map).items()})
         if args.video_base:
             site = site.with_video_base(args.video_base)
+        site = _with_security_args(site, args)
     except SiteFileError as exc:
         sys.stderr.write(f"error: site file {exc}\n")
         return EXIT_BAD_INPUT
@@ -75,6 +82,11 @@ def server_main(argv: list[str]) -> int:
         return EXIT_BAD_INPUT
     if site.broker is None:
         sys.stderr.write("error: the site server needs a broker: --broker URL, or a site file with [broker] url\n")
+        return EXIT_BAD_INPUT
+    if site.broker.cert_file is not None and site.accounts_dir is None:
+        # A server on a secured broker without the account book would have to trust every request's word.
+        sys.stderr.write("error: the site server signs in with a certificate but has no account book to check "
+                         "requests against: set [security] accounts_dir in the site file or --accounts-dir\n")
         return EXIT_BAD_INPUT
     log_file, errors = setup_logging(verbose=args.verbose, name="server")
     if args.child:
@@ -94,8 +106,19 @@ def server_main(argv: list[str]) -> int:
 
     core = CoreLoop("server-core")
     core.start()
+    accounts = None
+    if site.accounts_dir is not None:
+        from console.security.accounts import AccountReader
+
+        reader = AccountReader(site.accounts_dir)
+
+        def accounts(user: str) -> tuple[str, bool] | None:
+            found = reader.standing(user)
+            return None if found is None else (found.role.value, found.enabled)
+
     server = SiteServer(site, core, data_dir=data_dir, server_id=server_id, errors=errors,
-                        demo_flights=args.demo_flights, demo_only=[d for d in args.demo_only.split(",") if d])
+                        demo_flights=args.demo_flights, demo_only=[d for d in args.demo_only.split(",") if d],
+                        accounts=accounts)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -108,6 +131,20 @@ def server_main(argv: list[str]) -> int:
     clean = core.stop(timeout_s=5.0)
     _say({"event": "stopped", "server_id": server_id, "lease_lost": server.lost_reason, "clean": clean})
     return EXIT_LEASE_LOST if lost else 0
+
+
+def _with_security_args(site: Site, args: argparse.Namespace) -> Site:
+    """The site with the command line's TLS files and account book in place of the site file's."""
+    if site.broker is not None and (args.broker_ca or args.broker_cert or args.broker_key):
+        if bool(args.broker_cert) != bool(args.broker_key):
+            raise ValueError("--broker-cert and --broker-key go together")
+        site = site.with_broker(replace(site.broker, ca_file=Path(args.broker_ca) if args.broker_ca else
+                                        site.broker.ca_file,
+                                        cert_file=Path(args.broker_cert) if args.broker_cert else site.broker.cert_file,
+                                        key_file=Path(args.broker_key) if args.broker_key else site.broker.key_file))
+    if args.accounts_dir:
+        site = replace(site, accounts_dir=Path(args.accounts_dir))
+    return site
 
 
 def _say(line: dict[str, object]) -> None:

@@ -42,6 +42,8 @@ class SimOptions:
 
     site_path: Path
     broker_url: str | None = None       # external broker; None starts the embedded one
+    #: The external broker's CA, this platform's client certificate and its key (mqtts://), or None each.
+    broker_files: tuple[Path | None, Path | None, Path | None] = (None, None, None)
     embedded_host: str = "127.0.0.1"
     embedded_port: int = 0              # 0: a port the system picks, reported in the ready line
     video_port: int = 18080
@@ -91,7 +93,8 @@ async def run_sim(opts: SimOptions) -> int:
             await _stop_broker(broker)
             return 1
         site_opts = replace(site_opts, real_drones={**site_opts.real_drones, **links})
-    sim = SiteSim(site, parse_broker_url(url), site_opts)
+    ca, cert, key = opts.broker_files
+    sim = SiteSim(site, replace(parse_broker_url(url), ca_file=ca, cert_file=cert, key_file=key), site_opts)
     video = None
     try:
         video = await _start_video(sim, opts)
