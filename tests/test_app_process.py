@@ -97,7 +97,9 @@ def test_smoke_on_the_demo_site_is_healthy_and_writes_a_screenshot(tmp_path: Pat
     assert health["healthy"] is True
     assert health["demo"] is True
     assert health["broker_connected"] is True
-    assert health["broker_url"].startswith("mqtt://127.0.0.1:")
+    # The demo's broker is a real Mosquitto with the generated site kit: TLS only, and its demo dispatcher signed in.
+    assert health["broker_url"].startswith("mqtts://127.0.0.1:")
+    assert (health["user"], health["role"]) == ("demo-dispatcher", "dispatcher")
     assert health["language"] == "zh_CN"
     for key in ("alerts_received", "alerts_quarantined", "tasks_by_state", "errors_logged"):
         assert key in health
