@@ -75,8 +75,9 @@ def site_journal(site_file: str | Path, data_dir: str | Path | None = None) -> s
     return Path(data_dir) / "journal.sqlite"
 
 
-def verify_audit(target: str | Path, out: TextIO | None = None) -> int:
-    """Checks the chain of the journal at `target`; prints what it found; returns the exit code."""
+def verify_audit(target: str | Path, out: TextIO | None = None, expect: dict[int, str] | None = None) -> int:
+    """Checks the chain of the journal at `target` (and the hashes noted in `expect`, seq -> hash); prints what
+    it found; returns the exit code."""
     out = out or sys.stdout
     try:
         audit, db = open_audit(target)
@@ -84,7 +85,7 @@ def verify_audit(target: str | Path, out: TextIO | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
-        result = audit.verify()
+        result = audit.verify(expect)
     except storage_errors() as exc:
         print(f"error: {db.target}: cannot read the audit trail: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -92,14 +93,14 @@ def verify_audit(target: str | Path, out: TextIO | None = None) -> int:
         db.close()
     if result.ok:
         print(f"OK: {result.checked} entries checked in {db.target}; the chain is whole.", file=out)
-        print(f"tip: seq {result.tip_seq} hash {result.tip_hash} (note it down: a cut-off tail is only seen by "
-              f"comparing)", file=out)
+        print(f"tip: {result.tip_seq}:{result.tip_hash} (note it down elsewhere and pass it as --expect later: "
+              f"a cut-off tail, or every entry rewritten from one on, is only seen that way)", file=out)
         return EXIT_OK
     broken = result.broken
-    assert broken is not None
     print(f"BROKEN: {db.target}: the chain breaks at seq {result.broken_seq}: {result.why}", file=out)
-    print(f"entry: seq {broken.seq} at {local_iso(broken.ts)} ({broken.ts}) by {broken.user or '-'}: "
-          f"{broken.kind} {broken.what}", file=out)
+    if broken is not None:
+        print(f"entry: seq {broken.seq} at {local_iso(broken.ts)} ({broken.ts}) by {broken.user or '-'}: "
+              f"{broken.kind} {broken.what}", file=out)
     print(f"entries before it are whole: {result.tip_seq} (last good hash {result.tip_hash})", file=out)
     return EXIT_BROKEN
 
@@ -114,6 +115,14 @@ def export_audit(target: str | Path, filters: AuditFilter, out_csv: str | Path) 
         db.close()
     with open(out_csv, "w", encoding="utf-8-sig", newline="") as file:
         return to_csv(records, file)
+
+
+def _noted(text: str) -> tuple[int, str]:
+    """SEQ:HASH, as `verify-audit` printed a tip."""
+    seq, _, digest = text.partition(":")
+    if not seq.strip().isdigit() or len(digest.strip()) != 64:
+        raise argparse.ArgumentTypeError(f"not SEQ:HASH (a seq and a 64-digit hash): {text!r}")
+    return int(seq), digest.strip().lower()
 
 
 def _time_arg(text: str) -> float:
@@ -138,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
         where.add_argument("--site", metavar="FILE", help="a site file: its [journal] url, else the server's "
                                                           "journal.sqlite in --data-dir")
         c.add_argument("--data-dir", metavar="DIR", help="the server's data directory (with --site)")
+        if name == "verify-audit":
+            c.add_argument("--expect", metavar="SEQ:HASH", type=_noted, action="append", default=[],
+                           help="a tip noted down earlier: that entry must still be there with that hash "
+                                "(catches a tail cut off or every entry rewritten from some point on)")
         if name == "export-audit":
             c.add_argument("--out", required=True, metavar="CSV", help="the CSV file to write")
             c.add_argument("--user")
@@ -166,7 +179,7 @@ def main(argv: list[str]) -> int:
         print(f"error: site file {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     if args.command == "verify-audit":
-        return verify_audit(target)
+        return verify_audit(target, expect=dict(args.expect))
     filters = AuditFilter(user=args.user, role=args.role, console=args.console, kind=args.kind, sysid=args.sysid,
                           dock_id=args.dock, alert_id=args.alert, task_id=args.task, since=args.since,
                           until=args.until, limit=args.limit)

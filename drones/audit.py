@@ -337,9 +337,14 @@ class AuditLog:
                 return
             after_seq = int(rows[-1][0])
 
-    def verify(self) -> VerifyResult:
+    def verify(self, expect: Mapping[int, str] | None = None) -> VerifyResult:
         """Walks the chain from the first entry: seq 1, 2, 3 ... without gaps, each prev_hash the hash before
-        it, each hash the hash of its content. Stops at the first broken entry."""
+        it, each hash the hash of its content. Stops at the first broken entry.
+
+        `expect`: hashes noted down earlier (a tip `verify` reported, seq -> hash). Without them the chain
+        shows a change to any row but not a rewrite of every row from there on with fresh hashes, nor a cut-off
+        tail; with them, an entry whose hash differs from the note, or a noted seq no longer there, is broken."""
+        expect = dict(expect or {})
         checked, seq, prev = 0, 0, GENESIS
         for record in self.records():
             checked += 1
@@ -350,7 +355,14 @@ class AuditLog:
                 return VerifyResult(checked, seq, prev, record, record.seq, "prev_hash mismatch")
             if record.expected_hash() != record.hash:
                 return VerifyResult(checked, seq, prev, record, record.seq, "hash mismatch")
+            if expect.get(record.seq, record.hash) != record.hash:
+                return VerifyResult(checked, seq, prev, record, record.seq, "hash differs from the noted one "
+                                    "(rewritten from here on)")
             seq, prev = record.seq, record.hash
+        beyond = [n for n in expect if n > seq]
+        if beyond:
+            return VerifyResult(checked, seq, prev, None, seq + 1,
+                                f"entries cut off: seq {max(beyond)} was noted, the trail ends at {seq}")
         return VerifyResult(checked, seq, prev)
 
     @staticmethod

@@ -86,3 +86,18 @@ def test_export_writes_the_filtered_entries_as_csv(journal_target: Path | str, t
     assert sessions.returncode == 0
     with open(out, encoding="utf-8-sig", newline="") as file:
         assert [r["what"] for r in csv.DictReader(file)] == ["sign_in", "sign_in", "sign_out", "signed_out_disabled"]
+
+
+def test_verify_checks_a_noted_tip(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    j = Journal(path)
+    every_kind(j)
+    j.close()
+    first = cli("verify-audit", "--journal", str(path))
+    tip = next(line for line in first.stdout.splitlines() if line.startswith("tip: ")).split()[1]
+    assert tip.startswith("14:")
+    assert cli("verify-audit", "--journal", str(path), "--expect", tip).returncode == 0
+    tamper(path, "DELETE FROM {audit} WHERE seq = 14")
+    cut = cli("verify-audit", "--journal", str(path), "--expect", tip)
+    assert cut.returncode == 1 and "entries cut off: seq 14 was noted, the trail ends at 13" in cut.stdout
+    assert cli("verify-audit", "--journal", str(path), "--expect", "14:xyz").returncode == 2

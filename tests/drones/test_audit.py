@@ -253,8 +253,10 @@ def test_update_and_delete_are_refused_by_the_trigger(journal_target: Path | str
         with pytest.raises(Exception, match="append-only"):
             j._db.execute(sql)
     if not isinstance(journal_target, Path):
-        with pytest.raises(Exception, match="append-only"):
+        with pytest.raises(Exception, match=r"append-only \(TRUNCATE refused\)"):
             j._db.execute("TRUNCATE audit")
+        with pytest.raises(Exception, match=r"append-only \(UPDATE refused\)"):
+            j._db.execute("UPDATE audit SET what = 'nothing'")
     assert j.audit.query(AuditFilter(limit=None)) == before
     assert j.audit.verify().ok
 
@@ -346,3 +348,32 @@ def test_to_csv_writes_a_header_for_no_records() -> None:
     assert to_csv([], buffer) == 0
     assert buffer.getvalue().strip() == ("seq,time,ts,user,role,console,kind,what,sysid,dock_id,alert_id,task_id,"
                                          "result,reason,detail,prev_hash,hash")
+
+
+def test_a_noted_tip_catches_a_rewritten_chain_and_a_cut_off_tail(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    j = Journal(path)
+    every_kind(j)
+    noted = j.audit.verify()
+    assert noted.ok and noted.tip_seq == 14
+    # The attacker rewrites entry 10 and every hash after it: the chain alone is whole again.
+    rows = list(j.audit.records())
+    forged: list[AuditRecord] = []
+    prev = rows[8].hash
+    for r in rows[9:]:
+        fields = {f: getattr(r, f) for f in AuditRecord.__slots__} | {"prev_hash": prev}
+        if r.seq == 10:
+            fields["user"] = "nobody"
+        fields["hash"] = AuditRecord(**fields).expected_hash()
+        forged.append(AuditRecord(**fields))
+        prev = fields["hash"]
+    tamper(path, "".join(f"UPDATE {{audit}} SET \"user\" = '{f.user}', prev_hash = '{f.prev_hash}', "
+                         f"hash = '{f.hash}' WHERE seq = {f.seq};" for f in forged))
+    assert j.audit.verify().ok
+    result = j.audit.verify({noted.tip_seq: noted.tip_hash})
+    assert (result.ok, result.broken_seq) == (False, 14) and "noted" in (result.why or "")
+    # Cutting off the tail instead.
+    tamper(path, "DELETE FROM {audit} WHERE seq >= 13")
+    result = j.audit.verify({noted.tip_seq: noted.tip_hash})
+    assert (result.ok, result.broken_seq, result.tip_seq) == (False, 13, 12)
+    assert result.why == "entries cut off: seq 14 was noted, the trail ends at 12"
