@@ -43,6 +43,7 @@ from console.core.alert_events import (AlertEvent, AlertQuarantined, AlertReceiv
 from console.core.alert_incidents import (DEFAULT_SHIFT_HOURS, CorrelationPolicy, Correlator, Incident, SlaSummary,
                                           shift_start, sla_summary)
 from console.core.alert_store import AlertRecord, AlertStore, QuarantineRecord
+from drones.audit import AuditLog
 from drones.basemap import Basemap
 from drones.journal_db import storage_errors
 from drones.mqtt_port import LINK_ERRORS, MqttMessage, MqttPort, json_object, payload_bytes
@@ -75,7 +76,9 @@ class AlertService:
     def __init__(self, site: Site, mqtt: MqttPort, *, console_id: str, journal_file: Path | str,
                  on_event: Callable[[AlertEvent], None], dispatch: DispatchFn | None = None,
                  correlation: CorrelationPolicy | None = None, basemap: Basemap | None = None,
-                 shift_hours: tuple[int, ...] = DEFAULT_SHIFT_HOURS, clock: Callable[[], float] = time.time) -> None:
+                 shift_hours: tuple[int, ...] = DEFAULT_SHIFT_HOURS, clock: Callable[[], float] = time.time,
+                 audit: AuditLog | None = None) -> None:
+        """`audit`: the site's audit trail, which the alert journal's state changes and actions go to."""
         self.site = site
         self.mqtt = mqtt
         self.console_id = console_id
@@ -88,7 +91,7 @@ class AlertService:
         self.shift_hours = shift_hours
         self._on_event = on_event
         self._clock = clock
-        self.store = AlertStore(journal_file)
+        self.store = AlertStore(journal_file, audit)
         self.correlator = Correlator(correlation or CorrelationPolicy())
         self._lock = threading.Lock()   # guards the in-memory views read by the GUI thread
         self._records: dict[str, AlertRecord] = {}   # views of the journal, replaced whole by _load_from_journal

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from console.core.alert_contract import Alert, Quarantined
+from drones.audit import AUTOMATION, AuditEntry, AuditKind, AuditLog, AuditResult, reason_text
 from drones.journal_db import JournalDB, ddl, is_postgres_url, open_journal_db, redacted
 from vocab import CLOSED_ALERT_STATES, AlertState, Reason
 
@@ -187,10 +188,16 @@ def _migrate(db: JournalDB) -> None:
 
 class AlertStore:
     """The alert journal of one console. Every method commits before it returns, except inside `batch()`,
-    which commits everything written in it when it exits (before the broker is acknowledged)."""
+    which commits everything written in it when it exits (before the broker is acknowledged).
 
-    def __init__(self, path_or_url: Path | str) -> None:
+    State changes, assignments and actions also go to the audit trail (`audit`, the task journal's: another
+    file, or another schema over another connection), once the transaction that journaled them has
+    committed; what a rollback undid is never audited. Not in one transaction with the fact, as the task
+    journal's entries are: a crash between the two commits leaves an alert fact without its entry."""
+
+    def __init__(self, path_or_url: Path | str, audit: AuditLog | None = None) -> None:
         """`path_or_url`: a SQLite file, or a `postgresql://` URL (its tables in schema `alert_journal`).
+        `audit`: the site's audit trail (`Journal.audit`); None: not audited (a console's own tests).
         drones.journal_db.JournalDBError when the database cannot be opened."""
         #: The SQLite file; None for a PostgreSQL journal (see `target`).
         self.path: Path | None = None if is_postgres_url(path_or_url) else Path(path_or_url)
@@ -199,6 +206,8 @@ class AlertStore:
                                               pg_schema=PG_SCHEMA)
         _migrate(self._db)
         self._in_batch = False
+        self.audit = audit
+        self._audit_queue: list[AuditEntry] = []   # entries of the open transaction, appended once it commits
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -211,7 +220,7 @@ class AlertStore:
             yield
             return
         # On an error, rolled back (unless SQLite already did, after a full disk): JournalDB.transaction.
-        with self._db.transaction():
+        with self._transaction():
             self._in_batch = True
             try:
                 yield
@@ -221,9 +230,30 @@ class AlertStore:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """Several statements that must land together: committed before returning, or inside a batch, with it
-        (a savepoint, rolled back alone on an error)."""
-        with self._db.transaction():
-            yield
+        (a savepoint, rolled back alone on an error). Their audit entries follow the outermost commit."""
+        mark, outermost = len(self._audit_queue), not self._db.in_transaction
+        try:
+            with self._db.transaction():
+                yield
+        except BaseException:
+            del self._audit_queue[mark:]   # rolled back: these facts never happened
+            raise
+        if outermost:
+            self._flush_audit()
+
+    def _audit(self, entry: AuditEntry) -> None:
+        """Audits a fact just written: now if it is committed, else when its transaction commits."""
+        if self.audit is None:
+            return
+        self._audit_queue.append(entry)
+        if not self._db.in_transaction:
+            self._flush_audit()
+
+    def _flush_audit(self) -> None:
+        entries, self._audit_queue = self._audit_queue, []
+        if self.audit is not None:
+            for entry in entries:
+                self.audit.append(entry)
 
     def close(self) -> None:
         self._db.close()
@@ -267,6 +297,9 @@ class AlertStore:
                 "INSERT INTO transitions (alert_id, ts, from_state, to_state, by, console, origin, reason_json, "
                 "task_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (alert_id, ts, from_state, to_state, by, console, origin, reason_json, task_id))
+            self._audit(AuditEntry(AuditKind.STATE, f"alert {to_state}", user=by, role=self._role(by),
+                                   console=console, reason=reason_text(reason), alert_id=alert_id, task_id=task_id,
+                                   detail={"from": from_state, "origin": origin}, ts=ts))
 
     def set_published(self, alert_id: str, state_ts: float) -> None:
         """The retained state went out (only if it is still the state that was published)."""
@@ -280,6 +313,8 @@ class AlertStore:
             self._db.execute("UPDATE alerts SET assigned_to = ? WHERE alert_id = ?", (operator, alert_id))
             self._db.execute("INSERT INTO actions (ts, alert_id, action, by, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
                              (ts, alert_id, "assign", by, "ok", operator))
+            self._audit(AuditEntry(AuditKind.STATE, "alert assigned", user=by, role=self._role(by),
+                                   alert_id=alert_id, detail={"to": operator}, ts=ts))
 
     def add_note(self, alert_id: str, text: str, *, by: str, ts: float) -> Note:
         self._db.execute("INSERT INTO notes (alert_id, ts, by, text) VALUES (?, ?, ?, ?)", (alert_id, ts, by, text))
@@ -294,6 +329,15 @@ class AlertStore:
         """Records a dispatch request, an automation decision or its outcome (docs/architecture.md, "Safety rules")."""
         self._db.execute("INSERT INTO actions (ts, alert_id, action, by, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
                          (ts, alert_id, action, by, result, detail))
+        refused, failed = result == "refused", result in ("failed", "error")
+        outcome = AuditResult.REFUSED if refused else AuditResult.FAILED if failed else AuditResult.ACCEPTED
+        self._audit(AuditEntry(AuditKind.AUTOMATION if by == AUTOMATION else AuditKind.COMMAND, f"alert.{action}",
+                               user=by, role=self._role(by), result=outcome,
+                               reason=detail if refused or failed else None, alert_id=alert_id,
+                               detail=None if refused or failed else {"result": result, "detail": detail}, ts=ts))
+
+    def _role(self, user: str) -> str | None:
+        return self.audit.role_of(user) if self.audit is not None else None
 
     def actions(self, alert_id: str | None = None) -> list[tuple[float, str | None, str, str, str, str | None]]:
         sql = "SELECT ts, alert_id, action, by, result, detail FROM actions"

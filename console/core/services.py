@@ -70,7 +70,8 @@ class CoreServices:
         self.alerts = AlertService(site, self.mqtt, console_id=self.mqtt.console_id,
                                    journal_file=site.journal_url or alerts_path(self.station.journal_file),
                                    on_event=self._on_alert_event, dispatch=self._dispatch_alert,
-                                   correlation=rules.correlation, basemap=self.basemap)
+                                   correlation=rules.correlation, basemap=self.basemap,
+                                   audit=self.tasks.journal.audit)
         self._background: set[asyncio.Task[object]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 

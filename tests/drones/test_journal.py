@@ -94,7 +94,7 @@ def test_an_old_task_journal_gains_the_request_table(tmp_path: Path) -> None:
     old.close()
     j = Journal(path)
     assert j.begin_request("R1", console="c", operator="o", op="hold", args={}, saw={}, ts=1.0) is None
-    assert j._db.execute("SELECT value FROM meta").fetchone()[0] == "2"
+    assert j._db.execute("SELECT value FROM meta").fetchone()[0] == "3"
 
 
 def test_a_sqlite_journal_does_not_load_psycopg(tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_both_journals_share_one_postgres_database_without_clashing(postgres_clu
                        ("tasks_journal", "transitions")]
     versions = tasks._db.execute("SELECT (SELECT value FROM tasks_journal.meta), "
                                  "(SELECT value FROM alert_journal.meta)").fetchone()
-    assert versions == ("2", "2")
+    assert versions == ("3", "2")
 
 
 def test_a_bad_url_says_what_is_wrong(postgres_cluster: PostgresCluster, tmp_path: Path) -> None:
