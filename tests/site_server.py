@@ -18,6 +18,7 @@ from typing import Any
 
 from console.core.core_loop import CoreLoop
 from console.core.services import CoreServices
+from console.server.authorize import AccountLookup
 from console.server.site_server import SiteServer
 from console.demo_site import json_lines
 from drones.site import Site
@@ -29,10 +30,12 @@ ACTIVE_WAIT_S = 30.0
 class InProcessServer:
     """Starts a site server for `site` and waits until it is active; `close()` stops it."""
 
-    def __init__(self, site: Site, data_dir: Path, *, server_id: str | None = None) -> None:
+    def __init__(self, site: Site, data_dir: Path, *, server_id: str | None = None,
+                 accounts: AccountLookup | None = None) -> None:
         self.core = CoreLoop("test-server-core")
         self.core.start()
-        self.server = SiteServer(site, self.core, data_dir=data_dir, server_id=server_id or f"test-{uuid.uuid4().hex[:6]}")
+        self.server = SiteServer(site, self.core, data_dir=data_dir, server_id=server_id or f"test-{uuid.uuid4().hex[:6]}",
+                                 accounts=accounts)
         self.server.start()
         try:
             wait_until(lambda: self.server.role == "active" and self.server.publisher is not None

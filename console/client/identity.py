@@ -39,9 +39,6 @@ log = logging.getLogger(__name__)
 _ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Identity", text)
-
 
 class _Relay(QObject):
     """Carries a core-loop future's outcome to the GUI thread (a queued signal)."""
@@ -87,15 +84,15 @@ class IdentityController(QObject):
         self._apply()
         if event.user is None and event.why in ("account_disabled", "refused"):
             self.lock()
-            self.lock_screen.show_error(tr("This account was disabled or its password changed: switch user."))
+            self.lock_screen.show_error(self.tr("This account was disabled or its password changed: switch user."))
 
     def _apply(self) -> None:
         if not self.services.mqtt.sign_in_required:
             # An open site (no accounts): nobody signs in and the server trusts every console; the badge says so.
-            self.badge.set_identity(None, tr("open site, no sign-in"), False)
+            self.badge.set_identity(None, self.tr("open site, no sign-in"), False)
             return
         role = role_of(self.role)
-        text = role_name(self.role) if self.role else tr("not signed in")
+        text = role_name(self.role) if self.role else self.tr("not signed in")
         granted = frozenset(p.value for p in powers(role))
         for panel in self.gated:
             panel.set_powers(granted, text)
@@ -116,7 +113,7 @@ class IdentityController(QObject):
         concurrent.futures.wait([fut], timeout_s)
         if not fut.done():
             fut.cancel()
-            return tr("The site's broker cannot be reached:") + f" no answer in {timeout_s:.0f} s"
+            return self.tr("The site's broker cannot be reached:") + f" no answer in {timeout_s:.0f} s"
         problem = _refusal(fut)
         return None if problem is None else problem[0]
 
@@ -155,7 +152,7 @@ class IdentityController(QObject):
             return   # an open site has nobody to unlock it
         if not self.lock_screen.is_locked:
             log.info("screen locked (%s)", self.user)
-            self.lock_screen.lock(self.user or "-", role_name(self.role) if self.role else tr("not signed in"))
+            self.lock_screen.lock(self.user or "-", role_name(self.role) if self.role else self.tr("not signed in"))
 
     def _idle(self) -> None:
         if self.user is not None and not self.demo:
@@ -164,7 +161,7 @@ class IdentityController(QObject):
     def _unlock(self, password: str) -> None:
         user = self.user
         if user is None:
-            self.lock_screen.show_error(tr("Nobody is signed in: switch user."))
+            self.lock_screen.show_error(self.tr("Nobody is signed in: switch user."))
             return
 
         def finished(fut: concurrent.futures.Future[Any]) -> None:
@@ -191,9 +188,9 @@ class IdentityController(QObject):
 
     def _menu(self) -> None:
         menu = QMenu(self.window)
-        menu.addAction(tr("Lock screen (Ctrl+L)"), self.lock)
-        menu.addAction(tr("Switch user"), self.switch_user)
-        menu.addAction(tr("Sign out"), self.sign_out)
+        menu.addAction(self.tr("Lock screen (Ctrl+L)"), self.lock)
+        menu.addAction(self.tr("Switch user"), self.switch_user)
+        menu.addAction(self.tr("Sign out"), self.sign_out)
         menu.popup(self.badge.mapToGlobal(self.badge.rect().topLeft()))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
@@ -202,7 +199,7 @@ class IdentityController(QObject):
         return False
 
     def retranslate(self) -> None:
-        self.act_lock.setText(tr("Lock screen"))
+        self.act_lock.setText(self.tr("Lock screen"))
         self._apply()
 
     def detach(self) -> None:
@@ -215,5 +212,6 @@ def _refusal(fut: concurrent.futures.Future[Any]) -> tuple[str, str] | None:
     if exc is None:
         return None
     if isinstance(exc, SignInRefused):
-        return tr("Wrong user name or password, or the account is disabled."), str(exc)
-    return tr("The site's broker cannot be reached:") + f" {exc}", repr(exc)
+        return (QCoreApplication.translate("IdentityController",
+                                           "Wrong user name or password, or the account is disabled."), str(exc))
+    return QCoreApplication.translate("IdentityController", "The site's broker cannot be reached:") + f" {exc}", repr(exc)

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from console.client.alert_controller import AlertController
+from console.client.audit_controller import AuditController
 from console.client.bridge import CoreBridge
 from console.client.gc_guard import collect_on_gui_thread
 from console.client.identity import IdentityController
@@ -126,8 +127,10 @@ class ConsoleSession:
         self.alerts.camera_open_requested.connect(self.video.wall.open_camera)   # "open on video wall"
         window.language_requested.connect(self.change_language)
         self.bridge.server_state.connect(self._on_server_state)
+        self.audit = AuditController(self.services, window, self.situation.selection)
         self.identity = IdentityController(self.services, window, demo=security is not None,
-                                           gated=[self.situation.panel, self.alerts.panel, self.alerts.desk],
+                                           gated=[self.situation.panel, self.alerts.panel, self.alerts.desk,
+                                                  self.audit],
                                            idle_lock_s=site.idle_lock_s)
         self.bridge.signed_in.connect(self.identity.on_signed_in)
         self._on_server_state(None)
@@ -152,6 +155,7 @@ class ConsoleSession:
         self.window.set_language(language)
         self.situation.set_language(language)
         self.alerts.set_language(language)
+        self.audit.retranslate()
         self.identity.retranslate()   # the role's name in the new language, on the badge and every tooltip
         self._on_server_state(None)   # the banner's and panels' words in the new language
 

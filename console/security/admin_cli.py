@@ -210,7 +210,9 @@ for _command in (
 
 def build_admin_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="main.py admin", description="Site accounts and certificates (offline, on the "
-                                "broker host). See docs/security.md. / 站点账号与证书管理")
+                                "broker host). See docs/security.md. / 站点账号与证书管理",
+                                epilog="The audit trail: `main.py admin verify-audit --help`, "
+                                       "`main.py admin export-audit --help` (the server's journal).")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for c in COMMANDS.values():
         sp = sub.add_parser(c.name, help=c.help, description=c.help)
@@ -221,8 +223,16 @@ def build_admin_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: The audit trail's commands: they read the server's journal, not the site security directory.
+AUDIT_COMMANDS = ("verify-audit", "export-audit")
+
+
 def admin_main(argv: list[str]) -> int:
     """Runs one `main.py admin` command; the exit code."""
+    if argv[:1] and argv[0] in AUDIT_COMMANDS:
+        from console.audit_cli import main as audit_main
+
+        return audit_main(argv)
     args = build_admin_parser().parse_args(argv)  # argparse exits 2 on bad usage, with its own line
     try:
         return COMMANDS[args.command].run(args)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from console.core.alert_events import WorkflowRefused
 from console.core.roles import LOWEST_ROLE, Role, may, power_of, role_of
@@ -24,6 +25,19 @@ from vocab import Reason
 AccountLookup = Callable[[str], "tuple[str, bool] | None"]
 #: The role every request has on an open site.
 OPEN_SITE_ROLE = Role.SUPERVISOR
+
+
+def book_lookup(accounts_dir: Path) -> AccountLookup:
+    """The lookup of the account book `main.py admin` keeps in `accounts_dir` (read again when it changes)."""
+    from console.security.accounts import AccountReader
+
+    reader = AccountReader(accounts_dir)
+
+    def lookup(user: str) -> tuple[str, bool] | None:
+        found = reader.standing(user)
+        return None if found is None else (found.role.value, found.enabled)
+
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from console.core.server_contract import (COMMAND_OPS, QUERY_OPS, REPLY_TIMEOUT_
                                           refusal_reply, request_topic_parts, topic)
 from console.core.wire import from_wire, to_wire
 from console.server.authorize import Authorizer, Caller
+from drones.audit import AuditFilter, AuditResult
 from drones.authority import ACTING_CONSOLE
 from drones.model import CommandRefused
 from drones.mqtt_port import MqttMessage, json_object, payload_bytes
@@ -110,15 +111,21 @@ class RequestHandler:
             # answered from the journal (it may be someone else's).
             self.refused += 1
             reply = refusal_reply(request.request_id, refusal)
+            found = self.authorizer.account(user)
+            role = found[0].value if found and found[0] else None
             if journal.begin_request(request.request_id, console=request.console, operator=user, op=request.op,
-                                     args=request.args, saw=request.saw, ts=time.time()) is None:
+                                     args=request.args, saw=request.saw, ts=time.time(), role=role) is None:
                 journal.finish_request(request.request_id, reply, time.time())
+            if request.op == "session.sign_in":
+                journal.audit.session(user, role, request.console, "sign_in", AuditResult.REFUSED,
+                                      refusal.reason.code)
             await self._send(request, reply)
             return
         self.users.add(caller.user)
         if command:
             known = journal.begin_request(request.request_id, console=request.console, operator=request.operator,
-                                          op=request.op, args=request.args, saw=request.saw, ts=time.time())
+                                          op=request.op, args=request.args, saw=request.saw, ts=time.time(),
+                                          role=caller.role.value)
             if known == "pending":
                 log.info("request %s is already being carried out; its reply will come", request.request_id)
                 return
@@ -216,9 +223,19 @@ class RequestHandler:
         async def signed(r: Request) -> Any:
             # The console learns its role from the server, the one that checks it.
             found = self.authorizer.account(r.operator)
-            role = found[0] if found else None
-            log.info("%s (%s) %s at console %s", r.operator, role, r.op.removeprefix("session."), r.console)
-            return {"user": r.operator, "role": role.value if role else None, "open_site": self.authorizer.open_site}
+            role = found[0].value if found and found[0] else None
+            what = r.op.removeprefix("session.")
+            log.info("%s (%s) %s at console %s", r.operator, role, what, r.console)
+            tasks.journal.audit.session(r.operator, role, r.console, what, AuditResult.ACCEPTED)
+            return {"user": r.operator, "role": role, "open_site": self.authorizer.open_site}
+
+        async def audit(r: Request) -> Any:
+            try:
+                wanted = AuditFilter.from_json(r.args)
+            except ValueError as exc:
+                raise WorkflowRefused(Reason.said(f"audit filter: {exc}")) from exc
+            # On the core loop like every other use of the journal's connection (a query of at most `limit` rows).
+            return to_wire(tasks.journal.audit.query(wanted))
 
         async def automation(r: Request) -> Any:
             alerts.automation_on = bool(r.args["on"])
@@ -248,6 +265,7 @@ class RequestHandler:
             "drone.abort": abort,
             "drone.emergency_stop": emergency_stop,
             "drone.reactivate": reactivate,
+            "audit.query": audit,
             "session.sign_in": signed,
             "session.sign_out": signed,
             "automation.set": automation,

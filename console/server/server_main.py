@@ -106,16 +106,9 @@ def server_main(argv: list[str]) -> int:
 
     core = CoreLoop("server-core")
     core.start()
-    accounts = None
-    if site.accounts_dir is not None:
-        from console.security.accounts import AccountReader
+    from console.server.authorize import book_lookup
 
-        reader = AccountReader(site.accounts_dir)
-
-        def accounts(user: str) -> tuple[str, bool] | None:
-            found = reader.standing(user)
-            return None if found is None else (found.role.value, found.enabled)
-
+    accounts = book_lookup(site.accounts_dir) if site.accounts_dir is not None else None
     server = SiteServer(site, core, data_dir=data_dir, server_id=server_id, errors=errors,
                         demo_flights=args.demo_flights, demo_only=[d for d in args.demo_only.split(",") if d],
                         accounts=accounts)

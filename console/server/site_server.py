@@ -148,6 +148,8 @@ class SiteServer:
                 self.requests.users.discard(user)
                 log.warning("account %s is %s: signing it out on every console", user,
                             "disabled" if found else "gone")
+                services.tasks.journal.audit.session(user, found[0].value if found and found[0] else None, None,
+                                                     "signed_out_disabled")
                 try:
                     await services.mqtt.publish(signout_topic(self.site.topic_root, user),
                                                 {"user": user, "why": "account_disabled", "ts": time.time()}, qos=1)

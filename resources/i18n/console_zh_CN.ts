@@ -249,6 +249,30 @@
     </message>
 </context>
 <context>
+    <name>AuditController</name>
+    <message>
+        <source>&amp;Audit</source>
+        <extracomment>The entry kinds the server&apos;s journal writes (drones/audit.py AuditKind), for the panel&apos;s filter.</extracomment>
+        <translation>审计(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>Audit trail…</source>
+        <translation>审计日志…</translation>
+    </message>
+    <message>
+        <source>History of the selected alert</source>
+        <translation>所选告警的历史</translation>
+    </message>
+    <message>
+        <source>History of the selected drone&apos;s task</source>
+        <translation>所选无人机任务的历史</translation>
+    </message>
+</context>
+<context>
     <name>AuditPanel</name>
     <message>
         <source>Sign-in and sign-out</source>
@@ -473,6 +497,10 @@
     <message>
         <source>The demo site could not start:</source>
         <translation>演示站点无法启动：</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
     </message>
     <message>
         <source>Console</source>
@@ -1022,6 +1050,50 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>Nobody is signed in</source>
         <translation>无人登录</translation>
+    </message>
+</context>
+<context>
+    <name>IdentityController</name>
+    <message>
+        <source>This account was disabled or its password changed: switch user.</source>
+        <extracomment>What counts as the operator being there (the idle clock starts again).</extracomment>
+        <translation>该账号已停用或密码已更改：请切换用户。</translation>
+    </message>
+    <message>
+        <source>open site, no sign-in</source>
+        <translation>开放站点，无需登录</translation>
+    </message>
+    <message>
+        <source>not signed in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <source>The site&apos;s broker cannot be reached:</source>
+        <translation>无法连接站点的消息服务器：</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in: switch user.</source>
+        <translation>当前无人登录：请切换用户。</translation>
+    </message>
+    <message>
+        <source>Lock screen (Ctrl+L)</source>
+        <translation>锁定屏幕 (Ctrl+L)</translation>
+    </message>
+    <message>
+        <source>Switch user</source>
+        <translation>切换用户</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Lock screen</source>
+        <translation>锁定屏幕</translation>
+    </message>
+    <message>
+        <source>Wrong user name or password, or the account is disabled.</source>
+        <translation>用户名或密码错误，或账号已停用。</translation>
     </message>
 </context>
 <context>

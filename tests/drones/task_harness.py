@@ -27,7 +27,7 @@ from drones.patterns import load_patterns
 from drones.planning import FlightPlan, WindEstimate, plan_flight
 from drones.safety import preflight
 from drones.sim.site_sim import SiteSim, SiteSimOptions
-from drones.site import Dock, Site, parse_broker_url
+from drones.site import BrokerConfig, Dock, Site, parse_broker_url
 from drones.task_manager import TaskManager
 from drones.tasks import FlightTask, TaskDeps, TaskPlan, TaskStateChanged
 from tests.drones.sim.conftest import TEST_AUTOPILOT_PARAMS
@@ -42,13 +42,15 @@ class SiteThread:
     """The simulated site (drones + docks) on its own loop thread, as `main.py sim` runs it. A site without
     an autopilot table gets the test sites' one (TEST_AUTOPILOT_PARAMS), as a real site states its own."""
 
-    def __init__(self, site: Site, broker_url: str, opts: SiteSimOptions | None = None) -> None:
+    def __init__(self, site: Site, broker_url: str, opts: SiteSimOptions | None = None, *,
+                 broker: BrokerConfig | None = None) -> None:
+        """`broker`: how the simulator reaches a secured broker (TLS, its certificate) instead of `broker_url`."""
         if not site.autopilot_params:
             site = replace(site, autopilot_params=dict(TEST_AUTOPILOT_PARAMS))
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.sim = SiteSim(site, parse_broker_url(broker_url),
+        self.sim = SiteSim(site, broker or parse_broker_url(broker_url),
                            opts or SiteSimOptions(time_scale=TIME_SCALE, alerts_per_min=0.0))
         self.call(self.sim.start())
         for sysid in self.sim.fleet.endpoints:  # a full battery for every simulated drone: tests set lower ones

@@ -1,0 +1,123 @@
+"""The whole console on a secured site (real Mosquitto with the generated configuration, a real site server checking
+the account book, a simulated dock): signing in, what each role's buttons allow, locking the screen, switching to
+another person and an account disabled while signed in (docs/security.md, "At the console")."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from console.client.i18n import LanguageSwitch
+from console.client.session import ConsoleSession
+from console.core.roles import Role
+from console.core.workstation import Workstation
+from console.security import accounts
+from console.security.site_kit import apply_account_change
+from console.server.authorize import book_lookup
+from drones.audit import AuditFilter
+from drones.site import Site
+from tests.drones.sim.conftest import make_docks
+from tests.drones.task_harness import SiteThread
+from tests.security_fixtures import SecuredSite
+from tests.site_server import InProcessServer
+from widgets.situation import DroneCommand, Selection, SelectionKind
+
+WAIT_MS = 30_000
+
+
+def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: SecuredSite, tmp_path: Path,
+                                                               qtbot, qapp: QApplication) -> None:  # type: ignore[no-untyped-def]
+    site = secured_broker
+    site.add_user("vera", Role.VIEWER)
+    site.add_user("dina", Role.DISPATCHER)
+    dock = make_docks(1)[0]
+    sim = SiteThread(Site("登录测试", None, site.service("site-platform"), (dock,)), site.broker.services_url,
+                     broker=site.service("site-platform"))
+    server = InProcessServer(replace(sim.console_site, broker=site.service("site-server"),
+                                     accounts_dir=site.site_dir), tmp_path / "server",
+                             accounts=book_lookup(site.site_dir))
+    console_site = replace(sim.console_site, broker=replace(site.person("nobody"), username=None, password=None))
+    languages = LanguageSwitch(qapp)
+    languages.set_language("en")
+    session = ConsoleSession(console_site, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), languages,
+                             station=Workstation("console-S", tmp_path / "d"))
+    try:
+        session.start()
+        qtbot.addWidget(session.window)
+        session.window.resize(1600, 900)
+        session.window.show()
+        services, identity = session.services, session.identity
+        # Nobody signed in: the link stays down, nothing of the site is seen.
+        assert services.mqtt.sign_in_required and services.user is None and not services.mqtt.connected
+
+        # A wrong password is refused by the broker, with words for the person; the password field is emptied.
+        dialog = identity._dialog()
+        dialog.show()
+        dialog.user.setText("vera")
+        dialog.password.setText("not-her-password")
+        dialog.submit()
+        qtbot.waitUntil(lambda: bool(dialog.error_text()), timeout=WAIT_MS)
+        assert "Wrong user name or password" in dialog.error_text() and dialog.password.text() == ""
+        # The viewer signs in: she sees the site, and every command is off with the role it needs.
+        dialog.password.setText(site.passwords["vera"])
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: identity.role == "viewer" and services.present, timeout=WAIT_MS)
+        assert "vera" in identity.badge.text() and "viewer" in identity.badge.text()
+        session.situation.selection.select(Selection(SelectionKind.DRONE, str(dock.sysid)))
+        take = session.situation.panel.buttons[DroneCommand.TAKE_AUTHORITY]
+        qtbot.waitUntil(lambda: "Needs the dispatcher role" in take.toolTip(), timeout=WAIT_MS)
+        assert not take.isEnabled()
+        assert not session.alerts.panel.dispatch_button.isEnabled()
+        assert not session.audit.act_open.isEnabled() and "supervisor" in session.audit.act_open.toolTip()
+
+        # Ctrl+L locks; a wrong password does not unlock, hers does.
+        assert identity.act_lock.shortcut() == QKeySequence("Ctrl+L")
+        identity.act_lock.trigger()
+        lock = identity.lock_screen
+        assert lock.is_locked and lock.geometry() == session.window.rect()
+        lock.password.setText("wrong-wrong-wrong")
+        lock.password.returnPressed.emit()
+        qtbot.waitUntil(lambda: bool(lock.error_text()), timeout=WAIT_MS)
+        assert lock.is_locked
+        lock.password.setText(site.passwords["vera"])
+        lock.password.returnPressed.emit()
+        qtbot.waitUntil(lambda: not lock.is_locked, timeout=WAIT_MS)
+
+        # Switch user: the dispatcher takes the console without closing it, and her buttons work.
+        identity.switch_user()
+        assert lock.is_locked
+        switch = identity.dialog
+        assert switch is not None
+        switch.user.setText("dina")
+        switch.password.setText(site.passwords["dina"])
+        switch.submit()
+        qtbot.waitUntil(lambda: identity.role == "dispatcher" and not lock.is_locked, timeout=WAIT_MS)
+        assert services.user == "dina"
+        qtbot.waitUntil(take.isEnabled, timeout=WAIT_MS)
+        take.click()
+        qtbot.waitUntil(lambda: (h := services.tasks.authority.holder(dock.id)) is not None and h.operator == "dina",
+                        timeout=WAIT_MS)
+        journal = server.services.tasks.journal
+        sessions = [(e.user, e.what, e.result) for e in journal.audit.query(AuditFilter(kind="session"))]
+        assert ("vera", "sign_in", "accepted") in sessions and ("dina", "sign_in", "accepted") in sessions
+
+        # Her account is disabled while she is signed in: the console signs her out and locks, saying why.
+        accounts.set_enabled(site.site_dir, "dina", False)
+        apply_account_change(site.site_dir)
+        qtbot.waitUntil(lambda: services.user is None and lock.is_locked, timeout=WAIT_MS)
+        assert "disabled" in lock.error_text()
+        assert not take.isEnabled()
+        assert journal.audit.verify().ok
+    finally:
+        session.stop()
+        server.close()
+        sim.close()
+        session.window.close()
+        session.window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
