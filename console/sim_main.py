@@ -12,7 +12,8 @@ from console.logging_setup import setup_logging
 from console.resources import resource_path
 from drones.sim.faults import parse_fault
 from drones.sim.real_drones import RealDrones
-from drones.sim.runner import SimOptions, px4_docks_arg, real_drones_arg, run_sim, set_parent_death_signal
+from drones.child_process import set_parent_death_signal
+from drones.sim.runner import SimOptions, px4_docks_arg, real_drones_arg, run_sim
 from drones.sim.site_sim import SiteSimOptions
 from drones.site import SiteFileError, load_site, parse_broker_url
 

@@ -11,11 +11,13 @@ log says whether it listens ("running") or why not; a port that turns out to be 
 from __future__ import annotations
 
 import getpass
+import os
 import random
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections import deque
 from concurrent.futures import Future
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from console.security.site_kit import CONF_FILE, RUNS_DIR, kit_settings
+from drones.child_process import set_parent_death_signal
 
 #: Ports come from above most registered services and below Linux's ephemeral range (32768-60999), so only a
 #: program that binds an explicit number could collide, and that is detected and retried.
@@ -37,12 +40,31 @@ IN_USE = "Address already in use"
 NOT_INSTALLED = ("mosquitto is not installed (apt-get install mosquitto) / 未安装 mosquitto")
 
 
+def bundled_mosquitto() -> Path | None:
+    """The Mosquitto the offline bundle carries (build.spec puts it in `bin/`, its libraries beside the bundle's
+    own), or None when this is not the bundle or it has none."""
+    base = getattr(sys, "_MEIPASS", None)
+    exe = Path(base) / "bin" / "mosquitto" if base else None
+    return exe if exe is not None and exe.exists() else None
+
+
 def mosquitto_exe() -> str:
-    """The Mosquitto program; RuntimeError with one line when it is not installed."""
+    """The Mosquitto program (the bundle's own first); RuntimeError with one line when there is none."""
+    bundled = bundled_mosquitto()
+    if bundled is not None:
+        return str(bundled)
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(exe).exists():
         raise RuntimeError(NOT_INSTALLED)
     return exe
+
+
+def _mosquitto_env(exe: str) -> dict[str, str] | None:
+    """The bundle's Mosquitto finds its libraries (libssl, libwrap, ...) where PyInstaller put them."""
+    bundled = bundled_mosquitto()
+    if bundled is None or str(bundled) != exe:
+        return None
+    return {**os.environ, "LD_LIBRARY_PATH": str(bundled.parent.parent)}
 
 
 def hold_tcp_port(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
@@ -88,8 +110,9 @@ def launch_mosquitto(exe: str, conf: Path, log: deque[str], *, name: str = "mosq
     """Runs `exe -c conf` (its configuration must log to stderr) and returns once it runs, or why it did not (it
     has exited then). Its log lines go to `log` for as long as it runs."""
     # Not `-v`: that logs every packet, which the reader would then have to drain all along.
+    # It dies with this process (PR_SET_PDEATHSIG): a console killed outright leaves no broker holding ports.
     proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            bufsize=1)
+                            bufsize=1, preexec_fn=set_parent_death_signal, env=_mosquitto_env(exe))
     outcome: Future[str | None] = Future()
 
     def read() -> None:

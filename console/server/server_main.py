@@ -90,7 +90,7 @@ def server_main(argv: list[str]) -> int:
         return EXIT_BAD_INPUT
     log_file, errors = setup_logging(verbose=args.verbose, name="server")
     if args.child:
-        from drones.sim.runner import set_parent_death_signal
+        from drones.child_process import set_parent_death_signal
 
         set_parent_death_signal()   # the demo's server never outlives the console that started it
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()

@@ -199,14 +199,3 @@ def _announce(message: dict[str, object]) -> None:
     sys.stdout.flush()
 
 
-def set_parent_death_signal() -> None:
-    """Asks Linux to SIGTERM this process when its parent dies, so no orphan outlives the console."""
-    if sys.platform != "linux":
-        return
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except OSError:
-        log.debug("prctl(PR_SET_PDEATHSIG) unavailable")
