@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from console.resources import resource_path
@@ -133,7 +134,11 @@ def load_requested_site(site_arg: str | None, broker_arg: str | None) -> tuple[S
     demo = site_arg is None
     site = load_site(resource_path(*DEMO_SITE_FILE) if demo else Path(site_arg))
     if broker_arg:
-        site = site.with_broker(parse_broker_url(broker_arg))
+        broker = parse_broker_url(broker_arg)
+        if site.broker is not None:   # another address of the same broker: the site file's CA and certificate stay
+            broker = replace(broker, ca_file=site.broker.ca_file, cert_file=site.broker.cert_file,
+                             key_file=site.broker.key_file)
+        site = site.with_broker(broker)
     if not demo and site.broker is None:
         raise SiteFileError(site.path or "<site>", "no [broker] table and no --broker given", field_name="broker.url")
     return site, demo

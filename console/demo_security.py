@@ -1,11 +1,12 @@
 """The demo site's security, generated on the fly (docs/security.md, "The demo"): the same kit a real site gets from
 `main.py admin init-site`, and the real Mosquitto running exactly its configuration.
 
-The kit (CA, certificates, account book) is made once per console data directory and kept: making it costs
-key generation, and a demo that keeps its accounts behaves like a site. The demo dispatcher's password is new on
-every start and never written down except as the broker's hash: the console that starts the demo signs it in by
-itself. The simulator publishes as the site's platform and the server as the site server, each with its own
-client certificate on the services' listener.
+The kit (CA, certificates, account book) is made once in the user's data directory and kept: making it costs key
+generation, and a demo that keeps its accounts behaves like a site. The demo dispatcher's password is random,
+made with the kit and kept beside it in a file only this user can read, so that a second console attached to the
+demo on this machine (`main.py --broker mqtts://127.0.0.1:PORT`) signs it in too; it is the demo's own account,
+on a broker that listens on loopback only, never a person's password. The simulator publishes as the site's
+platform and the server as the site server, each with its own client certificate on the services' listener.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from console.core.roles import Role
 from console.security import accounts as acc
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 DEMO_USER = "demo-dispatcher"
 DEMO_ADMIN = "demo-admin"
 KIT_DIR = "demo-site-security"
+SECRET_FILE = "demo-dispatcher.secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +54,34 @@ class DemoSecurity:
         self.broker.stop()
 
 
-def start_demo_security(data_dir: Path) -> DemoSecurity:
-    """Makes (once) the demo's site kit under `data_dir`, gives the demo dispatcher a new password and starts the
-    broker; RuntimeError with the reason when Mosquitto is missing or does not start."""
-    site_dir = data_dir / KIT_DIR
-    if not (site_dir / "accounts.json").exists():
+def start_demo_security(base_dir: Path) -> DemoSecurity:
+    """Makes (once) the demo's site kit under `base_dir` and starts the broker; RuntimeError with the reason when
+    Mosquitto is missing or does not start."""
+    site_dir = base_dir / KIT_DIR
+    secret = site_dir / SECRET_FILE
+    if not secret.exists():
         log.info("making the demo site's security kit in %s", site_dir)
-        init_site(site_dir, admin_name=DEMO_ADMIN, admin_password=secrets.token_urlsafe(18))
-    password = secrets.token_urlsafe(18)
-    if acc.load_accounts(site_dir).person(DEMO_USER) is None:
-        acc.add_person(site_dir, DEMO_USER, Role.DISPATCHER, password)
-    else:
-        acc.set_password(site_dir, DEMO_USER, password)
-    apply_account_change(site_dir)
+        if not (site_dir / "accounts.json").exists():
+            init_site(site_dir, admin_name=DEMO_ADMIN, admin_password=secrets.token_urlsafe(18))
+        password = secrets.token_urlsafe(18)
+        if acc.load_accounts(site_dir).person(DEMO_USER) is None:
+            acc.add_person(site_dir, DEMO_USER, Role.DISPATCHER, password)
+        else:
+            acc.set_password(site_dir, DEMO_USER, password)
+        apply_account_change(site_dir)
+        acc.write_atomic(secret, password + "\n", 0o600)
+    password = secret.read_text(encoding="utf-8").strip()
     broker = SiteBroker(site_dir).start()
-    log.info("demo broker (Mosquitto, the generated configuration): people %s, services %s", broker.people_url,
-             broker.services_url)
+    log.info("demo broker (Mosquitto, the generated configuration): people %s, services %s; another console: "
+             "main.py --broker %s", broker.people_url, broker.services_url, broker.people_url)
     return DemoSecurity(site_dir, broker, DEMO_USER, password)
+
+
+def demo_sign_in(base_dir: Path, broker_url: str) -> tuple[Path, str, str] | None:
+    """(CA file, user, password) for a console attaching to this machine's demo at `broker_url` (`mqtts://` on
+    loopback, the demo's kit present); None for any other broker."""
+    parts = urlsplit(broker_url)
+    secret = base_dir / KIT_DIR / SECRET_FILE
+    if parts.scheme != "mqtts" or parts.hostname not in ("127.0.0.1", "localhost", "::1") or not secret.exists():
+        return None
+    return base_dir / KIT_DIR / "ca" / "ca.crt", DEMO_USER, secret.read_text(encoding="utf-8").strip()

@@ -234,6 +234,15 @@ class AuditLog:
         # The role each person last signed in or made a request with: facts journaled without one (a task's
         # transition, a command) name it. An account has one role, so this is theirs unless an admin changed it.
         self._roles: dict[str, str] = {}
+        #: The site's docks and their drones (`pair_docks`): an entry that names one names the other too, so a
+        #: drone's history finds what was done to its dock (authority) and a dock's what was done to its drone.
+        self._sysid_of: dict[str, int] = {}
+        self._dock_of: dict[int, str] = {}
+
+    def pair_docks(self, pairs: Mapping[str, int]) -> None:
+        """Tells which drone lives in which dock (`{dock_id: sysid}`)."""
+        self._sysid_of = dict(pairs)
+        self._dock_of = {sysid: dock for dock, sysid in pairs.items()}
 
     def note_role(self, user: str, role: str) -> None:
         """Remembers `user`'s role for the entries that follow (`Journal.begin_request`, `session`)."""
@@ -264,6 +273,9 @@ class AuditLog:
         """Appends one entry; returns its seq. Inside the caller's open transaction (a savepoint of it) when
         there is one, so it commits or rolls back with the fact it records; else in a transaction of its own."""
         ts = float(entry.ts if entry.ts is not None else time.time())
+        sysid = entry.sysid if entry.sysid is not None else self._sysid_of.get(entry.dock_id or "")
+        dock_id = entry.dock_id if entry.dock_id is not None else self._dock_of.get(int(sysid)) \
+            if sysid is not None else None
         detail = (json.dumps(entry.detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
                   if entry.detail is not None else None)
         with self._chain():
@@ -272,7 +284,7 @@ class AuditLog:
             content: dict[str, Any] = {
                 "seq": prev_seq + 1, "ts": ts, "user": entry.user, "role": entry.role, "console": entry.console,
                 "kind": str(entry.kind), "what": entry.what,
-                "sysid": int(entry.sysid) if entry.sysid is not None else None, "dock_id": entry.dock_id,
+                "sysid": int(sysid) if sysid is not None else None, "dock_id": dock_id,
                 "alert_id": entry.alert_id, "task_id": entry.task_id, "result": str(entry.result),
                 "reason": entry.reason, "detail": detail, "prev_hash": prev_hash}
             digest = entry_hash(content)

@@ -35,16 +35,14 @@ OK_COLOUR = "#3fb950"
 ALARM_COLOUR = "#f85149"
 DIM_COLOUR = "#8b949e"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-#: Kinds of audited action (the first part of the server's operation name) the kind filter offers; the console
-#: may give the server's own list with `set_kinds`.
+#: Kinds of audit entry the site server writes (drones/audit.py AuditKind) and their names; the console may give
+#: another list with `set_kinds`.
 DEFAULT_KINDS: dict[str, str] = {
+    "request": QT_TRANSLATE_NOOP("AuditPanel", "Requests"),
+    "command": QT_TRANSLATE_NOOP("AuditPanel", "Drone commands"),
+    "state": QT_TRANSLATE_NOOP("AuditPanel", "State changes"),
     "session": QT_TRANSLATE_NOOP("AuditPanel", "Sign-in and sign-out"),
-    "alert": QT_TRANSLATE_NOOP("AuditPanel", "Alert workflow"),
-    "dispatch": QT_TRANSLATE_NOOP("AuditPanel", "Dispatch"),
-    "drone": QT_TRANSLATE_NOOP("AuditPanel", "Drone commands"),
-    "authority": QT_TRANSLATE_NOOP("AuditPanel", "Command authority"),
     "automation": QT_TRANSLATE_NOOP("AuditPanel", "Automation"),
-    "audit": QT_TRANSLATE_NOOP("AuditPanel", "Audit queries"),
 }
 #: Time presets: (key, seconds back from now or None); "today" starts at local midnight; "custom" keeps the edits.
 PRESETS: tuple[str, ...] = ("any", "hour", "today", "day", "week", "custom")
@@ -235,10 +233,12 @@ class AuditPanel(QWidget):
         self.query_requested.emit(f)
         return f
 
-    def show_history(self, alert_id: str | None = None, task_id: str | None = None) -> dict[str, Any] | None:
-        """One alert's or one task's own history: every other filter cleared, any time, and the query sent."""
-        for e in (self.user_edit, self.sysid_edit):
-            e.clear()
+    def show_history(self, alert_id: str | None = None, task_id: str | None = None,
+                     sysid: int | None = None) -> dict[str, Any] | None:
+        """One alert's, one task's or one drone's own history: every other filter cleared, any time, and the query
+        sent."""
+        self.user_edit.clear()
+        self.sysid_edit.setText("" if sysid is None else str(sysid))
         self.alert_edit.setText(alert_id or "")
         self.task_edit.setText(task_id or "")
         self.kind_box.setCurrentIndex(0)

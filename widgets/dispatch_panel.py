@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
 from widgets.alert_views import AutomaticsView, format_distance, format_duration
 from widgets.icons import symbol_icon
 from widgets.placeholder_panel import fit_to_contents, hint_or_content
-from widgets.powers import DRONES, PowerGate
+from widgets.powers import AUDIT, DRONES, PowerGate
 
 OK_COLOUR = "#3fb950"
 ALARM_COLOUR = "#f85149"
@@ -34,6 +34,7 @@ class DispatchPanel(QWidget):
     dispatch_requested = Signal(str, str)   # alert id, plan id (the plan the operator confirmed)
     camera_open_requested = Signal(str)     # camera id, for the video wall
     alert_select_requested = Signal(str)    # a nearby alert's id
+    history_requested = Signal(str)         # the shown alert's id: its audit history (supervisors)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +73,12 @@ class DispatchPanel(QWidget):
                                            "padding: 6px; } QPushButton:disabled { background: #21262d; "
                                            "color: #5c6570; }")
         self.result_label = QLabel(wordWrap=True)
+        # One click from the alert to its own history, for those who may read the audit trail.
+        self.history_button = QPushButton()
+        self.history_button.setObjectName("alert_history")
+        self.history_button.hide()
+        self.history_button.clicked.connect(
+            lambda: self._view is not None and self.history_requested.emit(self._view.alert_id))
         # Why this person cannot dispatch, in sight: a disabled button's tooltip is easy to miss.
         self.role_label = QLabel(wordWrap=True)
         self.role_label.setStyleSheet(f"color: {WARN_COLOUR};")
@@ -81,7 +88,8 @@ class DispatchPanel(QWidget):
         for box, widgets in zip(self.boxes, ((self.level_label, self.level_rule), (self.area_label,), (self.docks,),
                                              (self.cameras, self.open_camera, self.nearby),
                                              (self.proposal_label, self.checks_label, self.refused_label,
-                                              self.dispatch_button, self.role_label, self.result_label))):
+                                              self.dispatch_button, self.role_label, self.result_label,
+                                              self.history_button))):
             col = QVBoxLayout(box)
             for w in widgets:
                 col.addWidget(w)
@@ -139,6 +147,7 @@ class DispatchPanel(QWidget):
         self.dispatch_button.setToolTip(role or lost or self.tr("Send the proposed drone; asks for confirmation"))
         self.role_label.setText(role)
         self.role_label.setVisible(bool(role))
+        self.history_button.setVisible(self.gate.has(AUDIT) and self._view is not None)
 
     def _show(self, v: AutomaticsView) -> None:
         self.title.setText(f"{v.alert_id} · {v.title}")
@@ -248,6 +257,7 @@ class DispatchPanel(QWidget):
 
     def retranslate(self) -> None:
         self.hint.setText(self.tr("Select an alert on the desk or the map"))
+        self.history_button.setText(self.tr("History of this alert…"))
         for box, text in zip(self.boxes, (self.tr("1 · Response level"), self.tr("2 · Affected area"),
                                           self.tr("3 · Reachable docks"), self.tr("4 · Nearby cameras and alerts"),
                                           self.tr("5 · Dispatch"))):

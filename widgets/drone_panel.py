@@ -25,7 +25,7 @@ from widgets.command_log import ALARM_COLOUR, CommandLog, CommandOutcome
 from widgets.hud import HudWidget
 from widgets.key_help import name_shortcut
 from widgets.placeholder_panel import hint_or_content
-from widgets.powers import DRONES, SUPERVISE, PowerGate
+from widgets.powers import AUDIT, DRONES, SUPERVISE, PowerGate
 from widgets.situation import AuthorityView, DroneCommand, DroneDetail, SelectionModel, SeriesSource
 from widgets.telemetry_plots import TelemetryPlots
 from widgets.texts import reason_text
@@ -74,6 +74,7 @@ class DronePanel(QWidget):
 
     command_requested = Signal(object, int, dict)  # DroneCommand, sysid, args (lat/lon, alt_rel_m)
     pick_point_requested = Signal()  # go-to: the map should let the operator pick a point
+    history_requested = Signal(int)  # the shown drone's sysid: its task's audit history (supervisors)
 
     def __init__(self, selection: SelectionModel, series: SeriesSource | None = None,
                  parent: QWidget | None = None, clock: Callable[[], float] = time.time) -> None:
@@ -124,6 +125,13 @@ class DronePanel(QWidget):
         authority_row = QHBoxLayout()   # under the authority line, which needs the whole width
         for cmd in AUTHORITY_COMMANDS:
             authority_row.addWidget(self.buttons[cmd])
+        # One click from the drone to its task's history, for those who may read the audit trail.
+        self.history_button = QPushButton()
+        self.history_button.setObjectName("task_history")
+        self.history_button.hide()
+        self.history_button.clicked.connect(
+            lambda: self.current_sysid is not None and self.history_requested.emit(self.current_sysid))
+        authority_row.addWidget(self.history_button)
         grid = QGridLayout()
         order = (DroneCommand.HOLD, DroneCommand.RESUME, DroneCommand.GOTO, DroneCommand.RETURN, DroneCommand.LAND,
                  DroneCommand.ABORT, DroneCommand.REACTIVATE)
@@ -265,6 +273,7 @@ class DronePanel(QWidget):
         """The signed-in person's powers ("drones", "supervise", ...) and role name: commands the role may not
         send are disabled and say which role they need. Call again after a language switch (`role_text`)."""
         self.gate.set(powers, role_text)
+        self.history_button.setVisible(self.gate.has(AUDIT))
         self._update_enabled()
 
     def role_reason(self, cmd: DroneCommand) -> str:
@@ -485,6 +494,7 @@ class DronePanel(QWidget):
 
     def retranslate(self) -> None:
         self.hint.setText(self.tr("Select a drone on the map or the fleet board"))
+        self.history_button.setText(self.tr("Task history…"))
         for cmd, button in self.buttons.items():
             label = self.command_text(cmd)
             button.setText(label + ("…" if cmd in (DroneCommand.GOTO, DroneCommand.FORCE_TAKE) else ""))

@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from console.cli import build_parser, load_requested_site
@@ -52,7 +53,8 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
 
     from console.client.i18n import DEFAULT_LANGUAGE, LANGUAGES, LanguageSwitch
     from console.client.session import ConsoleSession, start_demo_server, start_demo_site
-    from console.demo_security import start_demo_security
+    from console.core.workstation import base_data_dir
+    from console.demo_security import demo_sign_in, start_demo_security
     from console.core.workstation import Workstation, WorkstationError
     from console.remote.site_client import discover_server
     from console.client.theme import apply_theme
@@ -85,11 +87,12 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
     except WorkstationError as exc:
         return fail(QCoreApplication.translate("Console", "Console"), str(exc))
     demo_site = server = security = None
+    demo_login: tuple[str, str] | None = None   # the demo dispatcher's user and password, signed in by itself
     if demo and not args.broker:
         # The whole demo on this machine: its secured broker (Mosquitto with a generated site kit), the simulator,
         # the site server, this console.
         try:
-            security = start_demo_security(station.data_dir)
+            security = start_demo_security(base_data_dir())
             site, demo_site = start_demo_site(site, broker_url=None, time_scale=args.time_scale,
                                               verbose=args.verbose, px4=args.px4, security=security)
             server = start_demo_server(site, demo_site, station, demo_flights=args.demo_flights,
@@ -102,6 +105,11 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
             return fail(QCoreApplication.translate("Console", "Demo site"), QCoreApplication.translate("Console", "The demo site could not start:")
                         + " " + str(exc))
     else:
+        if demo and args.broker and (found_demo := demo_sign_in(base_data_dir(), args.broker)) is not None:
+            # Another console on this machine's demo: its CA, and its demo dispatcher signs in here too.
+            assert site.broker is not None
+            site = site.with_broker(replace(site.broker, ca_file=found_demo[0]))
+            demo_login = found_demo[1:]
         # Attached to a site's running server: it says where the site's video is.
         found = discover_server(site)
         if found is not None and found.get("video_base"):
@@ -109,8 +117,10 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         log.info("site server on %s: %s", site.broker.url if site.broker else "?",
                  f"{found.get('server_id')} ({found.get('role')})" if found else "none answered yet")
     try:
+        if security is not None:
+            demo_login = (security.user, security.password)
         session = ConsoleSession(site, settings, languages, errors=errors, station=station, demo_site=demo_site,
-                                 server=server, security=security)
+                                 server=server, security=security, demo_identity=demo_login is not None)
     except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory
         log.exception("the console could not start")
         for child in (server, demo_site, security):
@@ -119,9 +129,9 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         return fail(QCoreApplication.translate("Console", "Console"), f"the console could not start: {exc}")
     session.start()
     window = session.window
-    if security is not None:
+    if demo_login is not None:
         # The demo signs its own dispatcher in (the badge says it is a demo).
-        problem = session.identity.sign_in_now(security.user, security.password)
+        problem = session.identity.sign_in_now(*demo_login)
         if problem:
             log.error("the demo dispatcher could not sign in: %s", problem)
     elif session.services.mqtt.sign_in_required:

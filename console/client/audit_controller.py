@@ -22,8 +22,6 @@ from widgets.situation import SelectionKind, SelectionModel
 
 log = logging.getLogger(__name__)
 
-#: The entry kinds the server's journal writes (drones/audit.py AuditKind), for the panel's filter.
-KINDS = ("request", "command", "automation", "state", "session")
 
 
 
@@ -42,14 +40,13 @@ class AuditController(QObject):
         self.dialog.setWindowFlag(Qt.WindowType.Window)
         self.dialog.resize(1200, 640)
         self.panel = AuditPanel(self.dialog)
-        self.panel.set_kinds(KINDS)
         QVBoxLayout(self.dialog).addWidget(self.panel)
         self.panel.query_requested.connect(self.query)
         self._answered.connect(self._show)
         self.menu = window.menuBar().addMenu("")
         self.act_open = QAction(window, shortcut=QKeySequence("Ctrl+Shift+A"), triggered=self.open)
-        self.act_alert = QAction(window, shortcut=QKeySequence("Ctrl+Shift+H"), triggered=self.alert_history)
-        self.act_task = QAction(window, shortcut=QKeySequence("Ctrl+Shift+T"), triggered=self.task_history)
+        self.act_alert = QAction(window, shortcut=QKeySequence("Ctrl+Shift+H"), triggered=lambda: self.alert_history())
+        self.act_task = QAction(window, shortcut=QKeySequence("Ctrl+Shift+T"), triggered=lambda: self.task_history())
         self.menu.addActions([self.act_open, self.act_alert, self.act_task])
         self.retranslate()
 
@@ -70,22 +67,29 @@ class AuditController(QObject):
         self.dialog.raise_()
         self.panel.search()
 
-    def alert_history(self) -> None:
-        """The selected alert's own history (or the selected drone's alert-less task: use task history)."""
+    def alert_history(self, alert_id: str | None = None) -> None:
+        """An alert's own history: `alert_id`, else the selected alert's."""
         sel = self.selection.current
-        if sel is not None and sel.kind is SelectionKind.ALERT and not self.gate.missing(AUDIT):
+        if alert_id is None and sel is not None and sel.kind is SelectionKind.ALERT:
+            alert_id = sel.key
+        if alert_id and not self.gate.missing(AUDIT):
             self.dialog.show()
-            self.panel.show_history(alert_id=sel.key)
+            self.panel.show_history(alert_id=alert_id)
 
-    def task_history(self) -> None:
-        """The history of the selected drone's open task."""
+    def task_history(self, sysid: int | None = None) -> None:
+        """The history of a drone's open task (`sysid`, else the selected drone's); with no open task, what was
+        done to the drone itself."""
         sel = self.selection.current
-        if sel is None or sel.kind is not SelectionKind.DRONE or self.gate.missing(AUDIT):
+        if sysid is None and sel is not None and sel.kind is SelectionKind.DRONE:
+            sysid = int(sel.key)
+        if sysid is None or self.gate.missing(AUDIT):
             return
-        task = self.services.tasks.open_task_for(int(sel.key))
+        self.dialog.show()
+        task = self.services.tasks.open_task_for(sysid)
         if task is not None:
-            self.dialog.show()
             self.panel.show_history(task_id=task.task_id)
+        else:
+            self.panel.show_history(sysid=sysid)
 
     def query(self, filters: dict[str, Any]) -> None:
         """Asks the server for the entries `filters` select (the panel shows them when the answer comes)."""

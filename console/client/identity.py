@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,9 @@ from widgets.powers import role_name
 from widgets.sign_in import SignInDialog
 
 log = logging.getLogger(__name__)
+
+#: The longest a console makes a person wait after wrong passwords.
+MAX_WAIT_S = 60.0
 
 #: What counts as the operator being there (the idle clock starts again).
 _ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
@@ -70,6 +74,8 @@ class IdentityController(QObject):
         self.act_lock = QAction(window, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
         window.addAction(self.act_lock)
         self.dialog: SignInDialog | None = None
+        self._failures = 0                   # wrong passwords in a row at this console
+        self._not_before = 0.0               # time.monotonic() before which no new try is sent
         self.idle = QTimer(self, singleShot=True, interval=int(idle_lock_s * 1000))
         self.idle_lock_s = idle_lock_s   # 0: never
         self.idle.timeout.connect(self._idle)
@@ -124,12 +130,30 @@ class IdentityController(QObject):
         self.dialog = dialog
         return dialog
 
+    def _throttled(self) -> str | None:
+        """Words for the person while wrong passwords make this console wait (None: go ahead). Mosquitto cannot
+        slow down password guessing; this console at least does not help anyone guess (docs/security.md)."""
+        left = self._not_before - time.monotonic()
+        if left <= 0:
+            return None
+        return self.tr("Too many wrong passwords: try again in %1 s.").replace("%1", str(int(left) + 1))
+
+    def _count(self, refused: bool) -> None:
+        """After each wrong password the next try waits twice as long (1 s, 2 s, ... at most 60 s)."""
+        self._failures = self._failures + 1 if refused else 0
+        wait = min(2.0 ** (self._failures - 1), MAX_WAIT_S) if refused else 0.0
+        self._not_before = time.monotonic() + wait
+
     def _try(self, dialog: SignInDialog, user: str, password: str) -> None:
+        if (wait := self._throttled()) is not None:
+            dialog.show_error(wait)
+            return
         dialog.set_busy(True)
 
         def finished(fut: concurrent.futures.Future[Any]) -> None:
             dialog.set_busy(False)
             problem = _refusal(fut)
+            self._count(isinstance(fut.exception(), SignInRefused))
             if problem is None:
                 log.info("%s signed in", user)
                 dialog.accept()
@@ -164,8 +188,13 @@ class IdentityController(QObject):
             self.lock_screen.show_error(self.tr("Nobody is signed in: switch user."))
             return
 
+        if (wait := self._throttled()) is not None:
+            self.lock_screen.show_error(wait)
+            return
+
         def finished(fut: concurrent.futures.Future[Any]) -> None:
             problem = _refusal(fut)
+            self._count(isinstance(fut.exception(), SignInRefused))
             if problem is None:
                 log.info("screen unlocked by %s", user)
                 self.lock_screen.unlocked()

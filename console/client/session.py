@@ -87,7 +87,8 @@ class ConsoleSession:
     def __init__(self, site: Site, settings: QSettings, languages: LanguageSwitch, *,
                  errors: ErrorCounter | None = None, station: Workstation | None = None,
                  demo_site: DemoSite | None = None, server: ServerChild | None = None,
-                 security: DemoSecurity | None = None) -> None:
+                 security: DemoSecurity | None = None, demo_identity: bool = False) -> None:
+        """`security`: the demo's broker, stopped last; `demo_identity`: the demo's own dispatcher signs in here."""
         self.site = site
         self.settings = settings
         self.languages = languages
@@ -128,7 +129,9 @@ class ConsoleSession:
         window.language_requested.connect(self.change_language)
         self.bridge.server_state.connect(self._on_server_state)
         self.audit = AuditController(self.services, window, self.situation.selection)
-        self.identity = IdentityController(self.services, window, demo=security is not None,
+        self.alerts.panel.history_requested.connect(self.audit.alert_history)
+        self.situation.panel.history_requested.connect(self.audit.task_history)
+        self.identity = IdentityController(self.services, window, demo=demo_identity,
                                            gated=[self.situation.panel, self.alerts.panel, self.alerts.desk,
                                                   self.audit],
                                            idle_lock_s=site.idle_lock_s)

@@ -67,7 +67,8 @@ class MqttLink:
         `sign_in_required`: the link connects only with a person's credentials (`switch_credentials`)."""
         self.persistent = persistent
         self.sign_in_required = sign_in_required
-        self._kick = asyncio.Event()     # set: drop the connection now and connect again (new credentials)
+        self._kick = asyncio.Event()     # set: credentials changed (or closing): drop the connection, connect again
+        self._generation = 0             # counts credential changes: a refusal of older ones signs nobody out
         self.broker = broker
         self.console_id = console_id
         self.topic_root = topic_root
@@ -140,6 +141,7 @@ class MqttLink:
                 await self._kick.wait()   # until someone signs in (or close())
                 continue
             self._kick.clear()
+            generation = self._generation   # the credentials this connection is made with
             self._set_state("connecting")
             try:
                 async with self._make_client() as client:
@@ -156,7 +158,7 @@ class MqttLink:
                         backoff = BACKOFF_MIN_S
                         log.info("MQTT connected to %s as %s", self.broker.url, self.console_id)
                         self._set_state("connected")
-                        kicked = asyncio.create_task(self._kick.wait(), name="mqtt-kick")
+                        kicked = asyncio.create_task(self._switched(generation), name="mqtt-kick")
                         try:
                             await asyncio.wait({reader, kicked}, return_when=asyncio.FIRST_COMPLETED)
                         finally:
@@ -172,7 +174,7 @@ class MqttLink:
                 if self._closing:
                     break
                 reason = str(exc) or type(exc).__name__
-                if self.sign_in_required and _refused(exc):
+                if self.sign_in_required and _refused(exc) and generation == self._generation:
                     # The broker no longer takes this account (disabled, password changed): signed out here too.
                     log.warning("MQTT %s refused %s: %s; signed out", self.broker.url, self.broker.username, reason)
                     self.broker = replace(self.broker, username=None, password=None)
@@ -189,6 +191,12 @@ class MqttLink:
                 await asyncio.sleep(backoff)  # reconnect backoff, not synchronisation
             backoff = min(max(backoff * 2, BACKOFF_MIN_S), BACKOFF_MAX_S)
         self._set_state("disconnected", "closed")
+
+    async def _switched(self, generation: int) -> None:
+        """Returns once other credentials than those of `generation` were given (or the link closes)."""
+        while generation == self._generation and not self._closing:
+            self._kick.clear()
+            await self._kick.wait()
 
     async def _read(self, client: aiomqtt.Client) -> None:
         messages = client.messages
@@ -272,6 +280,7 @@ class MqttLink:
         if username is not None:
             await self.check_credentials(username, password or "")
         self.broker = replace(self.broker, username=username, password=password)
+        self._generation += 1
         if self._client is not None and self.connected and username is None:
             with contextlib.suppress(aiomqtt.MqttError, TimeoutError):   # gone already: the will says it
                 await asyncio.wait_for(self._client.publish(self.presence_topic, self._presence(False), qos=1,

@@ -62,6 +62,7 @@ class TaskService:
         self.docks = docks
         self.mqtt = mqtt
         self.journal = Journal(journal_file)
+        self.journal.audit.pair_docks({d.id: d.sysid for d in site.docks})
         self.authority = CommandAuthority(site.docks, mqtt, console_id, site.topic_root)
         self.zones: tuple[NoFlyZone, ...] = load_nofly(site.nofly_path) if site.nofly_path else ()
         self.patterns: PatternBook = load_patterns()

@@ -190,17 +190,30 @@ class TaskReplica:
         self.open_tasks: tuple[TaskView, ...] = ()
         self.locked: frozenset[int] = frozenset()
         self.counts: dict[str, int] = {}
+        #: Transitions announced (server time) that a frame may not know yet: {task_id: (state, ts)}.
+        self._announced: dict[str, tuple[TaskState, float]] = {}
 
-    def apply_tasks(self, data: list[Any]) -> None:
+    def apply_tasks(self, data: list[Any], sent: float | None = None) -> None:
+        """The open tasks of a frame the server sent at `sent` (its clock). A transition announced after the frame
+        was made stays: the frame and the announcement travel apart, and a frame made just before a transition
+        would otherwise take a task back to its previous state."""
         now = time.monotonic()
         try:
-            self.open_tasks = from_wire(tuple[TaskView, ...], swap_ages(data, now))
+            tasks = from_wire(tuple[TaskView, ...], swap_ages(data, now))
         except ValueError as exc:
             log.warning("unusable task list from the server: %s", exc)
+            return
+        if sent is not None:
+            self._announced = {k: v for k, v in self._announced.items() if v[1] > sent}
+        newer = self._announced
+        tasks = tuple(replace(t, state=newer[t.task_id][0]) if t.task_id in newer else t for t in tasks)
+        self.open_tasks = tuple(t for t in tasks if t.state.open)
 
-    def transition(self, event: TaskStateChanged) -> None:
-        """A task's transition, as soon as it is announced (the next frame brings the same, and a new task's route
-        and time to scene, which the announcement does not carry)."""
+    def transition(self, event: TaskStateChanged, ts: float | None = None) -> None:
+        """A task's transition, as soon as it is announced (at `ts`, server time; the next frame brings the same,
+        and a new task's route and time to scene, which the announcement does not carry)."""
+        if ts is not None:
+            self._announced[event.task_id] = (event.state, ts)
         known = any(t.task_id == event.task_id for t in self.open_tasks)
         tasks = tuple(replace(t, state=event.state, reason=event.reason) if t.task_id == event.task_id else t
                       for t in self.open_tasks)

@@ -174,7 +174,7 @@ class RemoteServices:
         self.last_seq = -1
         self.last_sent: float | None = None            # the server's epoch time in the last frame applied
         self.present = False
-        self.role: Role | None = None           # the signed-in account's role, as the server said
+        self._role: tuple[str | None, Role | None] = (None, None)   # (account, its role) as the server said
         self.open_site = False                  # the server trusts every console (no accounts on this site)
         self.present_since = time.time()
         self.latency_ms: float | None = None
@@ -208,6 +208,12 @@ class RemoteServices:
     # ----- who is signed in
 
     @property
+    def role(self) -> Role | None:
+        """The signed-in account's role as the server said it; None until it has (or with nobody signed in)."""
+        user, role = self._role
+        return role if user is not None and user == self.user else None
+
+    @property
     def user(self) -> str | None:
         """The signed-in account (the broker's user name); None on an open site."""
         return self.mqtt.broker.username
@@ -226,7 +232,7 @@ class RemoteServices:
         except WorkflowRefused as exc:
             log.warning("the site server did not confirm the sign-in: %s", exc)
             return None
-        self.role = role_of(result.get("role")) if isinstance(result, dict) else None
+        self._role = (self.user, role_of(result.get("role")) if isinstance(result, dict) else None)
         self.open_site = bool(result.get("open_site")) if isinstance(result, dict) else False
         self.bus.publish(SignedIn(self.user, self.role.value if self.role else None))
         return self.role
@@ -234,12 +240,12 @@ class RemoteServices:
     async def sign_out(self, why: str = "sign_out") -> None:
         """Signs the account out: the sign-out is journaled when the server can still be told, then the link
         drops the credentials and disconnects (nothing more is seen until the next sign-in)."""
+        log.info("signing %s out at this console (%s)", self.user, why)
         if self.user is not None and self.present and why == "sign_out":
             try:
                 await self.request("session.sign_out", {}, by=self.user, timeout_s=3.0)
             except WorkflowRefused as exc:
                 log.info("sign-out not journaled by the server: %s", exc)
-        self.role = None
         await self.mqtt.switch_credentials(None, None)
         self.bus.publish(SignedIn(None, None, why))
 
@@ -299,7 +305,7 @@ class RemoteServices:
         if "docks" in header:
             self.docks.apply(header["docks"])
         if "tasks" in header:
-            self.tasks.apply_tasks(header["tasks"])
+            self.tasks.apply_tasks(header["tasks"], float(sent) if isinstance(sent, (int, float)) else None)
         if "locked" in header:
             self.tasks.locked = frozenset(int(s) for s in header["locked"])
         if "task_counts" in header:
@@ -323,7 +329,8 @@ class RemoteServices:
             log.warning("unusable task state on %s: %s", message.topic, exc)
             return
         # The open-task list follows at once, so a view reading it on the event never shows an older state.
-        self.tasks.transition(event)
+        ts = body.get("ts")
+        self.tasks.transition(event, float(ts) if isinstance(ts, (int, float)) else None)
         self.bus.publish(event)
 
     def _on_presence(self, message: MqttMessage) -> None:

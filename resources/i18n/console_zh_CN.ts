@@ -252,7 +252,6 @@
     <name>AuditController</name>
     <message>
         <source>&amp;Audit</source>
-        <extracomment>The entry kinds the server&apos;s journal writes (drones/audit.py AuditKind), for the panel&apos;s filter.</extracomment>
         <translation>审计(&amp;A)</translation>
     </message>
     <message>
@@ -276,32 +275,24 @@
     <name>AuditPanel</name>
     <message>
         <source>Sign-in and sign-out</source>
-        <extracomment>Kinds of audited action (the first part of the server&apos;s operation name) the kind filter offers; the console may give the server&apos;s own list with `set_kinds`.</extracomment>
         <translation>登录与退出</translation>
-    </message>
-    <message>
-        <source>Alert workflow</source>
-        <translation>警情处置</translation>
-    </message>
-    <message>
-        <source>Dispatch</source>
-        <translation>派遣</translation>
     </message>
     <message>
         <source>Drone commands</source>
         <translation>无人机指令</translation>
     </message>
     <message>
-        <source>Command authority</source>
-        <translation>指挥权</translation>
-    </message>
-    <message>
         <source>Automation</source>
         <translation>自动化</translation>
     </message>
     <message>
-        <source>Audit queries</source>
-        <translation>审计查询</translation>
+        <source>Requests</source>
+        <extracomment>Kinds of audit entry the site server writes (drones/audit.py AuditKind) and their names; the console may give another list with `set_kinds`.</extracomment>
+        <translation>请求</translation>
+    </message>
+    <message>
+        <source>State changes</source>
+        <translation>状态变化</translation>
     </message>
     <message>
         <source>The start of the time range is after its end.</source>
@@ -406,7 +397,7 @@
     </message>
     <message>
         <source>sysid</source>
-        <translation>系统 ID</translation>
+        <translation>无人机编号</translation>
     </message>
     <message>
         <source>alert id</source>
@@ -564,6 +555,10 @@
     <message>
         <source>Select an alert on the desk or the map</source>
         <translation>在告警列表或地图上选择一条告警</translation>
+    </message>
+    <message>
+        <source>History of this alert…</source>
+        <translation>本告警的历史…</translation>
     </message>
     <message>
         <source>1 · Response level</source>
@@ -796,6 +791,10 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>Select a drone on the map or the fleet board</source>
         <translation>在地图或机队列表中选择一架无人机</translation>
+    </message>
+    <message>
+        <source>Task history…</source>
+        <translation>任务历史…</translation>
     </message>
     <message>
         <source>%1 (shortcut %2)</source>
@@ -1056,7 +1055,7 @@ Take command authority from that console now? Its operator can no longer command
     <name>IdentityController</name>
     <message>
         <source>This account was disabled or its password changed: switch user.</source>
-        <extracomment>What counts as the operator being there (the idle clock starts again).</extracomment>
+        <extracomment>The longest a console makes a person wait after wrong passwords. What counts as the operator being there (the idle clock starts again).</extracomment>
         <translation>该账号已停用或密码已更改：请切换用户。</translation>
     </message>
     <message>
@@ -1070,6 +1069,10 @@ Take command authority from that console now? Its operator can no longer command
     <message>
         <source>The site&apos;s broker cannot be reached:</source>
         <translation>无法连接站点的消息服务器：</translation>
+    </message>
+    <message>
+        <source>Too many wrong passwords: try again in %1 s.</source>
+        <translation>密码错误次数过多：请 %1 秒后再试。</translation>
     </message>
     <message>
         <source>Nobody is signed in: switch user.</source>

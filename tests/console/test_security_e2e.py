@@ -117,12 +117,16 @@ def test_a_viewers_hand_made_dispatch_is_refused_by_the_broker_and_the_server_ch
         # 1. The viewer's dispatch on the dispatchers' topic: the broker refuses the publish itself.
         viewer_dispatch, said = asked("vera", "c-vera", "alert.dispatch", dispatch, "drones", {"dock_id": dock.id})
         assert "not authori" in said.lower(), said
+        viewer_take, said = asked("vera", "c-vera", "authority.take", {"dock_id": dock.id}, "drones")
+        assert "not authori" in said.lower(), said
         # 2. Smuggled in on the questions' topic (which a viewer may use): the server refuses it for its kind.
         smuggled, _ = asked("vera", "c-vera", "alert.dispatch", dispatch, "ask", {"dock_id": dock.id})
         assert replies.wait(smuggled["request_id"])["reason"]["code"] == "request.wrong_class"
         # The broker's refusal reached nobody: the server has no trace of the first request, though it has
         # answered the second, sent after it.
-        assert viewer_dispatch["request_id"] not in {r.request_id for r in journal.requests()}
+        seen = {r.request_id for r in journal.requests()}
+        assert viewer_dispatch["request_id"] not in seen and viewer_take["request_id"] not in seen
+        assert journal.open_tasks() == [] and services.tasks.authority.holder(dock.id) is None
         # 3. A dispatcher's request claiming to be someone else: refused, whatever the claimed user may do.
         claimed = request("sue", "c-dina", "authority.take", {"dock_id": dock.id})
         mosquitto_pub(site, "dina", request_topic(ROOT, "drones", "dina", "c-dina"), claimed)

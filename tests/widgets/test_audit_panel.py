@@ -17,7 +17,7 @@ NOW = 1_790_000_000.0
 
 
 def entry(ts: float, user: str = "wang", **kw: Any) -> dict[str, Any]:
-    values: dict[str, Any] = dict(ts=ts, user=user, role="dispatcher", console="hall-2", kind="drone",
+    values: dict[str, Any] = dict(ts=ts, user=user, role="dispatcher", console="hall-2", kind="command",
                                   what="drone.hold", sysid=7, dock_id="D07", alert_id=None, task_id="T-1",
                                   result="ok", reason="")
     values.update(kw)
@@ -62,8 +62,8 @@ def test_each_filter_goes_into_the_query(panel: ExportingPanel, qtbot) -> None: 
     panel.task_edit.setText("T-9")
     f = asked(panel, qtbot, panel.search)
     assert (f["alert_id"], f["task_id"]) == ("ALR-20261124-000123", "T-9")
-    panel.kind_box.setCurrentIndex(panel.kind_box.findData("authority"))
-    assert asked(panel, qtbot, panel.search)["kind"] == "authority"
+    panel.kind_box.setCurrentIndex(panel.kind_box.findData("session"))
+    assert asked(panel, qtbot, panel.search)["kind"] == "session"
     assert panel.kind_box.itemText(0) == "All kinds"
 
 
@@ -91,7 +91,7 @@ def test_time_presets_and_a_custom_range(panel: ExportingPanel, qtbot) -> None: 
 
 
 def test_rows_are_shown_newest_first_and_sort(panel: ExportingPanel) -> None:
-    panel.set_rows([entry(NOW - 300), entry(NOW - 60, user="li", kind="alert", what="alert.acknowledge", sysid=None,
+    panel.set_rows([entry(NOW - 300), entry(NOW - 60, user="li", kind="request", what="alert.acknowledge", sysid=None,
                                              dock_id=None, alert_id="ALR-1", task_id=None),
                     entry(NOW - 100, user="zhao", result="refused", reason="authority held by wang")])
     assert panel.table.rowCount() == 3 and panel.count_label.text() == "3 row(s)"

@@ -19,7 +19,7 @@ from widgets.situation import Selection, SelectionKind
 
 __all__ = ["live"]   # the fixture
 #: Latin words a Chinese screen keeps: protocol, format and unit names, key names, the English menu entry.
-ALLOWED_LATIN = {"MQTT", "MAVLink", "JSON", "GPS", "Hz", "km", "Alt", "Ctrl", "Shift", "English"}
+ALLOWED_LATIN = {"MQTT", "MAVLink", "JSON", "CSV", "GPS", "Hz", "km", "Alt", "Ctrl", "Shift", "English"}
 
 
 def fill_every_panel(live: Live, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -47,7 +47,6 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: S
                              station=Workstation("console-S", tmp_path / "d"))
     try:
         session.start()
-        qtbot.addWidget(session.window)
         session.window.resize(1600, 900)
         session.window.show()
         services, identity = session.services, session.identity
@@ -62,7 +61,11 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: S
         dialog.submit()
         qtbot.waitUntil(lambda: bool(dialog.error_text()), timeout=WAIT_MS)
         assert "Wrong user name or password" in dialog.error_text() and dialog.password.text() == ""
-        # The viewer signs in: she sees the site, and every command is off with the role it needs.
+        # The next try waits (this console slows down guessing); once the wait is over, the viewer signs in.
+        dialog.password.setText(site.passwords["vera"])
+        dialog.submit()
+        assert "Too many wrong passwords" in dialog.error_text()
+        qtbot.waitUntil(lambda: identity._throttled() is None, timeout=WAIT_MS)
         dialog.password.setText(site.passwords["vera"])
         dialog.submit()
         qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=WAIT_MS)
@@ -84,6 +87,7 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: S
         lock.password.returnPressed.emit()
         qtbot.waitUntil(lambda: bool(lock.error_text()), timeout=WAIT_MS)
         assert lock.is_locked
+        qtbot.waitUntil(lambda: identity._throttled() is None, timeout=WAIT_MS)
         lock.password.setText(site.passwords["vera"])
         lock.password.returnPressed.emit()
         qtbot.waitUntil(lambda: not lock.is_locked, timeout=WAIT_MS)
@@ -112,6 +116,25 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: S
         qtbot.waitUntil(lambda: services.user is None and lock.is_locked, timeout=WAIT_MS)
         assert "disabled" in lock.error_text()
         assert not take.isEnabled()
+
+        # A supervisor signs in on the same console: one click from the drone shows its history, read from the
+        # server's audit trail (the dispatcher's takeover among it).
+        site.add_user("sue", Role.SUPERVISOR)
+        identity.switch_user()
+        again = identity.dialog
+        assert again is not None
+        qtbot.waitUntil(lambda: identity._throttled() is None, timeout=WAIT_MS)
+        again.user.setText("sue")
+        again.password.setText(site.passwords["sue"])
+        again.submit()
+        qtbot.waitUntil(lambda: identity.role == "supervisor" and not lock.is_locked, timeout=WAIT_MS)
+        history = session.situation.panel.history_button
+        assert session.audit.act_open.isEnabled() and history.isVisible()
+        history.click()
+        panel = session.audit.panel
+        qtbot.waitUntil(lambda: any(r["what"] == "authority.take" and r["user"] == "dina"
+                                    for r in panel.shown_rows()), timeout=WAIT_MS)
+        assert all(r["sysid"] in (dock.sysid, None) for r in panel.shown_rows())
         assert journal.audit.verify().ok
     finally:
         session.stop()
