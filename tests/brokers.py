@@ -17,11 +17,10 @@ import subprocess
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
+from console.security.site_broker import IN_USE, MosquittoRun, launch_mosquitto
 from tests.ports import hold_tcp_port
 
 #: Where test brokers' ports come from: above most registered services, below the ephemeral range
@@ -32,10 +31,6 @@ RESTART_ATTEMPTS = 3
 #: How long Mosquitto may take to say it runs, and a taken port to come free before a restart gives up.
 START_TIMEOUT_S = 10.0
 RESTART_WAIT_S = 5.0
-STOP_ATTEMPTS = 5
-STOP_WAIT_S = 1.0
-RUNNING = " running"                 # "mosquitto version 2.0.11 running": every listener is open
-IN_USE = "Address already in use"
 
 
 class MosquittoBroker:
@@ -49,11 +44,10 @@ class MosquittoBroker:
         self.options = options
         self.conf = tmp / "mosquitto.conf"
         self.port: int | None = None
-        self.proc: subprocess.Popen[str] | None = None
+        self._run: MosquittoRun | None = None
         #: Mosquitto's last log lines (connections, errors), for failure messages.
         self.log: deque[str] = deque(maxlen=200)
         self._hold: socket.socket | None = None
-        self._reader: threading.Thread | None = None
 
     def config(self, port: int) -> str:
         """The configuration file's text for `port` (subclasses add persistence and the like)."""
@@ -105,60 +99,22 @@ class MosquittoBroker:
     def _launch(self, port: int) -> str | None:
         """Runs Mosquitto on `port`; None once it runs, else why it did not (it has exited then)."""
         self.conf.write_text(self.config(port), encoding="utf-8")
-        # Not `-v`: that logs every packet, which the reader would then have to drain all test long.
-        proc = subprocess.Popen([self.exe, "-c", str(self.conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1)
-        outcome: Future[str | None] = Future()
-        reader = threading.Thread(target=self._read, args=(proc, outcome), name=f"mosquitto-{port}", daemon=True)
-        reader.start()
-        try:
-            problem = outcome.result(START_TIMEOUT_S)
-        except FutureTimeout:
-            problem = f"no '{RUNNING.strip()}' line in {START_TIMEOUT_S:.0f} s"
-        if problem is None:
-            self.proc, self._reader = proc, reader
-            return None
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(5)
-        reader.join(5)
-        return problem
+        outcome = launch_mosquitto(self.exe, self.conf, self.log, name=f"mosquitto-{port}", timeout_s=START_TIMEOUT_S)
+        if isinstance(outcome, str):
+            return outcome
+        self._run = outcome
+        return None
 
-    def _read(self, proc: subprocess.Popen[str], outcome: Future[str | None]) -> None:
-        """Mosquitto's output, line by line until it exits: the start's outcome first, then the log."""
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip()
-            self.log.append(line)
-            if outcome.done():
-                continue
-            if "Error" in line:
-                outcome.set_result(line)
-            elif line.endswith(RUNNING):
-                outcome.set_result(None)
-        if not outcome.done():
-            outcome.set_result(f"exited with code {proc.wait()}: " + " | ".join(list(self.log)[-3:]))
+    @property
+    def proc(self) -> subprocess.Popen[str] | None:
+        """The running Mosquitto process (None while stopped)."""
+        return self._run.proc if self._run is not None else None
 
     def stop(self) -> None:
         """Stops Mosquitto (clients are refused until `start()`); the port stays held for the restart."""
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        # Mosquitto 2.0 logs "running" and only then sets the flag its SIGTERM handler clears, so a SIGTERM
-        # that lands in between is lost (a test that stops the broker at once): ask again, then kill.
-        for _ in range(STOP_ATTEMPTS):
-            proc.terminate()
-            try:
-                proc.wait(STOP_WAIT_S)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
-            proc.kill()
-            proc.wait(5)
-        if self._reader is not None:
-            self._reader.join(5)
-            self._reader = None
+        run, self._run = self._run, None
+        if run is not None:
+            run.stop()
 
     def close(self) -> None:
         """Stops Mosquitto and lets the port go."""

@@ -16,7 +16,7 @@ from console.client.gc_guard import collect_due, collect_on_gui_thread
 from tests.brokers import EmbeddedBroker, MosquittoBroker
 from tests.ports import refusing_tcp_port
 from tests.postgres import journal_target, postgres_cluster  # noqa: F401 - fixtures (tests/postgres.py)
-from tests.security_fixtures import secured_broker  # noqa: F401 - fixture (tests/security_fixtures.py)
+from tests.security_fixtures import secured_broker, secured_scene  # noqa: F401 - fixtures (tests/security_fixtures.py)
 
 __all__ = ["ROOT", "EmbeddedBroker", "MosquittoBroker", "run_main", "wait_until"]
 

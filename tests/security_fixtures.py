@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiomqtt
 import pytest
@@ -24,7 +25,12 @@ from console.security import accounts
 from console.security.site_broker import SiteBroker
 from console.security.site_kit import apply_account_change, init_site, service_cert_of
 from drones.mqtt_tls import tls_context_for
-from drones.site import BrokerConfig, parse_broker_url
+from console.server.authorize import book_lookup
+from drones.site import BrokerConfig, Dock, Site, parse_broker_url
+
+if TYPE_CHECKING:   # imported where used: they import tests.conftest, which imports this module
+    from tests.drones.task_harness import SiteThread
+    from tests.site_server import InProcessServer
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "admin-secret-0001"
@@ -109,3 +115,39 @@ def secured_broker(tmp_path: Path) -> Iterator[SecuredSite]:
         yield SecuredSite(broker, site_dir, passwords={ADMIN: ADMIN_PASSWORD})
     finally:
         broker.stop()
+
+
+
+@dataclass
+class SecuredScene:
+    """One simulated dock and drone publishing as the site's platform, and a site server signed in with its
+    certificate that checks the site's account book: the secured site a console or a hand-made client faces."""
+
+    site: SecuredSite
+    dock: Dock
+    sim: SiteThread
+    server: InProcessServer
+
+
+@pytest.fixture
+def secured_scene(secured_broker: SecuredSite, tmp_path: Path) -> Iterator[SecuredScene]:
+    from tests.drones.sim.conftest import make_docks
+    from tests.drones.task_harness import SiteThread
+    from tests.site_server import InProcessServer
+
+    site = secured_broker
+    dock = make_docks(1)[0]
+    platform = site.service("site-platform")
+    sim = SiteThread(Site("安全测试", None, platform, (dock,)), platform.url, broker=platform)
+    try:
+        server = InProcessServer(replace(sim.console_site, broker=site.service("site-server"),
+                                         accounts_dir=site.site_dir), tmp_path / "server",
+                                 accounts=book_lookup(site.site_dir))
+    except BaseException:
+        sim.close()
+        raise
+    try:
+        yield SecuredScene(site, dock, sim, server)
+    finally:
+        server.close()
+        sim.close()

@@ -120,7 +120,8 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         if security is not None:
             demo_login = (security.user, security.password)
         session = ConsoleSession(site, settings, languages, errors=errors, station=station, demo_site=demo_site,
-                                 server=server, security=security, demo_identity=demo_login is not None)
+                                 server=server, security=security,
+                                 demo_identity=demo_login is not None and not args.user)
     except Exception as exc:  # noqa: BLE001 - e.g. an unwritable data directory
         log.exception("the console could not start")
         for child in (server, demo_site, security):
@@ -129,7 +130,7 @@ def run_gui(args, site: Site, demo: bool, errors, smoke: tuple[float, Path] | No
         return fail(QCoreApplication.translate("Console", "Console"), f"the console could not start: {exc}")
     session.start()
     window = session.window
-    if demo_login is not None:
+    if demo_login is not None and not args.user:
         # The demo signs its own dispatcher in (the badge says it is a demo).
         problem = session.identity.sign_in_now(*demo_login)
         if problem:

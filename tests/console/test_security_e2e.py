@@ -11,8 +11,6 @@ import subprocess
 import threading
 import time
 import uuid
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -21,15 +19,10 @@ from console.core.roles import Role
 from console.core.server_contract import request_topic, signout_topic, topic
 from console.security import accounts
 from console.security.site_kit import apply_account_change
-from console.server.authorize import book_lookup
 from drones.audit import AuditFilter
 from drones.mqtt_tls import tls_context_for
-from drones.site import Site
 from tests.conftest import wait_until
-from tests.drones.sim.conftest import make_docks
-from tests.drones.task_harness import SiteThread
-from tests.security_fixtures import SecuredSite
-from tests.site_server import InProcessServer
+from tests.security_fixtures import SecuredScene, SecuredSite
 
 ROOT = "qdcb"
 REPLY_S = 20.0
@@ -91,16 +84,10 @@ class Replies:
 
 
 def test_a_viewers_hand_made_dispatch_is_refused_by_the_broker_and_the_server_checks_every_claim(
-        secured_broker: SecuredSite, tmp_path: Path) -> None:
-    site = secured_broker
+        secured_scene: SecuredScene) -> None:
+    site, dock, server = secured_scene.site, secured_scene.dock, secured_scene.server
     site.add_user("vera", Role.VIEWER)
     site.add_user("dina", Role.DISPATCHER)
-    dock = make_docks(1)[0]
-    sim = SiteThread(Site("安全测试", None, site.service("site-platform"), (dock,)), site.broker.services_url,
-                     broker=site.service("site-platform"))
-    server = InProcessServer(replace(sim.console_site, broker=site.service("site-server"),
-                                     accounts_dir=site.site_dir), tmp_path / "server",
-                             accounts=book_lookup(site.site_dir))
     replies = Replies(site, "vera")
     try:
         services = server.services
@@ -156,5 +143,3 @@ def test_a_viewers_hand_made_dispatch_is_refused_by_the_broker_and_the_server_ch
             "signed_out_disabled"]
     finally:
         replies.close()
-        server.close()
-        sim.close()

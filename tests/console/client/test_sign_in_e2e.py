@@ -17,29 +17,19 @@ from console.core.roles import Role
 from console.core.workstation import Workstation
 from console.security import accounts
 from console.security.site_kit import apply_account_change
-from console.server.authorize import book_lookup
 from drones.audit import AuditFilter
-from drones.site import Site
-from tests.drones.sim.conftest import make_docks
-from tests.drones.task_harness import SiteThread
-from tests.security_fixtures import SecuredSite
-from tests.site_server import InProcessServer
+from tests.security_fixtures import SecuredScene
 from widgets.situation import DroneCommand, Selection, SelectionKind
 
 WAIT_MS = 30_000
 
 
-def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: SecuredSite, tmp_path: Path,
-                                                               qtbot, qapp: QApplication) -> None:  # type: ignore[no-untyped-def]
-    site = secured_broker
+def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_scene: SecuredScene, tmp_path: Path,
+                                                               qtbot, qapp: QApplication,  # type: ignore[no-untyped-def]
+                                                               artifacts: Path) -> None:
+    site, dock, sim, server = secured_scene.site, secured_scene.dock, secured_scene.sim, secured_scene.server
     site.add_user("vera", Role.VIEWER)
     site.add_user("dina", Role.DISPATCHER)
-    dock = make_docks(1)[0]
-    sim = SiteThread(Site("登录测试", None, site.service("site-platform"), (dock,)), site.broker.services_url,
-                     broker=site.service("site-platform"))
-    server = InProcessServer(replace(sim.console_site, broker=site.service("site-server"),
-                                     accounts_dir=site.site_dir), tmp_path / "server",
-                             accounts=book_lookup(site.site_dir))
     console_site = replace(sim.console_site, broker=replace(site.person("nobody"), username=None, password=None))
     languages = LanguageSwitch(qapp)
     languages.set_language("en")
@@ -77,6 +67,7 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: S
         assert not take.isEnabled()
         assert not session.alerts.panel.dispatch_button.isEnabled()
         assert not session.audit.act_open.isEnabled() and "supervisor" in session.audit.act_open.toolTip()
+        session.window.grab().save(str(artifacts / "sign_in_viewer.png"))   # for a person to look at
 
         # Ctrl+L locks; a wrong password does not unlock, hers does.
         assert identity.act_lock.shortcut() == QKeySequence("Ctrl+L")
@@ -87,6 +78,7 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: S
         lock.password.returnPressed.emit()
         qtbot.waitUntil(lambda: bool(lock.error_text()), timeout=WAIT_MS)
         assert lock.is_locked
+        session.window.grab().save(str(artifacts / "sign_in_locked.png"))
         qtbot.waitUntil(lambda: identity._throttled() is None, timeout=WAIT_MS)
         lock.password.setText(site.passwords["vera"])
         lock.password.returnPressed.emit()
@@ -135,11 +127,10 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_broker: S
         qtbot.waitUntil(lambda: any(r["what"] == "authority.take" and r["user"] == "dina"
                                     for r in panel.shown_rows()), timeout=WAIT_MS)
         assert all(r["sysid"] in (dock.sysid, None) for r in panel.shown_rows())
+        session.audit.dialog.grab().save(str(artifacts / "audit_drone_history.png"))
         assert journal.audit.verify().ok
     finally:
         session.stop()
-        server.close()
-        sim.close()
         session.window.close()
         session.window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
