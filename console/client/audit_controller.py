@@ -13,11 +13,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QMessageBox, QVBoxLayout
 
 from console.remote.site_client import RemoteServices
 from widgets.audit_panel import AuditPanel
-from widgets.powers import AUDIT, PowerGate
+from widgets.powers import AUDIT, SUPERVISE, PowerGate
 from widgets.situation import SelectionKind, SelectionModel
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class AuditController(QObject):
     """Owns the Audit window and its menu entries; asks the server and shows its answer (GUI thread)."""
 
     _answered = Signal(object)   # concurrent future of the query, carried to the GUI thread
+    _automation_done = Signal(object)   # concurrent future of an automation switch
 
     def __init__(self, services: RemoteServices, window: Any, selection: SelectionModel) -> None:
         super().__init__(window)
@@ -48,6 +49,12 @@ class AuditController(QObject):
         self.act_alert = QAction(window, shortcut=QKeySequence("Ctrl+Shift+H"), triggered=lambda: self.alert_history())
         self.act_task = QAction(window, shortcut=QKeySequence("Ctrl+Shift+T"), triggered=lambda: self.task_history())
         self.menu.addActions([self.act_open, self.act_alert, self.act_task])
+        self.menu.addSeparator()
+        # The site's automation rules, on or off for a while (a flood of false alarms): supervisors only.
+        self.act_automation = QAction(window, checkable=True, checked=True, triggered=self.set_automation)
+        self.menu.addAction(self.act_automation)
+        self.menu.aboutToShow.connect(self._show_automation)
+        self._automation_done.connect(self._automation_answer)
         self.retranslate()
 
     def set_powers(self, powers: frozenset[str], role_text: str) -> None:
@@ -57,6 +64,8 @@ class AuditController(QObject):
         for act in (self.act_open, self.act_alert, self.act_task):
             act.setEnabled(not why)
             act.setToolTip(why)
+        self.act_automation.setEnabled(not self.gate.missing(SUPERVISE))
+        self.act_automation.setToolTip(self.gate.missing(SUPERVISE))
         if why and self.dialog.isVisible():
             self.dialog.hide()   # a role without the power sees nothing of the trail
 
@@ -107,9 +116,31 @@ class AuditController(QObject):
             return
         self.panel.set_rows([dict(r) for r in fut.result() or ()])
 
+    def _show_automation(self) -> None:
+        """The switch shows what the server last said (its health figures, asked every 2 s)."""
+        on = self.services.server_figures().get("automation_on")
+        if isinstance(on, bool):
+            self.act_automation.setChecked(on)
+
+    def set_automation(self, on: bool) -> None:
+        """Asks the server to switch the site's automation rules on or off (journaled and audited there)."""
+        fut = self.services.core.submit(self.services.request("automation.set", {"on": on},
+                                                              by=self.services.user or "supervisor"))
+        fut.add_done_callback(self._automation_done.emit)
+
+    def _automation_answer(self, fut: concurrent.futures.Future[Any]) -> None:
+        exc = fut.exception()
+        if exc is not None:
+            log.warning("automation switch refused: %s", exc)
+            self.act_automation.setChecked(not self.act_automation.isChecked())   # as it was
+            QMessageBox.warning(self.dialog.parentWidget(), self.tr("Automatic dispatch"), str(exc))
+            return
+        self.act_automation.setChecked(bool((fut.result() or {}).get("on")))
+
     def retranslate(self) -> None:
-        self.menu.setTitle(self.tr("&Audit"))
+        self.menu.setTitle(self.tr("&Supervisor"))
         self.dialog.setWindowTitle(self.tr("Audit trail"))
         self.act_open.setText(self.tr("Audit trail…"))
         self.act_alert.setText(self.tr("History of the selected alert"))
         self.act_task.setText(self.tr("History of the selected drone's task"))
+        self.act_automation.setText(self.tr("Automatic dispatch by the site's rules"))

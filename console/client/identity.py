@@ -43,7 +43,6 @@ MAX_WAIT_S = 60.0
 _ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
 
 
-
 class _Relay(QObject):
     """Carries a core-loop future's outcome to the GUI thread (a queued signal)."""
 
@@ -127,6 +126,7 @@ class IdentityController(QObject):
         broker = self.services.site.broker
         dialog = SignInDialog(self.services.site.name, broker.url if broker else "", self.window)
         dialog.submitted.connect(lambda user, password: self._try(dialog, user, password))
+        dialog.finished.connect(dialog.deleteLater)   # a new one for every sign-in
         self.dialog = dialog
         return dialog
 
@@ -136,7 +136,7 @@ class IdentityController(QObject):
         left = self._not_before - time.monotonic()
         if left <= 0:
             return None
-        return self.tr("Too many wrong passwords: try again in %1 s.").replace("%1", str(int(left) + 1))
+        return self.tr("Wrong password: wait %1 s before the next try.").replace("%1", str(int(left) + 1))
 
     def _count(self, refused: bool) -> None:
         """After each wrong password the next try waits twice as long (1 s, 2 s, ... at most 60 s)."""

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 #: The site server's own health figures a console's health line repeats (under "server").
 SERVER_FIGURES = ("drones_connected", "docks_online", "demo_flights_requested", "demo_flights_started", "tasks_failed",
                   "mavlink_open_failures", "drones_never_linked", "drones_link_lost", "errors_logged", "frames_sent",
-                  "frame_bytes_sent", "requests_handled", "requests_refused", "requests_replayed")
+                  "frame_bytes_sent", "requests_handled", "requests_refused", "requests_replayed", "automation_on")
 #: How long a console starting with `--broker` looks for the active server's presence.
 DISCOVER_TIMEOUT_S = 3.0
 #: How many times a request is sent, at most, before the console says the server did not answer.
@@ -427,6 +427,11 @@ class RemoteServices:
         self.latency_ms = round((time.monotonic() - t0) * 1000, 1)
         self._server_health_snap = snap if isinstance(snap, dict) else None
 
+    def server_figures(self) -> dict[str, Any]:
+        """The server's own figures as it last answered (any thread: the answer is replaced whole)."""
+        snap = self._server_health_snap
+        return {k: snap[k] for k in SERVER_FIGURES if k in snap} if snap is not None else {}
+
     def _server_health(self) -> dict[str, Any]:
         drones = self.fleet.link_counts()
         snap: dict[str, Any] = {
@@ -450,7 +455,7 @@ class RemoteServices:
         server = self._server_health_snap
         if server is not None:
             snap["server_problems"] = list(server.get("problems", ()))
-            snap["server"] = {k: server[k] for k in SERVER_FIGURES if k in server}
+            snap["server"] = self.server_figures()
         return snap
 
     # ----- requests

@@ -134,12 +134,12 @@ class RequestHandler:
                 log.info("request %s came again: answered as before, not carried out again", request.request_id)
                 await self._send(request, known)
                 return
-        reply = await self._execute(request, caller)
+        reply = await self._execute(request)
         if command:
             journal.finish_request(request.request_id, reply, time.time())
         await self._send(request, reply)
 
-    async def _execute(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def _execute(self, request: Request) -> dict[str, Any]:
         age = time.time() - request.ts
         op = self._ops.get(request.op)
         try:
@@ -240,7 +240,6 @@ class RequestHandler:
         async def automation(r: Request) -> Any:
             alerts.automation_on = bool(r.args["on"])
             log.warning("automation %s by %s", "on" if alerts.automation_on else "off", r.operator)
-            s.health.set(automation_on=alerts.automation_on)
             return {"on": alerts.automation_on}
 
         return {

@@ -163,7 +163,8 @@ class SiteServer:
         return {"server_id": self.server_id, "server_role": self.role,
                 "frames_sent": p.frames if p else 0, "frame_bytes_sent": p.bytes_sent if p else 0,
                 "requests_handled": r.handled if r else 0, "requests_refused": r.refused if r else 0,
-                "requests_replayed": r.replayed if r else 0}
+                "requests_replayed": r.replayed if r else 0,
+                "automation_on": self.services.alerts.automation_on if self.services else None}
 
     def health(self) -> dict[str, Any]:
         """The server's health line (any thread)."""

@@ -251,8 +251,12 @@
 <context>
     <name>AuditController</name>
     <message>
-        <source>&amp;Audit</source>
-        <translation>审计(&amp;A)</translation>
+        <source>Automatic dispatch</source>
+        <translation>自动派机</translation>
+    </message>
+    <message>
+        <source>&amp;Supervisor</source>
+        <translation>值班长(&amp;S)</translation>
     </message>
     <message>
         <source>Audit trail</source>
@@ -269,6 +273,10 @@
     <message>
         <source>History of the selected drone&apos;s task</source>
         <translation>所选无人机任务的历史</translation>
+    </message>
+    <message>
+        <source>Automatic dispatch by the site&apos;s rules</source>
+        <translation>按站点规则自动派机</translation>
     </message>
 </context>
 <context>
@@ -1071,8 +1079,8 @@ Take command authority from that console now? Its operator can no longer command
         <translation>无法连接站点的消息服务器：</translation>
     </message>
     <message>
-        <source>Too many wrong passwords: try again in %1 s.</source>
-        <translation>密码错误次数过多：请 %1 秒后再试。</translation>
+        <source>Wrong password: wait %1 s before the next try.</source>
+        <translation>密码错误：请等待 %1 秒后再试。</translation>
     </message>
     <message>
         <source>Nobody is signed in: switch user.</source>

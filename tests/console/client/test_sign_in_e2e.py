@@ -54,11 +54,13 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_scene: Se
         # The next try waits (this console slows down guessing); once the wait is over, the viewer signs in.
         dialog.password.setText(site.passwords["vera"])
         dialog.submit()
-        assert "Too many wrong passwords" in dialog.error_text()
+        assert "before the next try" in dialog.error_text()
         qtbot.waitUntil(lambda: identity._throttled() is None, timeout=WAIT_MS)
+        accepted: list[bool] = []
+        dialog.accepted.connect(lambda: accepted.append(True))
         dialog.password.setText(site.passwords["vera"])
         dialog.submit()
-        qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: accepted == [True], timeout=WAIT_MS)   # the dialog closed itself (and is gone)
         qtbot.waitUntil(lambda: identity.role == "viewer" and services.present, timeout=WAIT_MS)
         assert "vera" in identity.badge.text() and "viewer" in identity.badge.text()
         session.situation.selection.select(Selection(SelectionKind.DRONE, str(dock.sysid)))
@@ -95,6 +97,7 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_scene: Se
         qtbot.waitUntil(lambda: identity.role == "dispatcher" and not lock.is_locked, timeout=WAIT_MS)
         assert services.user == "dina"
         qtbot.waitUntil(take.isEnabled, timeout=WAIT_MS)
+        assert not session.audit.act_automation.isEnabled()    # a supervisor's switch
         take.click()
         qtbot.waitUntil(lambda: (h := services.tasks.authority.holder(dock.id)) is not None and h.operator == "dina",
                         timeout=WAIT_MS)
@@ -128,6 +131,13 @@ def test_sign_in_roles_lock_switch_user_and_a_disabled_account(secured_scene: Se
                                     for r in panel.shown_rows()), timeout=WAIT_MS)
         assert all(r["sysid"] in (dock.sysid, None) for r in panel.shown_rows())
         session.audit.dialog.grab().save(str(artifacts / "audit_drone_history.png"))
+        # Hers too: the site's automatic dispatch off for a while, carried out and audited by the server.
+        automation = session.audit.act_automation
+        assert automation.isEnabled() and automation.isChecked()
+        automation.trigger()
+        qtbot.waitUntil(lambda: server.services.alerts.automation_on is False, timeout=WAIT_MS)
+        assert [(e.user, e.result) for e in journal.audit.query(AuditFilter(user="sue"))
+                if e.what == "automation.set"] == [("sue", "accepted")]
         assert journal.audit.verify().ok
     finally:
         session.stop()
