@@ -106,13 +106,15 @@ class MosquittoRun:
 
 
 def launch_mosquitto(exe: str, conf: Path, log: deque[str], *, name: str = "mosquitto",
-                     timeout_s: float = START_TIMEOUT_S) -> MosquittoRun | str:
+                     timeout_s: float = START_TIMEOUT_S, die_with_parent: bool = False) -> MosquittoRun | str:
     """Runs `exe -c conf` (its configuration must log to stderr) and returns once it runs, or why it did not (it
-    has exited then). Its log lines go to `log` for as long as it runs."""
+    has exited then). Its log lines go to `log` for as long as it runs. `die_with_parent`: it is stopped when the
+    *thread* that started it ends (Linux's PR_SET_PDEATHSIG follows the thread), so start it from one that lives
+    as long as it should, e.g. the main thread."""
     # Not `-v`: that logs every packet, which the reader would then have to drain all along.
-    # It dies with this process (PR_SET_PDEATHSIG): a console killed outright leaves no broker holding ports.
     proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            bufsize=1, preexec_fn=set_parent_death_signal, env=_mosquitto_env(exe))
+                            bufsize=1, preexec_fn=set_parent_death_signal if die_with_parent else None,
+                            env=_mosquitto_env(exe))
     outcome: Future[str | None] = Future()
 
     def read() -> None:
@@ -220,7 +222,8 @@ class SiteBroker:
         return self._run.proc.pid if self._run is not None else None
 
     def start(self) -> SiteBroker:
-        """Starts Mosquitto on two new ports and returns once it listens on both; RuntimeError when it cannot."""
+        """Starts Mosquitto on two new ports and returns once it listens on both; RuntimeError when it cannot.
+        It stops when the calling thread ends (call it from the main thread, or one that lives as long)."""
         if self._run is not None:
             return self
         failures: list[str] = []
@@ -239,7 +242,8 @@ class SiteBroker:
             ports = {self.settings.port_people: a, self.settings.port_services: b}
             self.conf.write_text(run_config(self.conf_text, ports=ports, run_dir=self.run_dir,
                                             user=getpass.getuser()), encoding="utf-8")
-            outcome = launch_mosquitto(self.exe, self.conf, self.log, name=f"mosquitto-{a}")
+            # It dies with the console (or test) that started it: one killed outright leaves no broker holding ports.
+            outcome = launch_mosquitto(self.exe, self.conf, self.log, name=f"mosquitto-{a}", die_with_parent=True)
             if isinstance(outcome, MosquittoRun):
                 self._run, self._holds = outcome, holds
                 self.people_port, self.services_port = a, b
